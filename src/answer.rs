@@ -1,0 +1,124 @@
+//! The JSON answer to a point query, exactly as `frontline query` prints it and the HTTP API
+//! returns it. Built from the engine's borrowed results, serialised without copies.
+
+use serde::Serialize;
+
+use crate::engine::{Answer, Hit, Nearest};
+use crate::model::{ControlStatus, Date, FactionId, LonLat, Precision, RegionId, Source};
+
+/// `{"point","at","regions","nearest"}`.
+#[derive(Debug, Serialize)]
+pub struct PointAnswer<'a> {
+    /// The queried position.
+    pub point: LonLat,
+    /// The date the control is given for.
+    pub at: Date,
+    /// Every region containing the point, smallest first.
+    pub regions: Vec<RegionAnswer<'a>>,
+    /// The nearest region when `regions` is empty (and the data set has regions), else `null`.
+    pub nearest: Option<NearestAnswer<'a>>,
+}
+
+/// One region containing the point.
+#[derive(Debug, Serialize)]
+pub struct RegionAnswer<'a> {
+    /// Region id.
+    pub id: &'a RegionId,
+    /// Region name.
+    pub name: &'a str,
+    /// The region this one lies in, if it is a sub-region.
+    pub parent: Option<&'a RegionId>,
+    /// Geodesic area, km², to 0.1 km².
+    pub area_km2: f64,
+    /// Who controlled it on `at`.
+    pub control: ControlAnswer<'a>,
+}
+
+/// The control of a region on a date.
+#[derive(Debug, Serialize)]
+pub struct ControlAnswer<'a> {
+    /// `held`, `contested`, or `unknown` before the region's first history entry.
+    pub status: &'static str,
+    /// The controlling faction(s); empty when unknown.
+    pub factions: &'a [FactionId],
+    /// First day of this status, `null` when unknown.
+    pub since: Option<Date>,
+    /// How precisely `since` is known.
+    pub precision: Option<Precision>,
+    /// What the sources say, including uncertainty.
+    pub note: Option<&'a str>,
+    /// Who says so.
+    pub sources: &'a [Source],
+}
+
+/// The nearest region to a point outside all regions.
+#[derive(Debug, Serialize)]
+pub struct NearestAnswer<'a> {
+    /// Region id.
+    pub id: &'a RegionId,
+    /// Region name.
+    pub name: &'a str,
+    /// Geodesic distance to its boundary, km, to 10 m.
+    pub distance_km: f64,
+}
+
+impl<'a> PointAnswer<'a> {
+    /// Shapes the engine's answer for `point` on `at`.
+    #[must_use]
+    pub fn new(point: LonLat, at: Date, answer: &Answer<'a>) -> Self {
+        Self {
+            point,
+            at,
+            regions: answer.regions.iter().map(RegionAnswer::new).collect(),
+            nearest: answer.nearest.as_ref().map(NearestAnswer::new),
+        }
+    }
+}
+
+impl<'a> RegionAnswer<'a> {
+    fn new(hit: &Hit<'a>) -> Self {
+        let control = match hit.control {
+            None => ControlAnswer {
+                status: "unknown",
+                factions: &[],
+                since: None,
+                precision: None,
+                note: None,
+                sources: &[],
+            },
+            Some(entry) => ControlAnswer {
+                status: match entry.status {
+                    ControlStatus::Held => "held",
+                    ControlStatus::Contested => "contested",
+                },
+                factions: &entry.factions,
+                since: Some(entry.from),
+                precision: Some(entry.precision),
+                note: Some(&entry.note),
+                sources: &entry.sources,
+            },
+        };
+        Self {
+            id: &hit.region.id,
+            name: &hit.region.name,
+            parent: hit.region.parent.as_ref(),
+            area_km2: round_to(hit.area_km2, 10.0),
+            control,
+        }
+    }
+}
+
+impl<'a> NearestAnswer<'a> {
+    fn new(nearest: &Nearest<'a>) -> Self {
+        Self {
+            id: &nearest.region.id,
+            name: &nearest.region.name,
+            distance_km: round_to(nearest.distance_km, 100.0),
+        }
+    }
+}
+
+/// Rounds to `1 / per_unit` (e.g. `per_unit = 10.0` keeps one decimal).
+fn round_to(value: f64, per_unit: f64) -> f64 {
+    (value * per_unit).round() / per_unit
+}

@@ -1,0 +1,216 @@
+//! The `frontline` command line: clap types and one function per subcommand. The only module
+//! that prints (answers and reports to stdout, errors to stderr).
+
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, anyhow};
+use clap::{Args, Parser, Subcommand};
+
+use crate::answer::PointAnswer;
+use crate::engine::Engine;
+use crate::geodata::{self, Loaded, Report};
+use crate::model::{Date, LonLat, parse_date, today_utc};
+
+const EXIT_CODES: &str = "\
+Exit status:
+  0  success (a query outside every region is a success, answered with `nearest`)
+  1  the data is invalid (the report is printed: by `check` on stdout, otherwise on stderr)
+  2  usage error or unreadable path";
+
+/// Who controlled this place on that day, and who says so?
+#[derive(Debug, Parser)]
+#[command(name = "frontline", version, about, after_help = EXIT_CODES)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Validate a geodata directory and report every problem.
+    Check(DataArgs),
+    /// Which regions contain a point, under whose control, on which date.
+    Query(QueryArgs),
+}
+
+/// Where the geodata lives.
+#[derive(Debug, Args)]
+pub struct DataArgs {
+    /// Directory holding factions.json, regions.geojson and events.geojson.
+    #[arg(long, env = "FRONTLINE_DATA", default_value = "geodata")]
+    pub data: PathBuf,
+}
+
+/// A point and a date.
+#[derive(Debug, Args)]
+pub struct QueryArgs {
+    /// Longitude in degrees, WGS84, -180 to 180 (east positive).
+    #[arg(long, allow_negative_numbers = true)]
+    pub lon: String,
+    /// Latitude in degrees, WGS84, -90 to 90 (north positive).
+    #[arg(long, allow_negative_numbers = true)]
+    pub lat: String,
+    /// Date as YYYY-MM-DD [default: today, UTC].
+    #[arg(long)]
+    pub at: Option<String>,
+    /// Where the geodata lives.
+    #[command(flatten)]
+    pub data: DataArgs,
+}
+
+/// Why a command could not finish, and the exit status that says so.
+#[derive(Debug)]
+pub struct Failure {
+    /// 1 for invalid data, 2 for usage errors and unreadable paths.
+    pub code: u8,
+    /// What went wrong, with its causes.
+    pub error: anyhow::Error,
+}
+
+impl Failure {
+    fn usage(error: anyhow::Error) -> Self {
+        Self { code: 2, error }
+    }
+}
+
+/// Runs the parsed command line.
+///
+/// # Errors
+/// A [`Failure`] carrying the exit status and the error to print once.
+pub fn run(cli: Cli) -> Result<ExitCode, Failure> {
+    match cli.command {
+        Command::Check(args) => check(&args),
+        Command::Query(args) => query(&args),
+    }
+}
+
+fn check(args: &DataArgs) -> Result<ExitCode, Failure> {
+    ensure_dir(&args.data)?;
+    let shown = args.data.display();
+    match geodata::load(&args.data) {
+        Ok(loaded) => {
+            for w in &loaded.warnings {
+                print(&format!("{w}\n"))?;
+            }
+            print(&format!("{shown}: valid: {}\n", summary(&loaded)))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(report) => {
+            let problems = report.problems.len();
+            print(&format!("{report}{shown}: {}\n", count(problems, "problem")))?;
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+fn query(args: &QueryArgs) -> Result<ExitCode, Failure> {
+    let pos = parse_position(&args.lon, &args.lat).map_err(Failure::usage)?;
+    let at = match &args.at {
+        Some(text) => parse_at(text).map_err(Failure::usage)?,
+        None => today_utc(),
+    };
+    let engine = Engine::new(load_or_fail(&args.data.data)?.dataset);
+    let answer = PointAnswer::new(pos, at, &engine.query(pos, at));
+    let json = serde_json::to_string_pretty(&answer).map_err(|e| Failure::usage(e.into()))?;
+    print(&format!("{json}\n"))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Parses `--lon`/`--lat`, naming the flag and value on failure.
+fn parse_position(lon: &str, lat: &str) -> anyhow::Result<LonLat> {
+    let number = |flag: &str, text: &str| {
+        text.trim()
+            .parse::<f64>()
+            .map_err(|_| anyhow!("{flag} {text:?} is not a number"))
+    };
+    let (lon_value, lat_value) = (number("--lon", lon)?, number("--lat", lat)?);
+    LonLat::new(lon_value, lat_value).map_err(|e| match e {
+        crate::model::CoordError::Lon(_) => anyhow!("--lon {lon}: {e}"),
+        _ => anyhow!("--lat {lat}: {e}"),
+    })
+}
+
+fn parse_at(text: &str) -> anyhow::Result<Date> {
+    parse_date(text).ok_or_else(|| anyhow!("--at {text:?} is not a date (expected YYYY-MM-DD)"))
+}
+
+/// Loads the data set for a command that needs it; invalid data exits 1 with the report.
+fn load_or_fail(dir: &Path) -> Result<Loaded, Failure> {
+    ensure_dir(dir)?;
+    geodata::load(dir).map_err(|report: Report| Failure {
+        code: 1,
+        error: anyhow!("{report}{}: the data is invalid ({} problems)", dir.display(), report.problems.len()),
+    })
+}
+
+fn ensure_dir(dir: &Path) -> Result<(), Failure> {
+    let meta = std::fs::metadata(dir)
+        .with_context(|| format!("cannot read data directory {}", dir.display()))
+        .map_err(Failure::usage)?;
+    if meta.is_dir() {
+        Ok(())
+    } else {
+        Err(Failure::usage(anyhow!("data directory {} is not a directory", dir.display())))
+    }
+}
+
+fn summary(loaded: &Loaded) -> String {
+    let d = &loaded.dataset;
+    let subs = d.regions.iter().filter(|r| r.parent.is_some()).count();
+    let entries: usize = d.regions.iter().map(|r| r.history.len()).sum();
+    format!(
+        "{}, of which {}; {}, {}, {}, {}",
+        count(d.regions.len(), "region"),
+        count(subs, "sub-region"),
+        count(entries, "history entry"),
+        count(d.factions.len(), "faction"),
+        count(d.events.len(), "event"),
+        count(loaded.warnings.len(), "warning"),
+    )
+}
+
+/// "1 event", "2 events", "3 history entries".
+fn count(n: usize, noun: &str) -> String {
+    match (n, noun.strip_suffix('y')) {
+        (1, _) => format!("1 {noun}"),
+        (_, Some(stem)) => format!("{n} {stem}ies"),
+        _ => format!("{n} {noun}s"),
+    }
+}
+
+/// Writes to stdout; a closed pipe (`frontline query … | head`) is not an error.
+fn print(text: &str) -> Result<(), Failure> {
+    let mut out = io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
+            Err(Failure::usage(anyhow::Error::new(e).context("cannot write to stdout")))
+        }
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn negative_coordinates_parse() {
+        let cli = Cli::try_parse_from(["frontline", "query", "--lon", "-73.98", "--lat", "-40.7"]).unwrap();
+        let Command::Query(q) = cli.command else { panic!("expected query") };
+        let pos = parse_position(&q.lon, &q.lat).unwrap();
+        assert_eq!((pos.lon(), pos.lat()), (-73.98, -40.7));
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        assert_eq!(parse_position("36", "95").unwrap_err().to_string(), "--lat 95: latitude 95 is outside [-90, 90]");
+        assert_eq!(parse_position("-181", "0").unwrap_err().to_string(), "--lon -181: longitude -181 is outside [-180, 180]");
+        assert_eq!(parse_position("NaN", "0").unwrap_err().to_string(), "--lon NaN: longitude NaN is outside [-180, 180]");
+        assert_eq!(parse_position("east", "0").unwrap_err().to_string(), "--lon \"east\" is not a number");
+        assert_eq!(parse_at("2015-13-01").unwrap_err().to_string(), "--at \"2015-13-01\" is not a date (expected YYYY-MM-DD)");
+    }
+}

@@ -1,0 +1,45 @@
+//! Geodesic areas, and the area each region "owns": the land where it is the smallest region
+//! covering it, so that sub-regions and overlaps are counted once.
+
+use geo::{BooleanOps, BoundingRect, GeodesicArea, MultiPolygon, unary_union};
+use rstar::RTree;
+
+use super::index::{Entry, envelope};
+use crate::model::Region;
+
+/// Square metres per square kilometre.
+const M2_PER_KM2: f64 = 1e6;
+
+/// Geodesic (WGS84 ellipsoid) area of `shape` in km².
+pub(crate) fn area_km2(shape: &MultiPolygon<f64>) -> f64 {
+    shape.geodesic_area_unsigned() / M2_PER_KM2
+}
+
+/// For each region, the km² where no smaller region (by area, then by index) also lies.
+/// These pieces partition the union of all regions, each with its smallest covering region.
+pub(crate) fn own_areas_km2(regions: &[Region], areas_km2: &[f64], tree: &RTree<Entry>) -> Vec<f64> {
+    let smaller = |j: usize, i: usize| (areas_km2[j], j) < (areas_km2[i], i);
+    regions
+        .iter()
+        .enumerate()
+        .map(|(i, region)| {
+            let Some(bbox) = region.geometry.bounding_rect() else {
+                return 0.0;
+            };
+            let mut inner: Vec<usize> = tree
+                .locate_in_envelope_intersecting(&envelope(bbox))
+                .map(|e| e.data.region)
+                .filter(|&j| j != i && smaller(j, i))
+                .collect();
+            inner.sort_unstable();
+            inner.dedup();
+            if inner.is_empty() {
+                return areas_km2[i];
+            }
+            // Smaller regions may overlap one another: merge them before clipping.
+            let covered = unary_union(inner.iter().flat_map(|&j| regions[j].geometry.iter()));
+            let clipped = region.geometry.intersection(&covered);
+            (areas_km2[i] - area_km2(&clipped)).max(0.0)
+        })
+        .collect()
+}

@@ -1,0 +1,186 @@
+//! Exact, boundary-inclusive point-in-polygon with a per-polygon edge index.
+//!
+//! The polygon's y-range is cut into horizontal bands; each band lists the edges whose y-span
+//! reaches into it. A query looks at one band only, so a test on a polygon with thousands of
+//! vertices reads a handful of edges. Orientation uses geo's robust (exact) predicate, so a
+//! point exactly on an edge or vertex is always found to be on the boundary.
+
+use geo::kernels::{Kernel, Orientation, RobustKernel};
+use geo::{BoundingRect, Coord, Polygon, Rect};
+
+/// Average number of edges per band we aim for.
+const EDGES_PER_BAND: usize = 4;
+/// Upper bound on bands per polygon, so that one huge polygon stays within memory.
+const MAX_BANDS: usize = 1 << 16;
+
+/// A polygon prepared for fast repeated point tests.
+#[derive(Debug, Clone)]
+pub(crate) struct PreparedPolygon {
+    bbox: Rect<f64>,
+    /// Every edge of every ring, as (start, end).
+    edges: Vec<(Coord<f64>, Coord<f64>)>,
+    /// Band `b` holds `band_edges[band_starts[b]..band_starts[b + 1]]`.
+    band_starts: Vec<u32>,
+    band_edges: Vec<u32>,
+    band_height: f64,
+}
+
+impl PreparedPolygon {
+    /// Indexes `polygon`'s edges. `None` for a polygon with no extent (no coordinates).
+    pub(crate) fn new(polygon: &Polygon<f64>) -> Option<Self> {
+        let bbox = polygon.bounding_rect()?;
+        let edges: Vec<(Coord<f64>, Coord<f64>)> = std::iter::once(polygon.exterior())
+            .chain(polygon.interiors())
+            .flat_map(|ring| ring.lines().map(|l| (l.start, l.end)))
+            .collect();
+        let bands = (edges.len() / EDGES_PER_BAND).clamp(1, MAX_BANDS);
+        let band_height = bbox.height() / bands as f64;
+        let mut prepared = Self {
+            bbox,
+            edges,
+            band_starts: Vec::new(),
+            band_edges: Vec::new(),
+            band_height,
+        };
+        prepared.fill_bands(bands);
+        Some(prepared)
+    }
+
+    /// Counting sort of edge ids into bands (compressed rows).
+    fn fill_bands(&mut self, bands: usize) {
+        let spans: Vec<(usize, usize)> = self
+            .edges
+            .iter()
+            .map(|(a, b)| (self.band(a.y.min(b.y), bands), self.band(a.y.max(b.y), bands)))
+            .collect();
+        let mut counts = vec![0u32; bands + 1];
+        for &(lo, hi) in &spans {
+            for c in &mut counts[lo + 1..=hi + 1] {
+                *c += 1;
+            }
+        }
+        for b in 0..bands {
+            counts[b + 1] += counts[b];
+        }
+        let mut next = counts.clone();
+        let mut band_edges = vec![0u32; counts[bands] as usize];
+        for (edge, &(lo, hi)) in spans.iter().enumerate() {
+            for slot in &mut next[lo..=hi] {
+                band_edges[*slot as usize] = u32::try_from(edge).unwrap_or(u32::MAX);
+                *slot += 1;
+            }
+        }
+        self.band_starts = counts;
+        self.band_edges = band_edges;
+    }
+
+    /// The band holding latitude `y`; monotone in `y`, so an edge spanning `y` is always in it.
+    #[expect(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        reason = "the value is clamped to 0..bands before the cast"
+    )]
+    fn band(&self, y: f64, bands: usize) -> usize {
+        if self.band_height <= 0.0 {
+            return 0;
+        }
+        let b = ((y - self.bbox.min().y) / self.band_height).floor();
+        b.clamp(0.0, (bands - 1) as f64) as usize
+    }
+
+    /// The polygon's bounding box.
+    pub(crate) fn bbox(&self) -> Rect<f64> {
+        self.bbox
+    }
+
+    /// Whether `p` is inside the polygon or on its boundary (a hole's edge is boundary too).
+    pub(crate) fn contains(&self, p: Coord<f64>) -> bool {
+        let (min, max) = (self.bbox.min(), self.bbox.max());
+        if !(min.x <= p.x && p.x <= max.x && min.y <= p.y && p.y <= max.y) {
+            return false;
+        }
+        let bands = self.band_starts.len() - 1;
+        let b = self.band(p.y, bands);
+        let ids = &self.band_edges[self.band_starts[b] as usize..self.band_starts[b + 1] as usize];
+        let mut inside = false;
+        for &id in ids {
+            let (a, c) = self.edges[id as usize];
+            let in_y = a.y.min(c.y) <= p.y && p.y <= a.y.max(c.y);
+            if !in_y {
+                continue;
+            }
+            let orientation = RobustKernel::orient2d(a, c, p);
+            if orientation == Orientation::Collinear && a.x.min(c.x) <= p.x && p.x <= a.x.max(c.x) {
+                return true;
+            }
+            // Half-open rule: an edge counts when exactly one end is strictly above `p`.
+            if (a.y > p.y) != (c.y > p.y) {
+                let crosses_right = if c.y > a.y {
+                    orientation == Orientation::CounterClockwise
+                } else {
+                    orientation == Orientation::Clockwise
+                };
+                inside ^= crosses_right;
+            }
+        }
+        inside
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo::{Intersects, Point, polygon};
+
+    fn square_with_hole() -> Polygon<f64> {
+        polygon!(
+            exterior: [(x: 0., y: 0.), (x: 10., y: 0.), (x: 10., y: 10.), (x: 0., y: 10.), (x: 0., y: 0.)],
+            interiors: [[(x: 4., y: 4.), (x: 4., y: 6.), (x: 6., y: 6.), (x: 6., y: 4.), (x: 4., y: 4.)]],
+        )
+    }
+
+    #[test]
+    fn boundary_counts_as_inside_hole_interior_does_not() {
+        let p = PreparedPolygon::new(&square_with_hole()).unwrap();
+        let at = |x, y| p.contains(Coord { x, y });
+        assert!(at(0.0, 0.0), "vertex");
+        assert!(at(5.0, 0.0), "edge");
+        assert!(at(10.0, 7.5), "right edge");
+        assert!(at(2.0, 2.0), "interior");
+        assert!(at(4.0, 5.0), "hole edge");
+        assert!(at(6.0, 6.0), "hole vertex");
+        assert!(!at(5.0, 5.0), "inside the hole");
+        assert!(!at(10.000_001, 5.0), "just outside");
+        assert!(!at(-1.0, 10.0), "left of a vertex, on its latitude");
+    }
+
+    #[test]
+    fn flat_polygon_in_one_band() {
+        // A horizontal sliver: band height is tiny but positive.
+        let poly = polygon![(x: 0., y: 0.), (x: 3., y: 0.), (x: 3., y: 1e-12), (x: 0., y: 0.)];
+        let p = PreparedPolygon::new(&poly).unwrap();
+        assert!(p.contains(Coord { x: 1.5, y: 0.0 }));
+        assert!(!p.contains(Coord { x: 1.5, y: 1e-12 }));
+    }
+
+    #[test]
+    fn many_vertices_agree_with_geo() {
+        // A 2,000-vertex star: concave everywhere, many bands.
+        let n = 2000;
+        let ring: Vec<Coord<f64>> = (0..n)
+            .map(|i| {
+                let t = f64::from(i) / f64::from(n) * std::f64::consts::TAU;
+                let r = if i % 2 == 0 { 1.0 } else { 0.6 };
+                Coord { x: r * t.cos(), y: r * t.sin() }
+            })
+            .collect();
+        let poly = Polygon::new(ring.into(), vec![]);
+        let p = PreparedPolygon::new(&poly).unwrap();
+        for i in -50..=50 {
+            for j in -50..=50 {
+                let c = Coord { x: f64::from(i) / 45.0, y: f64::from(j) / 45.0 };
+                assert_eq!(p.contains(c), poly.intersects(&Point::from(c)), "{c:?}");
+            }
+        }
+    }
+}

@@ -1,0 +1,34 @@
+//! The R-tree over every polygon's bounding box (one entry per polygon, so the far-apart parts
+//! of a multipolygon don't inflate one another's boxes). Bulk-loaded once.
+
+use geo::Rect;
+use rstar::primitives::{GeomWithData, Rectangle};
+use rstar::{AABB, RTree};
+
+/// Which polygon an entry stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct PolygonRef {
+    /// Index of the region in the data set.
+    pub(crate) region: usize,
+    /// Index of the polygon within the region's multipolygon.
+    pub(crate) polygon: usize,
+}
+
+pub(crate) type Entry = GeomWithData<Rectangle<[f64; 2]>, PolygonRef>;
+
+/// Bulk-loads the tree from `(bbox, polygon)` pairs.
+pub(crate) fn build(boxes: impl IntoIterator<Item = (Rect<f64>, PolygonRef)>) -> RTree<Entry> {
+    let entries = boxes
+        .into_iter()
+        .map(|(rect, r)| {
+            let (min, max) = (rect.min(), rect.max());
+            GeomWithData::new(Rectangle::from_corners([min.x, min.y], [max.x, max.y]), r)
+        })
+        .collect();
+    RTree::bulk_load(entries)
+}
+
+/// The envelope of a rectangle, for tree queries.
+pub(crate) fn envelope(rect: Rect<f64>) -> AABB<[f64; 2]> {
+    AABB::from_corners([rect.min().x, rect.min().y], [rect.max().x, rect.max().y])
+}

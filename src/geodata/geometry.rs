@@ -1,0 +1,196 @@
+//! `GeoJSON` geometry → `geo` polygons, checked on the raw positions first (`geo_types::Polygon::new`
+//! silently closes rings, so closure must be checked before converting).
+
+use geo::orient::{Direction, Orient};
+use geo::{Coord, LineString, MultiPolygon, Polygon, Validation, Winding};
+use geojson::{GeometryValue, Position};
+
+use super::report::{ProblemKind, Sink, WarningKind};
+use crate::model::LonLat;
+
+/// Decimals beyond which coordinates draw a warning (5 decimals is about 1 m).
+const MAX_DECIMALS: usize = 5;
+
+/// The polygons of a region's geometry, validated, with exterior rings counter-clockwise and
+/// holes clockwise. `None` after recording every problem found.
+pub(crate) fn region_polygons(
+    geometry: Option<&geojson::Geometry>,
+    sink: &mut Sink<'_>,
+) -> Option<MultiPolygon<f64>> {
+    let Some(geometry) = geometry else {
+        sink.problem(ProblemKind::MissingGeometry);
+        return None;
+    };
+    let (raw, multi): (Vec<&Vec<Vec<Position>>>, bool) = match &geometry.value {
+        GeometryValue::Polygon { coordinates } => (vec![coordinates], false),
+        GeometryValue::MultiPolygon { coordinates } => (coordinates.iter().collect(), true),
+        other => {
+            sink.problem(ProblemKind::GeometryType {
+                expected: "Polygon or MultiPolygon",
+                found: other.type_name().to_owned(),
+            });
+            return None;
+        }
+    };
+    let before = sink.problem_count();
+    let mut decimals = 0;
+    let mut polygons = Vec::with_capacity(raw.len());
+    for (p, rings) in raw.into_iter().enumerate() {
+        let name = |r: usize| ring_name(multi.then_some(p), r);
+        if rings.is_empty() {
+            sink.problem(ProblemKind::ShortRing {
+                ring: name(0),
+                count: 0,
+            });
+            continue;
+        }
+        let mut lines = Vec::with_capacity(rings.len());
+        for (r, ring) in rings.iter().enumerate() {
+            decimals = decimals.max(max_decimals(ring));
+            if let Some(line) = ring_line(ring, &name(r), sink) {
+                lines.push(line);
+            }
+        }
+        if lines.len() == rings.len() {
+            let exterior = lines.remove(0);
+            polygons.push(Polygon::new(exterior, lines));
+        }
+    }
+    if decimals > MAX_DECIMALS {
+        sink.warn(WarningKind::Precision(decimals));
+    }
+    if polygons.is_empty() && sink.problem_count() == before {
+        sink.problem(ProblemKind::InvalidGeometry("it has no polygons".into()));
+    }
+    if sink.problem_count() > before {
+        return None;
+    }
+    let shape = MultiPolygon::new(polygons);
+    let errors = if multi {
+        shape.validation_errors().iter().map(ToString::to_string).collect::<Vec<_>>()
+    } else {
+        shape.0[0].validation_errors().iter().map(ToString::to_string).collect()
+    };
+    for error in &errors {
+        sink.problem(ProblemKind::InvalidGeometry(error.clone()));
+    }
+    if !errors.is_empty() {
+        return None;
+    }
+    warn_winding(&shape, multi, sink);
+    Some(shape.orient(Direction::Default))
+}
+
+/// An event's point, checked.
+pub(crate) fn event_point(geometry: Option<&geojson::Geometry>, sink: &mut Sink<'_>) -> Option<LonLat> {
+    let Some(geometry) = geometry else {
+        sink.problem(ProblemKind::MissingGeometry);
+        return None;
+    };
+    let GeometryValue::Point { coordinates } = &geometry.value else {
+        sink.problem(ProblemKind::GeometryType {
+            expected: "Point",
+            found: geometry.value.type_name().to_owned(),
+        });
+        return None;
+    };
+    match position(coordinates) {
+        Ok(pos) => Some(pos),
+        Err(detail) => {
+            sink.problem(ProblemKind::BadPosition {
+                ring: "point".into(),
+                index: 0,
+                detail,
+            });
+            None
+        }
+    }
+}
+
+fn ring_name(polygon: Option<usize>, ring: usize) -> String {
+    let role = if ring == 0 {
+        "exterior ring".to_owned()
+    } else {
+        format!("hole {ring}")
+    };
+    match polygon {
+        Some(p) => format!("polygon {p} {role}"),
+        None => role,
+    }
+}
+
+/// Checks one raw ring (positions in range, at least 4, closed) and converts it.
+fn ring_line(ring: &[Position], name: &str, sink: &mut Sink<'_>) -> Option<LineString<f64>> {
+    let mut ok = true;
+    let mut coords = Vec::with_capacity(ring.len());
+    for (index, pos) in ring.iter().enumerate() {
+        match position(pos) {
+            Ok(p) => coords.push(Coord { x: p.lon(), y: p.lat() }),
+            Err(detail) => {
+                ok = false;
+                sink.problem(ProblemKind::BadPosition {
+                    ring: name.to_owned(),
+                    index,
+                    detail,
+                });
+            }
+        }
+    }
+    if ring.len() < 4 {
+        sink.problem(ProblemKind::ShortRing {
+            ring: name.to_owned(),
+            count: ring.len(),
+        });
+        return None;
+    }
+    let (first, last) = (&ring[0], &ring[ring.len() - 1]);
+    if first.as_slice().get(..2) != last.as_slice().get(..2) {
+        sink.problem(ProblemKind::UnclosedRing {
+            ring: name.to_owned(),
+        });
+        return None;
+    }
+    ok.then(|| LineString::new(coords))
+}
+
+/// A raw position as a checked lon/lat (a third value, altitude, is ignored).
+fn position(pos: &Position) -> Result<LonLat, String> {
+    match pos.as_slice() {
+        [lon, lat, ..] => LonLat::new(*lon, *lat).map_err(|e| e.to_string()),
+        values => Err(format!("has {} number(s), needs longitude and latitude", values.len())),
+    }
+}
+
+/// The most decimals any coordinate of the ring is written with (shortest round-trip form).
+fn max_decimals(ring: &[Position]) -> usize {
+    ring.iter()
+        .flat_map(|p| p.as_slice().iter().take(2))
+        .map(|v| {
+            let text = v.to_string();
+            text.split_once('.').map_or(0, |(_, frac)| frac.len())
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+fn warn_winding(shape: &MultiPolygon<f64>, multi: bool, sink: &mut Sink<'_>) {
+    for (p, polygon) in shape.iter().enumerate() {
+        let name = |r| ring_name(multi.then_some(p), r);
+        if polygon.exterior().is_cw() {
+            sink.warn(WarningKind::Winding {
+                ring: name(0),
+                found: "clockwise",
+                wanted: "counter-clockwise",
+            });
+        }
+        for (h, hole) in polygon.interiors().iter().enumerate() {
+            if hole.is_ccw() {
+                sink.warn(WarningKind::Winding {
+                    ring: name(h + 1),
+                    found: "counter-clockwise",
+                    wanted: "clockwise",
+                });
+            }
+        }
+    }
+}

@@ -1,0 +1,122 @@
+//! Reads and validates a geodata directory (`factions.json`, `regions.geojson`, optional
+//! `events.geojson`) into a [`Dataset`]. The only code that reads geodata files.
+//!
+//! Validation happens once, here: every problem in every file is collected into a [`Report`]
+//! (a value, so `check`, `query` and the server print the same thing), and nothing downstream
+//! re-parses a string. The format is documented in `geodata/README.md`.
+
+mod geometry;
+mod history;
+mod parse;
+mod report;
+
+use std::collections::HashSet;
+use std::path::Path;
+
+pub use report::{Item, Location, Problem, ProblemKind, Report, Warning, WarningKind};
+
+use crate::model::Dataset;
+
+/// The factions file name.
+pub const FACTIONS: &str = "factions.json";
+/// The regions file name.
+pub const REGIONS: &str = "regions.geojson";
+/// The events file name (optional in a data set).
+pub const EVENTS: &str = "events.geojson";
+
+/// A valid data set and the warnings its files drew.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// The data, validated and normalised.
+    pub dataset: Dataset,
+    /// What was normalised on load (ring winding, coordinate precision).
+    pub warnings: Vec<Warning>,
+}
+
+/// The texts of a data set's files, for validating data that is not on disk.
+#[derive(Debug, Clone, Copy)]
+pub struct Texts<'a> {
+    /// `factions.json`.
+    pub factions: &'a str,
+    /// `regions.geojson`.
+    pub regions: &'a str,
+    /// `events.geojson`, if the data set has one.
+    pub events: Option<&'a str>,
+}
+
+/// Reads and validates the data set in `dir`.
+///
+/// # Errors
+/// A [`Report`] with every problem found (missing or unreadable files among them).
+pub fn load(dir: &Path) -> Result<Loaded, Report> {
+    let mut report = Report::default();
+    let mut read = |name: &str, required: bool| match std::fs::read_to_string(dir.join(name)) {
+        Ok(text) => Some(text),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            if required {
+                problem(&mut report, name, ProblemKind::Missing);
+            }
+            None
+        }
+        Err(e) => {
+            problem(&mut report, name, ProblemKind::Unreadable(e.to_string()));
+            None
+        }
+    };
+    let factions = read(FACTIONS, true);
+    let regions = read(REGIONS, true);
+    let events = read(EVENTS, false);
+    let (Some(factions), Some(regions)) = (factions, regions) else {
+        return Err(report);
+    };
+    let texts = Texts {
+        factions: &factions,
+        regions: &regions,
+        events: events.as_deref(),
+    };
+    parse_into(texts, report)
+}
+
+/// Validates a data set given as texts; see [`load`].
+///
+/// # Errors
+/// A [`Report`] with every problem found.
+pub fn parse(texts: Texts<'_>) -> Result<Loaded, Report> {
+    parse_into(texts, Report::default())
+}
+
+fn parse_into(texts: Texts<'_>, mut report: Report) -> Result<Loaded, Report> {
+    let factions = parse::factions(texts.factions, &mut report);
+    let faction_ids: Option<HashSet<&str>> = factions
+        .as_ref()
+        .map(|f| f.iter().map(|f| f.id.as_str()).collect());
+    let regions = parse::regions(texts.regions, faction_ids.as_ref(), &mut report);
+    let region_ids: Option<HashSet<&str>> = regions
+        .as_ref()
+        .map(|r| r.iter().map(|r| r.id.as_str()).collect());
+    let events = match texts.events {
+        Some(text) => parse::events(text, region_ids.as_ref(), &mut report),
+        None => Some(Vec::new()),
+    };
+    match (factions, regions, events) {
+        (Some(factions), Some(regions), Some(events)) if report.is_valid() => Ok(Loaded {
+            dataset: Dataset {
+                factions,
+                regions,
+                events,
+            },
+            warnings: report.warnings,
+        }),
+        _ => Err(report),
+    }
+}
+
+fn problem(report: &mut Report, file: &str, kind: ProblemKind) {
+    report.problems.push(Problem {
+        location: Location {
+            file: file.to_owned(),
+            item: Item::File,
+        },
+        kind,
+    });
+}

@@ -1,0 +1,350 @@
+//! What `check` reports: every problem (the data is refused) and warning (the data is loaded,
+//! normalised), each naming the file, the feature or faction, and what is wrong in plain words.
+
+use std::fmt;
+
+/// Which item of a file a problem is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Item {
+    /// The file as a whole.
+    File,
+    /// A feature with this id.
+    Feature(String),
+    /// A feature without a usable id, by its position in `features` (from 0).
+    FeatureIndex(usize),
+    /// A faction with this id.
+    Faction(String),
+    /// A faction without a usable id, by its position in `factions` (from 0).
+    FactionIndex(usize),
+}
+
+/// A place in the data set: a file name and an item in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    /// The file name, such as `regions.geojson`.
+    pub file: String,
+    /// The item the message is about.
+    pub item: Item,
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.file)?;
+        match &self.item {
+            Item::File => Ok(()),
+            Item::Feature(id) => write!(f, ": feature {id:?}"),
+            Item::FeatureIndex(i) => write!(f, ": feature #{i}"),
+            Item::Faction(id) => write!(f, ": faction {id:?}"),
+            Item::FactionIndex(i) => write!(f, ": faction #{i}"),
+        }
+    }
+}
+
+/// What is wrong. The message says what and, within the item, where (a field path such as
+/// `history[3].from`); [`Problem`] adds the file and item.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ProblemKind {
+    /// A required file is not in the data directory.
+    #[error("is missing")]
+    Missing,
+    /// The file exists but cannot be read.
+    #[error("cannot be read: {0}")]
+    Unreadable(String),
+    /// The text is not JSON.
+    #[error("is not valid JSON at line {line}, column {column}: {message}")]
+    Json {
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// What the JSON parser expected.
+        message: String,
+    },
+    /// A value has the wrong JSON type or shape.
+    #[error("{path}: {message}")]
+    Shape {
+        /// Where in the item, such as `properties.history[2].factions`.
+        path: String,
+        /// What was expected.
+        message: String,
+    },
+    /// The top-level object has the wrong `type`.
+    #[error("type is {found:?}, expected {expected:?}")]
+    WrongType {
+        /// What we need, such as `FeatureCollection`.
+        expected: &'static str,
+        /// What the file says.
+        found: String,
+    },
+    /// The format version is absent or not one we read.
+    #[error("format version {0} is not supported (this frontline reads version 1)")]
+    Version(String),
+    /// A feature or faction has no id.
+    #[error("has no id (every item needs a unique string id)")]
+    MissingId,
+    /// An id that is not a non-empty string of URL-safe characters.
+    #[error("id {0} must be a string of letters, digits, '-', '_' or '.'")]
+    BadId(String),
+    /// Two items share an id.
+    #[error("id is used more than once (also feature #{first})")]
+    DuplicateId {
+        /// Position of the first item with this id.
+        first: usize,
+    },
+    /// A required text field is absent or blank.
+    #[error("{0} is missing or empty")]
+    EmptyText(String),
+    /// The feature has no geometry.
+    #[error("has no geometry")]
+    MissingGeometry,
+    /// The geometry is of a kind this file does not take.
+    #[error("geometry is a {found}, expected {expected}")]
+    GeometryType {
+        /// What the file needs.
+        expected: &'static str,
+        /// What the feature has.
+        found: String,
+    },
+    /// A ring has fewer than four positions.
+    #[error("{ring} has {count} positions, needs at least 4 (a closed triangle)")]
+    ShortRing {
+        /// Which ring, such as `polygon 0 exterior ring`.
+        ring: String,
+        /// How many positions it has.
+        count: usize,
+    },
+    /// A ring's last position is not its first.
+    #[error("{ring} is not closed: its last position differs from its first")]
+    UnclosedRing {
+        /// Which ring.
+        ring: String,
+    },
+    /// A position is not a valid lon/lat pair.
+    #[error("{ring} position {index}: {detail}")]
+    BadPosition {
+        /// Which ring (or `point` for events).
+        ring: String,
+        /// Index of the position in the ring.
+        index: usize,
+        /// What is wrong with it.
+        detail: String,
+    },
+    /// The polygon is not valid (self-intersecting ring, hole outside its shell, …).
+    #[error("invalid geometry: {0}")]
+    InvalidGeometry(String),
+    /// A date field is not a real `YYYY-MM-DD` date.
+    #[error("{field} {value} is not a date (expected YYYY-MM-DD)")]
+    BadDate {
+        /// Such as `history[3].from`.
+        field: String,
+        /// The text found.
+        value: String,
+    },
+    /// A precision that is not `day`, `month` or `year`.
+    #[error("{field} {value:?} is not one of day, month, year")]
+    BadPrecision {
+        /// Such as `history[3].precision`.
+        field: String,
+        /// The text found.
+        value: String,
+    },
+    /// A month- or year-precision date that is not the first day of its month or year.
+    #[error("{field} {date} has precision {precision} but is not the first day of its {precision}")]
+    PrecisionMismatch {
+        /// Such as `history[3].from`.
+        field: String,
+        /// The date found.
+        date: String,
+        /// Its precision.
+        precision: String,
+    },
+    /// A status that is not `held` or `contested`.
+    #[error("{field} {value:?} is not one of held, contested")]
+    UnknownStatus {
+        /// Such as `history[3].status`.
+        field: String,
+        /// The text found.
+        value: String,
+    },
+    /// The wrong number of factions for the status.
+    #[error("history[{index}] is {status} with {count} faction(s): held needs exactly 1, contested 2 or more")]
+    FactionCount {
+        /// Index of the entry.
+        index: usize,
+        /// Its status.
+        status: String,
+        /// How many factions it names.
+        count: usize,
+    },
+    /// A faction id that `factions.json` does not define.
+    #[error("{field} {id:?} is not a faction defined in factions.json")]
+    UnknownFaction {
+        /// Such as `history[3].factions[1]`.
+        field: String,
+        /// The id found.
+        id: String,
+    },
+    /// The same faction twice in one entry.
+    #[error("{field} names faction {id:?} twice")]
+    RepeatedFaction {
+        /// Such as `history[3].factions`.
+        field: String,
+        /// The repeated id.
+        id: String,
+    },
+    /// A fact without a source.
+    #[error("{field} has no sources (every entry needs at least one)")]
+    NoSources {
+        /// Such as `history[3]`.
+        field: String,
+    },
+    /// A source URL that is not `http(s)://…`.
+    #[error("{field} {value:?} is not an http or https URL")]
+    BadUrl {
+        /// Such as `history[3].sources[0].url`.
+        field: String,
+        /// The text found.
+        value: String,
+    },
+    /// History entries out of order.
+    #[error("history[{index}].from {from} is before history[{}].from {previous}: history must be sorted by from", index - 1)]
+    Unsorted {
+        /// Index of the entry that is out of order.
+        index: usize,
+        /// Its date.
+        from: String,
+        /// The date of the entry before it.
+        previous: String,
+    },
+    /// Two history entries on the same date.
+    #[error("history[{index}].from {from} repeats the date of history[{}]", index - 1)]
+    DuplicateFrom {
+        /// Index of the second entry.
+        index: usize,
+        /// The shared date.
+        from: String,
+    },
+    /// A `#rrggbb` colour was expected.
+    #[error("color {0:?} is not #rrggbb")]
+    BadColor(String),
+    /// A reference to a region the data set does not have.
+    #[error("{field} {id:?} is not a region in regions.geojson")]
+    UnknownRegion {
+        /// Such as `parent`.
+        field: String,
+        /// The id found.
+        id: String,
+    },
+    /// Following `parent` links comes back to this region.
+    #[error("parent chain loops back to this region")]
+    ParentCycle,
+}
+
+/// A problem that makes the data set unusable, and where it is.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{location}: {kind}")]
+pub struct Problem {
+    /// File and item.
+    pub location: Location,
+    /// What is wrong.
+    pub kind: ProblemKind,
+}
+
+/// Something the loader accepted and normalised, but that the shipped data never contains.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum WarningKind {
+    /// A ring wound the other way from RFC 7946's right-hand rule; reversed on load.
+    #[error("{ring} is wound {found}; RFC 7946 wants it {wanted} (reversed on load)")]
+    Winding {
+        /// Which ring.
+        ring: String,
+        /// `clockwise` or `counter-clockwise`.
+        found: &'static str,
+        /// The opposite.
+        wanted: &'static str,
+    },
+    /// Coordinates with more decimals than the ~1 m that 5 decimals give.
+    #[error("coordinates have up to {0} decimals; 5 (about 1 m) is plenty")]
+    Precision(usize),
+}
+
+/// A warning and where it is.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("warning: {location}: {kind}")]
+pub struct Warning {
+    /// File and item.
+    pub location: Location,
+    /// What was normalised.
+    pub kind: WarningKind,
+}
+
+/// Everything `check` found: the data is valid when `problems` is empty.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Report {
+    /// Problems that make the data unusable, in file order.
+    pub problems: Vec<Problem>,
+    /// Normalisations applied on load.
+    pub warnings: Vec<Warning>,
+}
+
+impl Report {
+    /// Whether the data can be used.
+    #[must_use]
+    pub fn is_valid(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+impl fmt::Display for Report {
+    /// One line per problem, then one per warning.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for p in &self.problems {
+            writeln!(f, "{p}")?;
+        }
+        for w in &self.warnings {
+            writeln!(f, "{w}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Collects problems and warnings about one item of one file.
+pub(crate) struct Sink<'a> {
+    location: Location,
+    report: &'a mut Report,
+}
+
+impl<'a> Sink<'a> {
+    pub(crate) fn new(file: &str, item: Item, report: &'a mut Report) -> Self {
+        Self {
+            location: Location {
+                file: file.to_owned(),
+                item,
+            },
+            report,
+        }
+    }
+
+    /// Records a problem.
+    pub(crate) fn problem(&mut self, kind: ProblemKind) {
+        self.report.problems.push(Problem {
+            location: self.location.clone(),
+            kind,
+        });
+    }
+
+    /// Records a warning.
+    pub(crate) fn warn(&mut self, kind: WarningKind) {
+        self.report.warnings.push(Warning {
+            location: self.location.clone(),
+            kind,
+        });
+    }
+
+    /// How many problems the whole report holds so far.
+    pub(crate) fn problem_count(&self) -> usize {
+        self.report.problems.len()
+    }
+}

@@ -1,0 +1,19 @@
+//! frontline: who controlled this place on that day, and who says so?
+//!
+//! # Layout
+//! * [`model`]: our own types (positions, dates, regions, control entries, factions, events).
+//!   No I/O.
+//! * [`geodata`]: reads and validates the bundled `GeoJSON` files into a [`model::Dataset`],
+//!   reporting every problem at once.
+//! * [`engine`]: a pure spatial index over a dataset: point-in-region queries, the nearest
+//!   region, control on a date and geodesic areas.
+//! * [`answer`]: the JSON shape of a point query, shared by the CLI and (later) the HTTP API.
+//! * [`cli`]: the `frontline` command line; the only module that prints.
+//!
+//! Dependencies point one way: `cli → {answer, engine, geodata} → model`.
+
+pub mod answer;
+pub mod cli;
+pub mod engine;
+pub mod geodata;
+pub mod model;

@@ -1,0 +1,73 @@
+//! Who controls a region from a date on, and who says so.
+
+use std::fmt;
+
+use super::{Date, FactionId, Precision};
+
+/// The state of a region in one history entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ControlStatus {
+    /// Held by exactly one faction.
+    Held,
+    /// Fought over, or split by a front line, between two or more factions.
+    Contested,
+}
+
+impl ControlStatus {
+    /// Parses `held` or `contested`.
+    #[must_use]
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "held" => Some(Self::Held),
+            "contested" => Some(Self::Contested),
+            _ => None,
+        }
+    }
+
+    /// Whether `count` factions is the right number for this status (one, or two or more).
+    #[must_use]
+    pub fn accepts_faction_count(self, count: usize) -> bool {
+        match self {
+            Self::Held => count == 1,
+            Self::Contested => count >= 2,
+        }
+    }
+}
+
+impl fmt::Display for ControlStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Held => "held",
+            Self::Contested => "contested",
+        })
+    }
+}
+
+/// A published source backing a fact.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Source {
+    /// The title of the article, report or page.
+    pub title: String,
+    /// Where to read it (`http` or `https`).
+    pub url: String,
+    /// When it was published.
+    pub published: Date,
+}
+
+/// One entry of a region's history: from `from` on, the region is `status` by `factions`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ControlEntry {
+    /// The first day this entry holds (the 1st of the month or year at coarser precision).
+    pub from: Date,
+    /// How precisely the sources date the change.
+    pub precision: Precision,
+    /// Held or contested.
+    pub status: ControlStatus,
+    /// One faction when held, two or more when contested; all defined in the data set.
+    pub factions: Vec<FactionId>,
+    /// What happened and, where sources disagree or a front cut through, what is uncertain.
+    pub note: String,
+    /// At least one source.
+    pub sources: Vec<Source>,
+}
