@@ -101,7 +101,10 @@ fn check(args: &DataArgs) -> Result<ExitCode, Failure> {
         }
         Err(report) => {
             let problems = report.problems.len();
-            print(&format!("{report}{shown}: {}\n", count(problems, "problem")))?;
+            print(&format!(
+                "{report}{shown}: {}\n",
+                count(problems, "problem")
+            ))?;
             Ok(ExitCode::from(1))
         }
     }
@@ -143,7 +146,11 @@ fn load_or_fail(dir: &Path) -> Result<Loaded, Failure> {
     ensure_dir(dir)?;
     geodata::load(dir).map_err(|report: Report| Failure {
         code: 1,
-        error: anyhow!("{report}{}: the data is invalid ({} problems)", dir.display(), report.problems.len()),
+        error: anyhow!(
+            "{report}{}: the data is invalid ({} problems)",
+            dir.display(),
+            report.problems.len()
+        ),
     })
 }
 
@@ -154,7 +161,10 @@ fn ensure_dir(dir: &Path) -> Result<(), Failure> {
     if meta.is_dir() {
         Ok(())
     } else {
-        Err(Failure::usage(anyhow!("data directory {} is not a directory", dir.display())))
+        Err(Failure::usage(anyhow!(
+            "data directory {} is not a directory",
+            dir.display()
+        )))
     }
 }
 
@@ -186,9 +196,9 @@ fn count(n: usize, noun: &str) -> String {
 fn print(text: &str) -> Result<(), Failure> {
     let mut out = io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
-            Err(Failure::usage(anyhow::Error::new(e).context("cannot write to stdout")))
-        }
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(Failure::usage(
+            anyhow::Error::new(e).context("cannot write to stdout"),
+        )),
         _ => Ok(()),
     }
 }
@@ -199,18 +209,36 @@ mod tests {
 
     #[test]
     fn negative_coordinates_parse() {
-        let cli = Cli::try_parse_from(["frontline", "query", "--lon", "-73.98", "--lat", "-40.7"]).unwrap();
-        let Command::Query(q) = cli.command else { panic!("expected query") };
+        let cli = Cli::try_parse_from(["frontline", "query", "--lon", "-73.98", "--lat", "-40.7"])
+            .unwrap();
+        let Command::Query(q) = cli.command else {
+            panic!("expected query")
+        };
         let pos = parse_position(&q.lon, &q.lat).unwrap();
         assert_eq!((pos.lon(), pos.lat()), (-73.98, -40.7));
     }
 
     #[test]
     fn bad_values_are_named() {
-        assert_eq!(parse_position("36", "95").unwrap_err().to_string(), "--lat 95: latitude 95 is outside [-90, 90]");
-        assert_eq!(parse_position("-181", "0").unwrap_err().to_string(), "--lon -181: longitude -181 is outside [-180, 180]");
-        assert_eq!(parse_position("NaN", "0").unwrap_err().to_string(), "--lon NaN: longitude NaN is outside [-180, 180]");
-        assert_eq!(parse_position("east", "0").unwrap_err().to_string(), "--lon \"east\" is not a number");
-        assert_eq!(parse_at("2015-13-01").unwrap_err().to_string(), "--at \"2015-13-01\" is not a date (expected YYYY-MM-DD)");
+        assert_eq!(
+            parse_position("36", "95").unwrap_err().to_string(),
+            "--lat 95: latitude 95 is outside [-90, 90]"
+        );
+        assert_eq!(
+            parse_position("-181", "0").unwrap_err().to_string(),
+            "--lon -181: longitude -181 is outside [-180, 180]"
+        );
+        assert_eq!(
+            parse_position("NaN", "0").unwrap_err().to_string(),
+            "--lon NaN: longitude NaN is outside [-180, 180]"
+        );
+        assert_eq!(
+            parse_position("east", "0").unwrap_err().to_string(),
+            "--lon \"east\" is not a number"
+        );
+        assert_eq!(
+            parse_at("2015-13-01").unwrap_err().to_string(),
+            "--at \"2015-13-01\" is not a date (expected YYYY-MM-DD)"
+        );
     }
 }

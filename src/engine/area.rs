@@ -17,7 +17,11 @@ pub(crate) fn area_km2(shape: &MultiPolygon<f64>) -> f64 {
 
 /// For each region, the km² where no smaller region (by area, then by index) also lies.
 /// These pieces partition the union of all regions, each with its smallest covering region.
-pub(crate) fn own_areas_km2(regions: &[Region], areas_km2: &[f64], tree: &RTree<Entry>) -> Vec<f64> {
+pub(crate) fn own_areas_km2(
+    regions: &[Region],
+    areas_km2: &[f64],
+    tree: &RTree<Entry>,
+) -> Vec<f64> {
     let smaller = |j: usize, i: usize| (areas_km2[j], j) < (areas_km2[i], i);
     regions
         .iter()

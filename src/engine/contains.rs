@@ -51,7 +51,12 @@ impl PreparedPolygon {
         let spans: Vec<(usize, usize)> = self
             .edges
             .iter()
-            .map(|(a, b)| (self.band(a.y.min(b.y), bands), self.band(a.y.max(b.y), bands)))
+            .map(|(a, b)| {
+                (
+                    self.band(a.y.min(b.y), bands),
+                    self.band(a.y.max(b.y), bands),
+                )
+            })
             .collect();
         let mut counts = vec![0u32; bands + 1];
         for &(lo, hi) in &spans {
@@ -171,14 +176,20 @@ mod tests {
             .map(|i| {
                 let t = f64::from(i) / f64::from(n) * std::f64::consts::TAU;
                 let r = if i % 2 == 0 { 1.0 } else { 0.6 };
-                Coord { x: r * t.cos(), y: r * t.sin() }
+                Coord {
+                    x: r * t.cos(),
+                    y: r * t.sin(),
+                }
             })
             .collect();
         let poly = Polygon::new(ring.into(), vec![]);
         let p = PreparedPolygon::new(&poly).unwrap();
         for i in -50..=50 {
             for j in -50..=50 {
-                let c = Coord { x: f64::from(i) / 45.0, y: f64::from(j) / 45.0 };
+                let c = Coord {
+                    x: f64::from(i) / 45.0,
+                    y: f64::from(j) / 45.0,
+                };
                 assert_eq!(p.contains(c), poly.intersects(&Point::from(c)), "{c:?}");
             }
         }

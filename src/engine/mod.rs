@@ -95,7 +95,11 @@ impl Engine {
                 .map(move |(polygon, p)| (p.bbox(), PolygonRef { region, polygon }))
         });
         let tree = index::build(boxes);
-        let areas_km2 = dataset.regions.iter().map(|r| area::area_km2(&r.geometry)).collect();
+        let areas_km2 = dataset
+            .regions
+            .iter()
+            .map(|r| area::area_km2(&r.geometry))
+            .collect();
         Self {
             dataset,
             prepared,
@@ -129,7 +133,11 @@ impl Engine {
             .filter(|r| self.prepared[r.region][r.polygon].contains(p.0))
             .map(|r| r.region)
             .collect();
-        found.sort_unstable_by(|&a, &b| self.areas_km2[a].total_cmp(&self.areas_km2[b]).then(a.cmp(&b)));
+        found.sort_unstable_by(|&a, &b| {
+            self.areas_km2[a]
+                .total_cmp(&self.areas_km2[b])
+                .then(a.cmp(&b))
+        });
         found.dedup();
         found
     }
@@ -150,7 +158,11 @@ impl Engine {
                 }
             })
             .collect();
-        let nearest = if regions.is_empty() { self.nearest(pos) } else { None };
+        let nearest = if regions.is_empty() {
+            self.nearest(pos)
+        } else {
+            None
+        };
         Answer { regions, nearest }
     }
 
@@ -170,10 +182,11 @@ impl Engine {
     /// Area held by each faction, contested and unknown on `date`.
     #[must_use]
     pub fn stats(&self, date: Date) -> Stats<'_> {
-        let own = self
-            .own_areas_km2
-            .get_or_init(|| area::own_areas_km2(&self.dataset.regions, &self.areas_km2, &self.tree));
-        let mut factions: Vec<(&Faction, f64)> = self.dataset.factions.iter().map(|f| (f, 0.0)).collect();
+        let own = self.own_areas_km2.get_or_init(|| {
+            area::own_areas_km2(&self.dataset.regions, &self.areas_km2, &self.tree)
+        });
+        let mut factions: Vec<(&Faction, f64)> =
+            self.dataset.factions.iter().map(|f| (f, 0.0)).collect();
         let (mut contested_km2, mut unknown_km2, mut total_km2) = (0.0, 0.0, 0.0);
         for (region, &km2) in self.dataset.regions.iter().zip(own) {
             total_km2 += km2;
@@ -192,6 +205,288 @@ impl Engine {
             contested_km2,
             unknown_km2,
             total_km2,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{FactionId, Precision, RegionId};
+    use geo::{
+        Closest, Distance, Geodesic, HaversineClosestPoint, Intersects, LineString, MultiPolygon,
+        Polygon,
+    };
+    use jiff::civil::date;
+    use proptest::prelude::*;
+
+    fn held(from: Date, faction: &str) -> ControlEntry {
+        ControlEntry {
+            from,
+            precision: Precision::Day,
+            status: ControlStatus::Held,
+            factions: vec![FactionId::new(faction)],
+            note: String::new(),
+            sources: Vec::new(),
+        }
+    }
+
+    fn region(id: &str, polygons: Vec<Polygon<f64>>, history: Vec<ControlEntry>) -> Region {
+        Region {
+            id: RegionId::new(id),
+            name: id.to_uppercase(),
+            name_ar: None,
+            description: String::new(),
+            parent: None,
+            last_reviewed: None,
+            geometry: MultiPolygon::new(polygons),
+            history,
+        }
+    }
+
+    fn square(x0: f64, y0: f64, side: f64) -> Polygon<f64> {
+        let ring = vec![
+            (x0, y0),
+            (x0 + side, y0),
+            (x0 + side, y0 + side),
+            (x0, y0 + side),
+            (x0, y0),
+        ];
+        Polygon::new(LineString::from(ring), vec![])
+    }
+
+    fn faction(id: &str) -> Faction {
+        Faction {
+            id: FactionId::new(id),
+            name: id.into(),
+            color: crate::model::Color::parse("#000000").unwrap(),
+            description: String::new(),
+            sources: Vec::new(),
+        }
+    }
+
+    fn engine(regions: Vec<Region>) -> Engine {
+        Engine::new(Dataset {
+            factions: vec![faction("red"), faction("blue")],
+            regions,
+            events: Vec::new(),
+        })
+    }
+
+    fn at(lon: f64, lat: f64) -> LonLat {
+        LonLat::new(lon, lat).unwrap()
+    }
+
+    #[test]
+    fn empty_dataset_answers_nothing() {
+        let e = engine(Vec::new());
+        let answer = e.query(at(36.0, 35.0), date(2015, 8, 20));
+        assert!(answer.regions.is_empty());
+        assert!(answer.nearest.is_none());
+        let stats = e.stats(date(2015, 8, 20));
+        assert_eq!(
+            (stats.total_km2, stats.unknown_km2, stats.contested_km2),
+            (0.0, 0.0, 0.0)
+        );
+    }
+
+    #[test]
+    fn boundary_points_are_inside_and_nested_regions_come_smallest_first() {
+        let e = engine(vec![
+            region("big", vec![square(0.0, 0.0, 2.0)], vec![]),
+            region("small", vec![square(0.5, 0.5, 0.5)], vec![]),
+        ]);
+        assert_eq!(e.locate(at(0.75, 0.75)), [1, 0]);
+        assert_eq!(
+            e.locate(at(0.5, 0.5)),
+            [1, 0],
+            "shared corner of small, inside big"
+        );
+        assert_eq!(e.locate(at(2.0, 1.0)), [0], "edge of big");
+        assert_eq!(e.locate(at(2.0, 2.0)), [0], "corner of big");
+        assert_eq!(e.locate(at(2.000_001, 1.0)), Vec::<usize>::new());
+    }
+
+    #[test]
+    fn control_is_unknown_before_the_first_entry_and_changes_on_the_day() {
+        let e = engine(vec![region(
+            "r",
+            vec![square(0.0, 0.0, 1.0)],
+            vec![
+                held(date(2012, 1, 1), "red"),
+                held(date(2015, 8, 11), "blue"),
+            ],
+        )]);
+        let control = |d| {
+            e.query(at(0.5, 0.5), d).regions[0]
+                .control
+                .map(|c| c.factions[0].as_str().to_owned())
+        };
+        assert_eq!(control(date(2011, 12, 31)), None);
+        assert_eq!(control(date(2012, 1, 1)).as_deref(), Some("red"));
+        assert_eq!(control(date(2015, 8, 10)).as_deref(), Some("red"));
+        assert_eq!(control(date(2015, 8, 11)).as_deref(), Some("blue"));
+    }
+
+    #[test]
+    fn western_and_southern_coordinates_work() {
+        // Around Manhattan (-73.98, 40.75) and Buenos Aires (-58.38, -34.6).
+        let e = engine(vec![
+            region("nyc", vec![square(-74.1, 40.6, 0.3)], vec![]),
+            region("ba", vec![square(-58.5, -34.7, 0.2)], vec![]),
+        ]);
+        assert_eq!(e.locate(at(-73.98, 40.75)), [0]);
+        assert_eq!(e.locate(at(-58.38, -34.6)), [1]);
+        let far = e.query(at(-58.38, -33.6), date(2020, 1, 1));
+        let nearest = far.nearest.unwrap();
+        assert_eq!(nearest.region.id.as_str(), "ba");
+        // From -33.6 to the square's north edge at -34.5: 0.9° of latitude ≈ 99.8 km.
+        assert!(
+            (nearest.distance_km - 99.8).abs() < 0.5,
+            "{}",
+            nearest.distance_km
+        );
+    }
+
+    #[test]
+    fn nearest_is_measured_to_the_boundary_geodesically() {
+        // One degree of longitude on the equator is 111.32 km (WGS84).
+        let e = engine(vec![
+            region("r", vec![square(1.0, -0.5, 1.0)], vec![]),
+            region("far", vec![square(10.0, 0.0, 1.0)], vec![]),
+        ]);
+        let n = e.nearest(at(0.0, 0.0)).unwrap();
+        assert_eq!(n.region.id.as_str(), "r");
+        assert!((n.distance_km - 111.32).abs() < 0.1, "{}", n.distance_km);
+    }
+
+    #[test]
+    fn stats_count_nested_land_once_with_the_smallest_region() {
+        let e = engine(vec![
+            region(
+                "big",
+                vec![square(0.0, 0.0, 2.0)],
+                vec![held(date(2011, 1, 1), "red")],
+            ),
+            region(
+                "small",
+                vec![square(0.5, 0.5, 0.5)],
+                vec![held(date(2012, 1, 1), "blue")],
+            ),
+        ]);
+        let (big, small) = (e.area_km2(0), e.area_km2(1));
+        let close = |a: f64, b: f64| (a - b).abs() < 1e-6 * b.max(1.0);
+        let s = e.stats(date(2011, 6, 1));
+        assert!(close(s.total_km2, big), "{} vs {big}", s.total_km2);
+        assert!(
+            close(s.factions[0].1, big - small),
+            "red holds the big square less the small one"
+        );
+        assert!(close(s.unknown_km2, small), "small is unknown before 2012");
+        let s = e.stats(date(2013, 1, 1));
+        assert!(close(s.factions[1].1, small));
+        assert!(close(s.factions[0].1 + s.factions[1].1, big));
+        assert_eq!(s.contested_km2, 0.0);
+    }
+
+    // --- Property tests: the index against a brute-force scan with geo's `Intersects` ---------
+
+    /// A star-shaped (so simple, often concave) ring around `(cx, cy)` on an integer grid, so
+    /// that edge midpoints are exactly representable and exactly on their edge.
+    fn star(cx: f64, cy: f64, radii: &[f64], scale: f64) -> LineString<f64> {
+        let n = radii.len();
+        let mut coords: Vec<(f64, f64)> = radii
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let t = i as f64 / n as f64 * std::f64::consts::TAU;
+                (
+                    (cx + scale * r * t.cos()).round(),
+                    (cy + scale * r * t.sin()).round(),
+                )
+            })
+            .collect();
+        coords.push(coords[0]);
+        LineString::from(coords)
+    }
+
+    prop_compose! {
+        /// A polygon, sometimes with a hole, sometimes with a second part.
+        fn shape()(cx in -60i32..60, cy in -60i32..60,
+                   radii in prop::collection::vec(0.5f64..1.0, 3..24),
+                   scale in 4.0f64..30.0, hole in any::<bool>(), second in any::<bool>())
+                   -> MultiPolygon<f64> {
+            let (cx, cy) = (f64::from(cx), f64::from(cy));
+            let hole = if hole { vec![star(cx, cy, &[0.2, 0.15, 0.2, 0.1, 0.2], scale).into_iter().rev().collect()] } else { vec![] };
+            let mut parts = vec![Polygon::new(star(cx, cy, &radii, scale), hole)];
+            if second {
+                parts.push(Polygon::new(star(cx + 3.0 * scale, cy, &radii, scale * 0.5), vec![]));
+            }
+            MultiPolygon::new(parts)
+        }
+    }
+
+    fn brute_force(regions: &[Region], p: geo::Point<f64>) -> Vec<usize> {
+        (0..regions.len())
+            .filter(|&i| regions[i].geometry.intersects(&p))
+            .collect()
+    }
+
+    fn brute_nearest_km(regions: &[Region], p: geo::Point<f64>) -> f64 {
+        regions
+            .iter()
+            .flat_map(|r| r.geometry.iter())
+            .flat_map(|poly| std::iter::once(poly.exterior()).chain(poly.interiors()))
+            .filter_map(|ring| match ring.haversine_closest_point(&p) {
+                Closest::SinglePoint(c) | Closest::Intersection(c) => {
+                    Some(Geodesic.distance(p, c) / 1000.0)
+                }
+                Closest::Indeterminate => None,
+            })
+            .fold(f64::INFINITY, f64::min)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn index_agrees_with_brute_force(
+            shapes in prop::collection::vec(shape(), 1..8),
+            probes in prop::collection::vec((-120.0f64..120.0, -80.0f64..80.0), 1..40),
+        ) {
+            use geo::Validation;
+            let shapes: Vec<MultiPolygon<f64>> = shapes.into_iter().filter(Validation::is_valid).collect();
+            prop_assume!(!shapes.is_empty());
+            let regions: Vec<Region> = shapes.iter().enumerate()
+                .map(|(i, s)| region(&format!("r{i}"), s.0.clone(), vec![]))
+                .collect();
+            let e = engine(regions.clone());
+            // Random points, every vertex, and every edge midpoint (exactly on the boundary).
+            let mut points: Vec<(f64, f64)> = probes;
+            for s in &shapes {
+                for poly in s {
+                    for ring in std::iter::once(poly.exterior()).chain(poly.interiors()) {
+                        for line in ring.lines() {
+                            points.push((line.start.x, line.start.y));
+                            points.push((f64::midpoint(line.start.x, line.end.x), f64::midpoint(line.start.y, line.end.y)));
+                        }
+                    }
+                }
+            }
+            for (x, y) in points {
+                let Ok(pos) = LonLat::new(x, y) else { continue };
+                let mut found = e.locate(pos);
+                let areas: Vec<f64> = found.iter().map(|&i| e.area_km2(i)).collect();
+                prop_assert!(areas.windows(2).all(|w| w[0] <= w[1]), "not smallest first: {areas:?}");
+                found.sort_unstable();
+                prop_assert_eq!(&found, &brute_force(&regions, pos.to_point()), "at ({}, {})", x, y);
+                if found.is_empty() {
+                    let n = e.nearest(pos).unwrap();
+                    let best = brute_nearest_km(&regions, pos.to_point());
+                    prop_assert!((n.distance_km - best).abs() <= 1e-9 * best.max(1.0),
+                        "nearest {} km, brute force {} km at ({}, {})", n.distance_km, best, x, y);
+                }
+            }
         }
     }
 }

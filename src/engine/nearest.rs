@@ -57,7 +57,11 @@ fn boundary_distance_km(polygon: &Polygon<f64>, p: Point<f64>) -> f64 {
                 Closest::Intersection(c) | Closest::SinglePoint(c) => c,
                 Closest::Indeterminate => ring
                     .points()
-                    .min_by(|a, b| Haversine.distance(p, *a).total_cmp(&Haversine.distance(p, *b)))
+                    .min_by(|a, b| {
+                        Haversine
+                            .distance(p, *a)
+                            .total_cmp(&Haversine.distance(p, *b))
+                    })
                     .unwrap_or(p),
             };
             Geodesic.distance(p, closest) / 1000.0

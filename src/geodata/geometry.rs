@@ -67,9 +67,17 @@ pub(crate) fn region_polygons(
     }
     let shape = MultiPolygon::new(polygons);
     let errors = if multi {
-        shape.validation_errors().iter().map(ToString::to_string).collect::<Vec<_>>()
+        shape
+            .validation_errors()
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
     } else {
-        shape.0[0].validation_errors().iter().map(ToString::to_string).collect()
+        shape.0[0]
+            .validation_errors()
+            .iter()
+            .map(ToString::to_string)
+            .collect()
     };
     for error in &errors {
         sink.problem(ProblemKind::InvalidGeometry(error.clone()));
@@ -82,7 +90,10 @@ pub(crate) fn region_polygons(
 }
 
 /// An event's point, checked.
-pub(crate) fn event_point(geometry: Option<&geojson::Geometry>, sink: &mut Sink<'_>) -> Option<LonLat> {
+pub(crate) fn event_point(
+    geometry: Option<&geojson::Geometry>,
+    sink: &mut Sink<'_>,
+) -> Option<LonLat> {
     let Some(geometry) = geometry else {
         sink.problem(ProblemKind::MissingGeometry);
         return None;
@@ -125,7 +136,10 @@ fn ring_line(ring: &[Position], name: &str, sink: &mut Sink<'_>) -> Option<LineS
     let mut coords = Vec::with_capacity(ring.len());
     for (index, pos) in ring.iter().enumerate() {
         match position(pos) {
-            Ok(p) => coords.push(Coord { x: p.lon(), y: p.lat() }),
+            Ok(p) => coords.push(Coord {
+                x: p.lon(),
+                y: p.lat(),
+            }),
             Err(detail) => {
                 ok = false;
                 sink.problem(ProblemKind::BadPosition {
@@ -157,7 +171,10 @@ fn ring_line(ring: &[Position], name: &str, sink: &mut Sink<'_>) -> Option<LineS
 fn position(pos: &Position) -> Result<LonLat, String> {
     match pos.as_slice() {
         [lon, lat, ..] => LonLat::new(*lon, *lat).map_err(|e| e.to_string()),
-        values => Err(format!("has {} number(s), needs longitude and latitude", values.len())),
+        values => Err(format!(
+            "has {} number(s), needs longitude and latitude",
+            values.len()
+        )),
     }
 }
 

@@ -38,7 +38,7 @@ pub(crate) struct WireSource {
 /// could not be read, so faction ids cannot be checked.
 pub(crate) fn history(
     wire: &[WireEntry],
-    factions: Option<&HashSet<&str>>,
+    factions: Option<&HashSet<String>>,
     sink: &mut Sink<'_>,
 ) -> Option<Vec<ControlEntry>> {
     let entries: Vec<Option<ControlEntry>> = wire
@@ -71,7 +71,7 @@ pub(crate) fn history(
 fn entry(
     index: usize,
     w: &WireEntry,
-    factions: Option<&HashSet<&str>>,
+    factions: Option<&HashSet<String>>,
     sink: &mut Sink<'_>,
 ) -> Option<ControlEntry> {
     let at = format!("history[{index}]");
@@ -109,7 +109,7 @@ fn entry(
 fn faction_refs(
     ids: &[String],
     field: &str,
-    known: Option<&HashSet<&str>>,
+    known: Option<&HashSet<String>>,
     sink: &mut Sink<'_>,
 ) -> bool {
     let mut ok = true;
@@ -134,7 +134,11 @@ fn faction_refs(
 }
 
 /// A precision field; absent means `day`.
-pub(crate) fn precision(value: Option<&str>, field: &str, sink: &mut Sink<'_>) -> Option<Precision> {
+pub(crate) fn precision(
+    value: Option<&str>,
+    field: &str,
+    sink: &mut Sink<'_>,
+) -> Option<Precision> {
     let Some(value) = value else {
         return Some(Precision::Day);
     };
@@ -158,7 +162,11 @@ pub(crate) fn date(
     let Some(date) = parse_date(value) else {
         sink.problem(ProblemKind::BadDate {
             field: field.to_owned(),
-            value: if value.is_empty() { "(missing)".into() } else { value.to_owned() },
+            value: if value.is_empty() {
+                "(missing)".into()
+            } else {
+                value.to_owned()
+            },
         });
         return None;
     };
@@ -176,7 +184,11 @@ pub(crate) fn date(
 }
 
 /// A list of sources that must not be empty; `owner` names the fact they back.
-pub(crate) fn sources(wire: &[WireSource], owner: &str, sink: &mut Sink<'_>) -> Option<Vec<Source>> {
+pub(crate) fn sources(
+    wire: &[WireSource],
+    owner: &str,
+    sink: &mut Sink<'_>,
+) -> Option<Vec<Source>> {
     if wire.is_empty() {
         sink.problem(ProblemKind::NoSources {
             field: owner.to_owned(),
@@ -230,7 +242,14 @@ mod tests {
     fn only_http_urls_with_a_host_pass() {
         assert!(is_http_url("https://www.reuters.com/article/x"));
         assert!(is_http_url("http://example.org"));
-        for bad in ["javascript:alert(1)", "ftp://x", "https://", "https:// x", "www.reuters.com", ""] {
+        for bad in [
+            "javascript:alert(1)",
+            "ftp://x",
+            "https://",
+            "https:// x",
+            "www.reuters.com",
+            "",
+        ] {
             assert!(!is_http_url(bad), "{bad:?}");
         }
     }

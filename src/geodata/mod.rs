@@ -29,6 +29,8 @@ pub const EVENTS: &str = "events.geojson";
 pub struct Loaded {
     /// The data, validated and normalised.
     pub dataset: Dataset,
+    /// A short hash of the files' contents: changes whenever the data does.
+    pub version: String,
     /// What was normalised on load (ring winding, coordinate precision).
     pub warnings: Vec<Warning>,
 }
@@ -42,6 +44,16 @@ pub struct Texts<'a> {
     pub regions: &'a str,
     /// `events.geojson`, if the data set has one.
     pub events: Option<&'a str>,
+}
+
+impl Texts<'_> {
+    /// A 64-bit hash of the three texts, as 16 hex digits.
+    fn version(&self) -> String {
+        use std::hash::{DefaultHasher, Hash, Hasher};
+        let mut hasher = DefaultHasher::new();
+        (self.factions, self.regions, self.events).hash(&mut hasher);
+        format!("{:016x}", hasher.finish())
+    }
 }
 
 /// Reads and validates the data set in `dir`.
@@ -87,26 +99,33 @@ pub fn parse(texts: Texts<'_>) -> Result<Loaded, Report> {
 
 fn parse_into(texts: Texts<'_>, mut report: Report) -> Result<Loaded, Report> {
     let factions = parse::factions(texts.factions, &mut report);
-    let faction_ids: Option<HashSet<&str>> = factions
-        .as_ref()
-        .map(|f| f.iter().map(|f| f.id.as_str()).collect());
-    let regions = parse::regions(texts.regions, faction_ids.as_ref(), &mut report);
-    let region_ids: Option<HashSet<&str>> = regions
-        .as_ref()
-        .map(|r| r.iter().map(|r| r.id.as_str()).collect());
+    let regions = parse::regions(
+        texts.regions,
+        factions.as_ref().map(|f| &f.ids),
+        &mut report,
+    );
     let events = match texts.events {
-        Some(text) => parse::events(text, region_ids.as_ref(), &mut report),
-        None => Some(Vec::new()),
+        Some(text) => parse::events(text, regions.as_ref().map(|r| &r.ids), &mut report),
+        None => Some(parse::Parsed {
+            items: Vec::new(),
+            ids: HashSet::new(),
+            complete: true,
+        }),
     };
     match (factions, regions, events) {
-        (Some(factions), Some(regions), Some(events)) if report.is_valid() => Ok(Loaded {
-            dataset: Dataset {
-                factions,
-                regions,
-                events,
-            },
-            warnings: report.warnings,
-        }),
+        (Some(factions), Some(regions), Some(events))
+            if factions.complete && regions.complete && events.complete && report.is_valid() =>
+        {
+            Ok(Loaded {
+                version: texts.version(),
+                dataset: Dataset {
+                    factions: factions.items,
+                    regions: regions.items,
+                    events: events.items,
+                },
+                warnings: report.warnings,
+            })
+        }
         _ => Err(report),
     }
 }
@@ -120,3 +139,6 @@ fn problem(report: &mut Report, file: &str, kind: ProblemKind) {
         kind,
     });
 }
+
+#[cfg(test)]
+mod tests;

@@ -84,8 +84,16 @@ struct WireEvent {
     sources: Vec<WireSource>,
 }
 
+/// What a file yielded: the items that are valid, every usable id (so that references to an
+/// item with problems of its own are not reported as unknown), and whether all was well.
+pub(crate) struct Parsed<T> {
+    pub(crate) items: Vec<T>,
+    pub(crate) ids: HashSet<String>,
+    pub(crate) complete: bool,
+}
+
 /// Reads `factions.json`. `None` when the file as a whole is unusable.
-pub(crate) fn factions(text: &str, report: &mut Report) -> Option<Vec<Faction>> {
+pub(crate) fn factions(text: &str, report: &mut Report) -> Option<Parsed<Faction>> {
     let mut sink = Sink::new(FACTIONS, Item::File, report);
     let file: WireFactionsFile = read_json(text, &mut sink)?;
     let version_ok = match file.version {
@@ -99,20 +107,31 @@ pub(crate) fn factions(text: &str, report: &mut Report) -> Option<Vec<Faction>> 
             false
         }
     };
+    let before = report.problems.len();
     let mut ids = Ids::default();
-    let factions: Vec<Option<Faction>> = file
-        .factions
-        .iter()
-        .enumerate()
-        .map(|(index, raw)| {
-            let (item, id) = ids.name(raw, index, Item::Faction, Item::FactionIndex, FACTIONS, report);
-            let mut sink = Sink::new(FACTIONS, item, report);
-            let wire: WireFaction = read_json(raw.get(), &mut sink)?;
-            faction(id?, &wire, &mut sink)
-        })
-        .collect();
-    let factions: Option<Vec<Faction>> = factions.into_iter().collect();
-    factions.filter(|_| version_ok)
+    let mut items = Vec::with_capacity(file.factions.len());
+    for (index, raw) in file.factions.iter().enumerate() {
+        let (item, id) = ids.name(
+            raw,
+            index,
+            Item::Faction,
+            Item::FactionIndex,
+            FACTIONS,
+            report,
+        );
+        let mut sink = Sink::new(FACTIONS, item, report);
+        let Some(wire) = read_json::<WireFaction>(raw.get(), &mut sink) else {
+            continue;
+        };
+        if let Some(f) = faction(id.unwrap_or_default(), &wire, &mut sink) {
+            items.push(f);
+        }
+    }
+    Some(Parsed {
+        items,
+        ids: ids.into_set(),
+        complete: version_ok && report.problems.len() == before,
+    })
 }
 
 fn faction(id: String, w: &WireFaction, sink: &mut Sink<'_>) -> Option<Faction> {
@@ -139,34 +158,41 @@ fn faction(id: String, w: &WireFaction, sink: &mut Sink<'_>) -> Option<Faction> 
 /// Reads `regions.geojson`. `factions` is `None` when faction ids cannot be checked.
 pub(crate) fn regions(
     text: &str,
-    factions: Option<&HashSet<&str>>,
+    factions: Option<&HashSet<String>>,
     report: &mut Report,
-) -> Option<Vec<Region>> {
-    let regions = features(text, REGIONS, report, |id, wire: WireFeature<WireRegion>, sink| {
-        let props = properties(wire.properties, sink)?;
-        let geometry = geometry::region_polygons(wire.geometry.as_ref(), sink);
-        let name = required_text(&props.name, "name", sink);
-        let last_reviewed = props
-            .last_reviewed
-            .as_deref()
-            .map(|d| history::date(d, "last_reviewed", None, sink));
-        let history = history::history(&props.history, factions, sink);
-        Some(Region {
-            id: RegionId::new(id),
-            name: name?,
-            name_ar: props.name_ar.filter(|n| !n.trim().is_empty()),
-            description: props.description,
-            parent: props.parent.map(RegionId::new),
-            last_reviewed: last_reviewed.map_or(Some(None), |d| d.map(Some))?,
-            geometry: geometry?,
-            history: history?,
-        })
-    })?;
-    check_parents(&regions, report).then_some(regions)
+) -> Option<Parsed<Region>> {
+    let mut parsed = features(
+        text,
+        REGIONS,
+        report,
+        |id, wire: WireFeature<WireRegion>, sink| {
+            let props = properties(wire.properties, sink)?;
+            let geometry = geometry::region_polygons(wire.geometry.as_ref(), sink);
+            let name = required_text(&props.name, "name", sink);
+            let last_reviewed = props
+                .last_reviewed
+                .as_deref()
+                .map(|d| history::date(d, "last_reviewed", None, sink));
+            let history = history::history(&props.history, factions, sink);
+            Some(Region {
+                id: RegionId::new(id),
+                name: name?,
+                name_ar: props.name_ar.filter(|n| !n.trim().is_empty()),
+                description: props.description,
+                parent: props.parent.map(RegionId::new),
+                last_reviewed: last_reviewed.map_or(Some(None), |d| d.map(Some))?,
+                geometry: geometry?,
+                history: history?,
+            })
+        },
+    )?;
+    parsed.complete &= check_parents(&parsed, report);
+    Some(parsed)
 }
 
 /// Every `parent` names a region, and no chain of parents loops.
-fn check_parents(regions: &[Region], report: &mut Report) -> bool {
+fn check_parents(parsed: &Parsed<Region>, report: &mut Report) -> bool {
+    let regions = &parsed.items;
     let by_id: HashMap<&str, &Region> = regions.iter().map(|r| (r.id.as_str(), r)).collect();
     let before = report.problems.len();
     for region in regions {
@@ -175,7 +201,7 @@ fn check_parents(regions: &[Region], report: &mut Report) -> bool {
         let mut steps = 0;
         while let Some(parent) = &current.parent {
             let Some(next) = by_id.get(parent.as_str()) else {
-                if current.id == region.id {
+                if current.id == region.id && !parsed.ids.contains(parent.as_str()) {
                     sink.problem(ProblemKind::UnknownRegion {
                         field: "parent".into(),
                         id: parent.to_string(),
@@ -197,36 +223,41 @@ fn check_parents(regions: &[Region], report: &mut Report) -> bool {
 /// Reads `events.geojson`; region references are checked when `regions` is known.
 pub(crate) fn events(
     text: &str,
-    regions: Option<&HashSet<&str>>,
+    regions: Option<&HashSet<String>>,
     report: &mut Report,
-) -> Option<Vec<Event>> {
-    features(text, EVENTS, report, |id, wire: WireFeature<WireEvent>, sink| {
-        let props = properties(wire.properties, sink)?;
-        let location = geometry::event_point(wire.geometry.as_ref(), sink);
-        let precision = history::precision(props.precision.as_deref(), "precision", sink);
-        let date = history::date(&props.date, "date", precision, sink);
-        let title = required_text(&props.title, "title", sink);
-        let sources = history::sources(&props.sources, "event", sink);
-        if let (Some(known), Some(region)) = (regions, &props.region)
-            && !known.contains(region.as_str())
-        {
-            sink.problem(ProblemKind::UnknownRegion {
-                field: "region".into(),
-                id: region.clone(),
-            });
-            return None;
-        }
-        Some(Event {
-            id,
-            date: date?,
-            precision: precision.unwrap_or(Precision::Day),
-            title: title?,
-            description: props.description,
-            region: props.region.map(RegionId::new),
-            location: location?,
-            sources: sources?,
-        })
-    })
+) -> Option<Parsed<Event>> {
+    features(
+        text,
+        EVENTS,
+        report,
+        |id, wire: WireFeature<WireEvent>, sink| {
+            let props = properties(wire.properties, sink)?;
+            let location = geometry::event_point(wire.geometry.as_ref(), sink);
+            let precision = history::precision(props.precision.as_deref(), "precision", sink);
+            let date = history::date(&props.date, "date", precision, sink);
+            let title = required_text(&props.title, "title", sink);
+            let sources = history::sources(&props.sources, "event", sink);
+            if let (Some(known), Some(region)) = (regions, &props.region)
+                && !known.contains(region.as_str())
+            {
+                sink.problem(ProblemKind::UnknownRegion {
+                    field: "region".into(),
+                    id: region.clone(),
+                });
+                return None;
+            }
+            Some(Event {
+                id,
+                date: date?,
+                precision: precision.unwrap_or(Precision::Day),
+                title: title?,
+                description: props.description,
+                region: props.region.map(RegionId::new),
+                location: location?,
+                sources: sources?,
+            })
+        },
+    )
 }
 
 /// Reads a `FeatureCollection`, converting each feature with `convert` and its own [`Sink`].
@@ -236,7 +267,7 @@ fn features<P: DeserializeOwned, T>(
     file: &str,
     report: &mut Report,
     mut convert: impl FnMut(String, WireFeature<P>, &mut Sink<'_>) -> Option<T>,
-) -> Option<Vec<T>> {
+) -> Option<Parsed<T>> {
     let before = report.problems.len();
     let mut sink = Sink::new(file, Item::File, report);
     let collection: WireCollection = read_json(text, &mut sink)?;
@@ -272,11 +303,17 @@ fn features<P: DeserializeOwned, T>(
             });
             continue;
         }
-        if let Some(converted) = id.and_then(|id| convert(id, wire, &mut sink)) {
+        // Check the whole feature even without a usable id; keep it only with one.
+        let converted = convert(id.clone().unwrap_or_default(), wire, &mut sink);
+        if let (Some(converted), Some(_)) = (converted, id) {
             out.push(converted);
         }
     }
-    (report.problems.len() == before).then_some(out)
+    Some(Parsed {
+        items: out,
+        ids: ids.into_set(),
+        complete: report.problems.len() == before,
+    })
 }
 
 fn properties<P>(props: Option<P>, sink: &mut Sink<'_>) -> Option<P> {
@@ -349,17 +386,26 @@ impl Ids {
             Sink::new(file, by_index(index), report).problem(ProblemKind::MissingId);
             return (by_index(index), None);
         };
-        let Some(text) = serde_json::from_str::<String>(id.get()).ok().filter(|s| valid_id(s)) else {
-            Sink::new(file, by_index(index), report).problem(ProblemKind::BadId(id.get().to_owned()));
+        let Some(text) = serde_json::from_str::<String>(id.get())
+            .ok()
+            .filter(|s| valid_id(s))
+        else {
+            Sink::new(file, by_index(index), report)
+                .problem(ProblemKind::BadId(id.get().to_owned()));
             return (by_index(index), None);
         };
         let item = by_id(text.clone());
         if let Some(&first) = self.first.get(&text) {
+            let first = by_index(first);
             Sink::new(file, item.clone(), report).problem(ProblemKind::DuplicateId { first });
             return (item, None);
         }
         self.first.insert(text.clone(), index);
         (item, Some(text))
+    }
+
+    fn into_set(self) -> HashSet<String> {
+        self.first.into_keys().collect()
     }
 }
 

@@ -27,15 +27,23 @@ pub struct Location {
     pub item: Item,
 }
 
+impl fmt::Display for Item {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Item::File => f.write_str("the file"),
+            Item::Feature(id) => write!(f, "feature {id:?}"),
+            Item::FeatureIndex(i) => write!(f, "feature #{i}"),
+            Item::Faction(id) => write!(f, "faction {id:?}"),
+            Item::FactionIndex(i) => write!(f, "faction #{i}"),
+        }
+    }
+}
+
 impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.file)?;
         match &self.item {
-            Item::File => Ok(()),
-            Item::Feature(id) => write!(f, ": feature {id:?}"),
-            Item::FeatureIndex(i) => write!(f, ": feature #{i}"),
-            Item::Faction(id) => write!(f, ": faction {id:?}"),
-            Item::FactionIndex(i) => write!(f, ": faction #{i}"),
+            Item::File => f.write_str(&self.file),
+            item => write!(f, "{}: {item}", self.file),
         }
     }
 }
@@ -87,10 +95,10 @@ pub enum ProblemKind {
     #[error("id {0} must be a string of letters, digits, '-', '_' or '.'")]
     BadId(String),
     /// Two items share an id.
-    #[error("id is used more than once (also feature #{first})")]
+    #[error("id is used more than once (first by {first})")]
     DuplicateId {
-        /// Position of the first item with this id.
-        first: usize,
+        /// The first item with this id, by position.
+        first: Item,
     },
     /// A required text field is absent or blank.
     #[error("{0} is missing or empty")]
@@ -168,7 +176,9 @@ pub enum ProblemKind {
         value: String,
     },
     /// The wrong number of factions for the status.
-    #[error("history[{index}] is {status} with {count} faction(s): held needs exactly 1, contested 2 or more")]
+    #[error(
+        "history[{index}] is {status} with {count} faction(s): held needs exactly 1, contested 2 or more"
+    )]
     FactionCount {
         /// Index of the entry.
         index: usize,

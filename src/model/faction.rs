@@ -71,7 +71,10 @@ mod tests {
 
     #[test]
     fn colors_must_be_six_hex_digits() {
-        assert_eq!(Color::parse("#D55E00").map(|c| c.as_str().to_owned()), Some("#d55e00".into()));
+        assert_eq!(
+            Color::parse("#D55E00").map(|c| c.as_str().to_owned()),
+            Some("#d55e00".into())
+        );
         for bad in ["D55E00", "#d55e0", "#d55e000", "#gggggg", "red", ""] {
             assert_eq!(Color::parse(bad), None, "{bad:?}");
         }

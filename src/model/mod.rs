@@ -11,7 +11,7 @@ mod position;
 mod region;
 
 pub use control::{ControlEntry, ControlStatus, Source};
-pub use date::{Date, Precision, parse_date, today_utc};
+pub use date::{Date, DateRange, Precision, parse_date, parse_instant, today_utc};
 pub use event::Event;
 pub use faction::{Color, Faction, FactionId};
 pub use position::{CoordError, LonLat};

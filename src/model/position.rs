@@ -67,7 +67,10 @@ mod tests {
     fn nan_and_infinity_are_rejected() {
         assert!(matches!(LonLat::new(f64::NAN, 0.0), Err(CoordError::Lon(v)) if v.is_nan()));
         assert!(matches!(LonLat::new(0.0, f64::NAN), Err(CoordError::Lat(v)) if v.is_nan()));
-        assert!(matches!(LonLat::new(0.0, f64::INFINITY), Err(CoordError::Lat(_))));
+        assert!(matches!(
+            LonLat::new(0.0, f64::INFINITY),
+            Err(CoordError::Lat(_))
+        ));
     }
 
     #[test]

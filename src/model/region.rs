@@ -99,11 +99,30 @@ mod tests {
 
     #[test]
     fn control_changes_on_the_day_of_the_entry() {
-        let r = region(vec![entry(date(2011, 3, 1), "a"), entry(date(2015, 8, 11), "b")]);
+        let r = region(vec![
+            entry(date(2011, 3, 1), "a"),
+            entry(date(2015, 8, 11), "b"),
+        ]);
         assert_eq!(r.control_at(date(2011, 2, 28)), None);
-        assert_eq!(r.control_at(date(2011, 3, 1)).map(|e| e.factions[0].as_str()), Some("a"));
-        assert_eq!(r.control_at(date(2015, 8, 10)).map(|e| e.factions[0].as_str()), Some("a"));
-        assert_eq!(r.control_at(date(2015, 8, 11)).map(|e| e.factions[0].as_str()), Some("b"));
-        assert_eq!(r.control_at(date(2030, 1, 1)).map(|e| e.factions[0].as_str()), Some("b"));
+        assert_eq!(
+            r.control_at(date(2011, 3, 1))
+                .map(|e| e.factions[0].as_str()),
+            Some("a")
+        );
+        assert_eq!(
+            r.control_at(date(2015, 8, 10))
+                .map(|e| e.factions[0].as_str()),
+            Some("a")
+        );
+        assert_eq!(
+            r.control_at(date(2015, 8, 11))
+                .map(|e| e.factions[0].as_str()),
+            Some("b")
+        );
+        assert_eq!(
+            r.control_at(date(2030, 1, 1))
+                .map(|e| e.factions[0].as_str()),
+            Some("b")
+        );
     }
 }

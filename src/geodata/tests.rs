@@ -1,0 +1,790 @@
+//! One broken fixture per problem kind, each with the exact message `check` prints.
+//!
+//! The fixtures live in `tests/fixtures/problems/`; each breaks one thing in an otherwise
+//! valid file, and the files not under test come from `tests/fixtures/valid/`. Every test
+//! compares the whole list of messages, so a check that stops firing, fires twice or starts
+//! firing on valid data fails here.
+
+use std::path::{Path, PathBuf};
+
+use geo::Winding;
+
+use super::*;
+
+/// The path of a fixture, relative to `tests/fixtures/`.
+fn fixture_path(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+/// The text of a fixture, relative to `tests/fixtures/`.
+fn fixture(name: &str) -> String {
+    let path = fixture_path(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+const FACTIONS_OK: &str = "valid/factions.json";
+const REGIONS_OK: &str = "valid/regions.geojson";
+const EVENTS_OK: &str = "valid/events.geojson";
+
+/// Parses the three fixtures (paths relative to `tests/fixtures/`).
+fn parse_fixtures(factions: &str, regions: &str, events: Option<&str>) -> Result<Loaded, Report> {
+    let (factions, regions) = (fixture(factions), fixture(regions));
+    let events = events.map(fixture);
+    parse(Texts {
+        factions: &factions,
+        regions: &regions,
+        events: events.as_deref(),
+    })
+}
+
+/// The problem messages for a data set that must be refused.
+fn problems(factions: &str, regions: &str, events: Option<&str>) -> Vec<String> {
+    match parse_fixtures(factions, regions, events) {
+        Ok(_) => panic!("{factions} + {regions} + {events:?} loaded, but must be refused"),
+        Err(report) => report.problems.iter().map(ToString::to_string).collect(),
+    }
+}
+
+/// The problems of a broken `regions.geojson` fixture in `problems/` (no events: the valid
+/// ones refer to regions these fixtures do not have).
+fn region_problems(name: &str) -> Vec<String> {
+    problems(FACTIONS_OK, &format!("problems/{name}"), None)
+}
+
+/// The problems of a broken `factions.json` fixture in `problems/`.
+fn faction_problems(name: &str) -> Vec<String> {
+    problems(&format!("problems/{name}"), REGIONS_OK, Some(EVENTS_OK))
+}
+
+/// The problems of a broken `events.geojson` fixture in `problems/`.
+fn event_problems(name: &str) -> Vec<String> {
+    problems(FACTIONS_OK, REGIONS_OK, Some(&format!("problems/{name}")))
+}
+
+/// A `regions.geojson` fixture in `problems/` that must load; with its warning messages.
+fn load_regions(name: &str) -> (Loaded, Vec<String>) {
+    match parse_fixtures(FACTIONS_OK, &format!("problems/{name}"), None) {
+        Ok(loaded) => {
+            let warnings = loaded.warnings.iter().map(ToString::to_string).collect();
+            (loaded, warnings)
+        }
+        Err(report) => panic!("{name} was refused:\n{report}"),
+    }
+}
+
+/// The messages of one feature of `regions.geojson`: `feature("square", "...")`.
+fn feature(id: &str, message: &str) -> String {
+    format!("regions.geojson: feature {id:?}: {message}")
+}
+
+// --- the valid fixtures -------------------------------------------------------------------
+
+#[test]
+fn the_valid_fixtures_load_without_warnings() {
+    let loaded = parse_fixtures(FACTIONS_OK, REGIONS_OK, Some(EVENTS_OK)).expect("valid");
+    assert_eq!(loaded.warnings, []);
+    assert_eq!(loaded.dataset.factions.len(), 2);
+    assert_eq!(loaded.dataset.regions.len(), 2);
+    assert_eq!(loaded.dataset.events.len(), 1);
+}
+
+#[test]
+fn the_valid_directory_loads_from_disk() {
+    let loaded = load(&fixture_path("valid")).expect("valid");
+    assert_eq!(loaded.warnings, []);
+    assert_eq!(loaded.dataset.regions.len(), 2);
+}
+
+// --- files and their top level ------------------------------------------------------------
+
+#[test]
+fn a_missing_factions_file_is_reported() {
+    let report = load(&fixture_path("problems/missing_factions")).expect_err("refused");
+    let messages: Vec<String> = report.problems.iter().map(ToString::to_string).collect();
+    assert_eq!(messages, ["factions.json: is missing"]);
+}
+
+#[test]
+fn a_missing_directory_reports_both_required_files() {
+    let report = load(&fixture_path("problems/no-such-directory")).expect_err("refused");
+    let messages: Vec<String> = report.problems.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        messages,
+        ["factions.json: is missing", "regions.geojson: is missing"]
+    );
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn an_unreadable_file_is_reported_with_the_os_error() {
+    // A directory named factions.json exists but cannot be read as a file.
+    let dir = std::env::temp_dir().join(format!("frontline-unreadable-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join(FACTIONS)).expect("temp dir");
+    std::fs::write(dir.join(REGIONS), fixture(REGIONS_OK)).expect("temp file");
+    let report = load(&dir).expect_err("refused");
+    std::fs::remove_dir_all(&dir).expect("clean up");
+    let messages: Vec<String> = report.problems.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        messages,
+        ["factions.json: cannot be read: Is a directory (os error 21)"]
+    );
+}
+
+#[test]
+fn invalid_json_names_line_and_column() {
+    assert_eq!(
+        region_problems("invalid_json.geojson"),
+        ["regions.geojson: is not valid JSON at line 8, column 9: expected `,` or `}`"]
+    );
+}
+
+#[test]
+fn wrong_top_level_type() {
+    assert_eq!(
+        region_problems("wrong_type.geojson"),
+        [r#"regions.geojson: type is "Feature", expected "FeatureCollection""#]
+    );
+}
+
+#[test]
+fn missing_features() {
+    assert_eq!(
+        region_problems("missing_features.geojson"),
+        ["regions.geojson: features: missing field `features`"]
+    );
+}
+
+#[test]
+fn unsupported_regions_version() {
+    assert_eq!(
+        region_problems("regions_version.geojson"),
+        ["regions.geojson: format version 2 is not supported (this frontline reads version 1)"]
+    );
+}
+
+#[test]
+fn wrong_json_shape_names_the_path() {
+    assert_eq!(
+        region_problems("shape.geojson"),
+        [feature(
+            "square",
+            "properties.history[0].factions: invalid type: integer `5`, expected a sequence"
+        )]
+    );
+}
+
+// --- ids and features ---------------------------------------------------------------------
+
+#[test]
+fn feature_of_the_wrong_type() {
+    assert_eq!(
+        region_problems("feature_wrong_type.geojson"),
+        [feature("square", r#"type is "Place", expected "Feature""#)]
+    );
+}
+
+#[test]
+fn missing_id() {
+    assert_eq!(
+        region_problems("missing_id.geojson"),
+        ["regions.geojson: feature #0: has no id (every item needs a unique string id)"]
+    );
+}
+
+#[test]
+fn bad_id() {
+    assert_eq!(
+        region_problems("bad_id.geojson"),
+        [
+            r#"regions.geojson: feature #0: id "big square" must be a string of letters, digits, '-', '_' or '.'"#
+        ]
+    );
+}
+
+#[test]
+fn duplicate_id() {
+    assert_eq!(
+        region_problems("duplicate_id.geojson"),
+        [feature(
+            "square",
+            "id is used more than once (first by feature #0)"
+        )]
+    );
+}
+
+#[test]
+fn empty_name() {
+    assert_eq!(
+        region_problems("empty_name.geojson"),
+        [feature("square", "name is missing or empty")]
+    );
+}
+
+#[test]
+fn unknown_parent() {
+    assert_eq!(
+        region_problems("unknown_parent.geojson"),
+        [feature(
+            "square",
+            r#"parent "nowhere" is not a region in regions.geojson"#
+        )]
+    );
+}
+
+#[test]
+fn parent_cycle_is_reported_on_every_region_in_it() {
+    assert_eq!(
+        region_problems("parent_cycle.geojson"),
+        [
+            feature("north", "parent chain loops back to this region"),
+            feature("south", "parent chain loops back to this region"),
+        ]
+    );
+}
+
+// --- geometry -----------------------------------------------------------------------------
+
+#[test]
+fn missing_geometry() {
+    assert_eq!(
+        region_problems("missing_geometry.geojson"),
+        [feature("square", "has no geometry")]
+    );
+}
+
+#[test]
+fn not_a_polygon() {
+    assert_eq!(
+        region_problems("not_polygon.geojson"),
+        [feature(
+            "square",
+            "geometry is a LineString, expected Polygon or MultiPolygon"
+        )]
+    );
+}
+
+#[test]
+fn short_ring() {
+    assert_eq!(
+        region_problems("short_ring.geojson"),
+        [feature(
+            "square",
+            "exterior ring has 3 positions, needs at least 4 (a closed triangle)"
+        )]
+    );
+}
+
+#[test]
+fn unclosed_ring() {
+    assert_eq!(
+        region_problems("unclosed_ring.geojson"),
+        [feature(
+            "square",
+            "exterior ring is not closed: its last position differs from its first"
+        )]
+    );
+}
+
+#[test]
+fn position_out_of_range() {
+    assert_eq!(
+        region_problems("out_of_range.geojson"),
+        [feature(
+            "square",
+            "exterior ring position 2: latitude 95 is outside [-90, 90]"
+        )]
+    );
+}
+
+#[test]
+fn position_with_one_number() {
+    assert_eq!(
+        region_problems("one_number_position.geojson"),
+        [feature(
+            "square",
+            "exterior ring position 2: has 1 number(s), needs longitude and latitude"
+        )]
+    );
+}
+
+#[test]
+fn self_intersection() {
+    assert_eq!(
+        region_problems("self_intersection.geojson"),
+        [feature(
+            "square",
+            "invalid geometry: exterior ring has a self-intersection"
+        )]
+    );
+}
+
+#[test]
+fn hole_outside_its_exterior() {
+    assert_eq!(
+        region_problems("hole_outside.geojson"),
+        [feature(
+            "square",
+            "invalid geometry: interior ring at index 0 is not contained within the polygon's exterior"
+        )]
+    );
+}
+
+#[test]
+fn overlapping_multipolygon_parts() {
+    assert_eq!(
+        region_problems("overlapping_parts.geojson"),
+        [feature(
+            "square",
+            "invalid geometry: polygons at indices 0 and 1 overlap"
+        )]
+    );
+}
+
+// --- history ------------------------------------------------------------------------------
+
+#[test]
+fn bad_date() {
+    assert_eq!(
+        region_problems("bad_date.geojson"),
+        [feature(
+            "ghab-plain",
+            "history[3].from 2015-13-01 is not a date (expected YYYY-MM-DD)"
+        )]
+    );
+}
+
+#[test]
+fn unsorted_history() {
+    assert_eq!(
+        region_problems("unsorted.geojson"),
+        [feature(
+            "square",
+            "history[1].from 2012-01-01 is before history[0].from 2015-08-11: history must be sorted by from"
+        )]
+    );
+}
+
+#[test]
+fn duplicate_from() {
+    assert_eq!(
+        region_problems("duplicate_from.geojson"),
+        [feature(
+            "square",
+            "history[1].from 2012-01-01 repeats the date of history[0]"
+        )]
+    );
+}
+
+#[test]
+fn unknown_status() {
+    assert_eq!(
+        region_problems("unknown_status.geojson"),
+        [feature(
+            "square",
+            r#"history[0].status "occupied" is not one of held, contested"#
+        )]
+    );
+}
+
+#[test]
+fn faction_count() {
+    assert_eq!(
+        region_problems("faction_count.geojson"),
+        [feature(
+            "square",
+            "history[0] is held with 2 faction(s): held needs exactly 1, contested 2 or more"
+        )]
+    );
+}
+
+#[test]
+fn unknown_faction() {
+    assert_eq!(
+        region_problems("unknown_faction.geojson"),
+        [feature(
+            "square",
+            r#"history[0].factions[0] "green" is not a faction defined in factions.json"#
+        )]
+    );
+}
+
+#[test]
+fn repeated_faction() {
+    assert_eq!(
+        region_problems("repeated_faction.geojson"),
+        [feature(
+            "square",
+            r#"history[0].factions names faction "red" twice"#
+        )]
+    );
+}
+
+#[test]
+fn no_sources() {
+    assert_eq!(
+        region_problems("no_sources.geojson"),
+        [feature(
+            "square",
+            "history[0] has no sources (every entry needs at least one)"
+        )]
+    );
+}
+
+#[test]
+fn bad_url() {
+    assert_eq!(
+        region_problems("bad_url.geojson"),
+        [feature(
+            "square",
+            r#"history[0].sources[0].url "ftp://example.org/a" is not an http or https URL"#
+        )]
+    );
+}
+
+#[test]
+fn empty_source_title() {
+    assert_eq!(
+        region_problems("empty_source_title.geojson"),
+        [feature(
+            "square",
+            "history[0].sources[0].title is missing or empty"
+        )]
+    );
+}
+
+#[test]
+fn bad_precision() {
+    assert_eq!(
+        region_problems("bad_precision.geojson"),
+        [feature(
+            "square",
+            r#"history[0].precision "week" is not one of day, month, year"#
+        )]
+    );
+}
+
+#[test]
+fn precision_mismatch() {
+    assert_eq!(
+        region_problems("precision_mismatch.geojson"),
+        [feature(
+            "square",
+            "history[0].from 2012-03-05 has precision month but is not the first day of its month"
+        )]
+    );
+}
+
+// --- several problems ---------------------------------------------------------------------
+
+#[test]
+fn every_problem_is_reported_in_order() {
+    assert_eq!(
+        region_problems("several.geojson"),
+        [
+            feature(
+                "square",
+                "exterior ring has 3 positions, needs at least 4 (a closed triangle)"
+            ),
+            feature("square", "name is missing or empty"),
+            feature(
+                "square",
+                "history[0].from 2015-13-01 is not a date (expected YYYY-MM-DD)"
+            ),
+            feature(
+                "square",
+                r#"history[1].factions[0] "green" is not a faction defined in factions.json"#
+            ),
+            feature(
+                "square",
+                "history[1] has no sources (every entry needs at least one)"
+            ),
+            "regions.geojson: feature #1: has no id (every item needs a unique string id)"
+                .to_owned(),
+            feature(
+                "last",
+                "history[0] is held with 0 faction(s): held needs exactly 1, contested 2 or more"
+            ),
+            feature(
+                "last",
+                r#"history[0].sources[0].url "www.example.org" is not an http or https URL"#
+            ),
+            feature(
+                "last",
+                "history[0].sources[0].published yesterday is not a date (expected YYYY-MM-DD)"
+            ),
+        ]
+    );
+}
+
+#[test]
+fn problems_in_every_file_are_reported() {
+    assert_eq!(
+        problems(
+            "problems/factions_version.json",
+            "problems/empty_name.geojson",
+            Some("problems/events_bad_date.geojson")
+        ),
+        [
+            "factions.json: format version 2 is not supported (this frontline reads version 1)",
+            r#"regions.geojson: feature "square": name is missing or empty"#,
+            r#"events.geojson: feature "front-opens": date 2015-13-01 is not a date (expected YYYY-MM-DD)"#,
+            // The event's region is checked against the regions file even though that file has
+            // problems: its only region is "square".
+            r#"events.geojson: feature "front-opens": region "big" is not a region in regions.geojson"#,
+        ]
+    );
+}
+
+// --- factions.json ------------------------------------------------------------------------
+
+#[test]
+fn factions_bad_color() {
+    assert_eq!(
+        faction_problems("factions_bad_color.json"),
+        [r##"factions.json: faction "red": color "#d55e0" is not #rrggbb"##]
+    );
+}
+
+#[test]
+fn factions_unsupported_version() {
+    assert_eq!(
+        faction_problems("factions_version.json"),
+        ["factions.json: format version 2 is not supported (this frontline reads version 1)"]
+    );
+}
+
+#[test]
+fn factions_missing_version() {
+    assert_eq!(
+        faction_problems("factions_missing_version.json"),
+        [
+            "factions.json: format version (missing) is not supported (this frontline reads version 1)"
+        ]
+    );
+}
+
+#[test]
+fn factions_duplicate_id() {
+    assert_eq!(
+        faction_problems("factions_duplicate_id.json"),
+        [r#"factions.json: faction "red": id is used more than once (first by faction #0)"#]
+    );
+}
+
+#[test]
+fn factions_missing_id() {
+    assert_eq!(
+        faction_problems("factions_missing_id.json"),
+        ["factions.json: faction #2: has no id (every item needs a unique string id)"]
+    );
+}
+
+#[test]
+fn factions_empty_description() {
+    assert_eq!(
+        faction_problems("factions_empty_description.json"),
+        [r#"factions.json: faction "red": description is missing or empty"#]
+    );
+}
+
+// --- events.geojson -----------------------------------------------------------------------
+
+#[test]
+fn events_not_a_point() {
+    assert_eq!(
+        event_problems("events_not_point.geojson"),
+        [r#"events.geojson: feature "front-opens": geometry is a Polygon, expected Point"#]
+    );
+}
+
+#[test]
+fn events_unknown_region() {
+    assert_eq!(
+        event_problems("events_unknown_region.geojson"),
+        [
+            r#"events.geojson: feature "front-opens": region "nowhere" is not a region in regions.geojson"#
+        ]
+    );
+}
+
+#[test]
+fn events_bad_date() {
+    assert_eq!(
+        event_problems("events_bad_date.geojson"),
+        [
+            r#"events.geojson: feature "front-opens": date 2015-13-01 is not a date (expected YYYY-MM-DD)"#
+        ]
+    );
+}
+
+#[test]
+fn events_no_sources() {
+    assert_eq!(
+        event_problems("events_no_sources.geojson"),
+        [
+            r#"events.geojson: feature "front-opens": event has no sources (every entry needs at least one)"#
+        ]
+    );
+}
+
+#[test]
+fn events_position_out_of_range() {
+    assert_eq!(
+        event_problems("events_out_of_range.geojson"),
+        [
+            r#"events.geojson: feature "front-opens": point position 0: longitude 181.5 is outside [-180, 180]"#
+        ]
+    );
+}
+
+// --- messages that read oddly or checks that could be sharper (see the report) ------------
+
+#[test]
+fn missing_top_level_type() {
+    // Reads as if the type were an empty string; "type is missing" would say what is wrong.
+    assert_eq!(
+        region_problems("missing_type.geojson"),
+        [r#"regions.geojson: type is "", expected "FeatureCollection""#]
+    );
+}
+
+#[test]
+fn top_level_not_an_object() {
+    // Names a Rust type and an odd length; see the report.
+    assert_eq!(
+        region_problems("not_object.geojson"),
+        ["regions.geojson: .: invalid length 1, expected struct WireCollection with 3 elements"]
+    );
+}
+
+#[test]
+fn feature_not_an_object() {
+    // One fault, two problems, and a Rust type name; see the report.
+    assert_eq!(
+        region_problems("feature_not_object.geojson"),
+        [
+            "regions.geojson: feature #0: has no id (every item needs a unique string id)",
+            "regions.geojson: feature #0: .: invalid type: integer `5`, expected struct WireFeature",
+        ]
+    );
+}
+
+#[test]
+fn geometry_of_an_unknown_type() {
+    assert_eq!(
+        region_problems("geometry_bad_type.geojson"),
+        [feature(
+            "square",
+            "geometry.type: unknown variant `Polygonn`, expected one of `Point`, `LineString`, \
+             `Polygon`, `MultiPoint`, `MultiLineString`, `MultiPolygon`, `GeometryCollection`"
+        )]
+    );
+}
+
+#[test]
+fn polygon_without_rings() {
+    // The polygon has no rings at all, not an exterior ring with no positions.
+    assert_eq!(
+        region_problems("empty_polygon.geojson"),
+        [feature(
+            "square",
+            "exterior ring has 0 positions, needs at least 4 (a closed triangle)"
+        )]
+    );
+}
+
+#[test]
+fn parent_chain_running_into_a_cycle() {
+    // "east" is not in the loop north <-> south, only leads into it; its message is wrong.
+    assert_eq!(
+        region_problems("parent_into_cycle.geojson"),
+        [
+            feature("east", "parent chain loops back to this region"),
+            feature("north", "parent chain loops back to this region"),
+            feature("south", "parent chain loops back to this region"),
+        ]
+    );
+}
+
+#[test]
+fn factions_bad_source_url() {
+    // The path is `sources[0].url`; the loader names the sources after the description.
+    assert_eq!(
+        faction_problems("factions_bad_source_url.json"),
+        [
+            r#"factions.json: faction "red": description.sources[0].url "example.org/red" is not an http or https URL"#
+        ]
+    );
+}
+
+#[test]
+fn factions_without_a_factions_list() {
+    // A missing `factions` list is not itself reported: the file reads as zero factions and
+    // only the references to them are.
+    assert_eq!(
+        faction_problems("factions_missing_list.json"),
+        [
+            feature(
+                "big",
+                r#"history[0].factions[0] "red" is not a faction defined in factions.json"#
+            ),
+            feature(
+                "big",
+                r#"history[1].factions[0] "red" is not a faction defined in factions.json"#
+            ),
+            feature(
+                "big",
+                r#"history[1].factions[1] "blue" is not a faction defined in factions.json"#
+            ),
+            feature(
+                "small",
+                r#"history[0].factions[0] "blue" is not a faction defined in factions.json"#
+            ),
+        ]
+    );
+}
+
+// --- accepted with warnings, and valid shapes ---------------------------------------------
+
+#[test]
+fn clockwise_ring_and_long_decimals_load_with_warnings() {
+    let (loaded, warnings) = load_regions("warnings.geojson");
+    assert_eq!(
+        warnings,
+        [
+            r#"warning: regions.geojson: feature "square": coordinates have up to 15 decimals; 5 (about 1 m) is plenty"#,
+            r#"warning: regions.geojson: feature "square": exterior ring is wound clockwise; RFC 7946 wants it counter-clockwise (reversed on load)"#,
+        ]
+    );
+    let region = &loaded.dataset.regions[0];
+    assert_eq!(region.geometry.0.len(), 1);
+    assert!(region.geometry.0[0].exterior().is_ccw());
+}
+
+#[test]
+fn a_polygon_with_a_hole_loads() {
+    let (loaded, warnings) = load_regions("hole.geojson");
+    assert_eq!(warnings, Vec::<String>::new());
+    let polygon = &loaded.dataset.regions[0].geometry.0[0];
+    assert_eq!(polygon.interiors().len(), 1);
+    assert!(polygon.exterior().is_ccw());
+    assert!(polygon.interiors()[0].is_cw());
+}
+
+#[test]
+fn a_multipolygon_with_two_parts_loads() {
+    let (loaded, warnings) = load_regions("multipolygon.geojson");
+    assert_eq!(warnings, Vec::<String>::new());
+    assert_eq!(loaded.dataset.regions[0].geometry.0.len(), 2);
+}
+
+#[test]
+fn positions_with_altitude_are_accepted() {
+    let (loaded, warnings) = load_regions("altitude.geojson");
+    assert_eq!(warnings, Vec::<String>::new());
+    let exterior = loaded.dataset.regions[0].geometry.0[0].exterior();
+    assert_eq!(exterior.0.len(), 5);
+    assert_eq!(exterior.0[2], geo::coord! { x: 1.0, y: 1.0 });
+}
