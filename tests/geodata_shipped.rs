@@ -354,3 +354,43 @@ fn damascus_centre_is_outside_and_nearest_to_the_corridor() {
         nearest.distance_km
     );
 }
+
+#[test]
+fn statistics_count_the_whole_area_once() {
+    let top: f64 = TOP_LEVEL
+        .iter()
+        .map(|id| {
+            let i = ENGINE
+                .dataset()
+                .regions
+                .iter()
+                .position(|r| r.id.as_str() == *id)
+                .unwrap();
+            ENGINE.area_km2(i)
+        })
+        .sum();
+    let s = ENGINE.stats(date(2015, 8, 20));
+    assert!(
+        (s.total_km2 - top).abs() < 1e-3 * top,
+        "total {} vs top-level sum {top}",
+        s.total_km2
+    );
+    let held: f64 = s.factions.iter().map(|(_, a)| a).sum();
+    assert!((held + s.contested_km2 + s.unknown_km2 - s.total_km2).abs() < 1e-6 * top);
+    // The mountains (less their contested northern sub-regions) were government-held.
+    let government = s
+        .factions
+        .iter()
+        .find(|(f, _)| f.id.as_str() == "government")
+        .unwrap()
+        .1;
+    let mountains = ENGINE.area_km2(0) - ENGINE.area_km2(3) - ENGINE.area_km2(4);
+    assert_eq!(
+        ENGINE.dataset().regions[0].id.as_str(),
+        "nusayriyah-mountains"
+    );
+    assert!(
+        (government - mountains).abs() < 1e-3 * mountains,
+        "{government} vs {mountains}"
+    );
+}

@@ -1,6 +1,7 @@
 //! Geodesic areas, and the area each region "owns": the land where it is the smallest region
 //! covering it, so that sub-regions and overlaps are counted once.
 
+use geo::orient::{Direction, Orient};
 use geo::{BooleanOps, BoundingRect, GeodesicArea, MultiPolygon, unary_union};
 use rstar::RTree;
 
@@ -11,8 +12,17 @@ use crate::model::Region;
 const M2_PER_KM2: f64 = 1e6;
 
 /// Geodesic (WGS84 ellipsoid) area of `shape` in km².
+///
+/// Rings are oriented first (clipping results come back in either winding), and each
+/// polygon's signed area is taken as a magnitude: for a zero-area sliver, whose winding is
+/// numerically undefined, geo's unsigned area would be the rest of the globe.
 pub(crate) fn area_km2(shape: &MultiPolygon<f64>) -> f64 {
-    shape.geodesic_area_unsigned() / M2_PER_KM2
+    let oriented = shape.orient(Direction::Default);
+    oriented
+        .iter()
+        .map(|p| p.geodesic_area_signed().abs())
+        .sum::<f64>()
+        / M2_PER_KM2
 }
 
 /// For each region, the km² where no smaller region (by area, then by index) also lies.
@@ -46,4 +56,21 @@ pub(crate) fn own_areas_km2(
             (areas_km2[i] - area_km2(&clipped)).max(0.0)
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo::{LineString, Polygon};
+
+    #[test]
+    fn winding_does_not_change_the_area() {
+        // One degree square on the equator: about 12,308 km² on WGS84.
+        let ccw = LineString::from(vec![(0., 0.), (1., 0.), (1., 1.), (0., 1.), (0., 0.)]);
+        let cw: LineString<f64> = ccw.clone().into_iter().rev().collect();
+        let a = area_km2(&MultiPolygon::new(vec![Polygon::new(ccw, vec![])]));
+        let b = area_km2(&MultiPolygon::new(vec![Polygon::new(cw, vec![])]));
+        assert!((a - 12_308.0).abs() < 5.0, "{a}");
+        assert_eq!(a, b);
+    }
 }

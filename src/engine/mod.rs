@@ -16,6 +16,7 @@ mod nearest;
 
 use std::sync::OnceLock;
 
+use geo::{Intersects, Rect};
 use rstar::{AABB, RTree};
 
 use crate::model::{ControlEntry, ControlStatus, Dataset, Date, Faction, LonLat, Region};
@@ -140,6 +141,30 @@ impl Engine {
         });
         found.dedup();
         found
+    }
+
+    /// Indices of every region whose geometry meets `rect` (boundary included), in data-set
+    /// order.
+    #[must_use]
+    pub fn regions_intersecting(&self, rect: Rect<f64>) -> Vec<usize> {
+        let mut found: Vec<usize> = self
+            .tree
+            .locate_in_envelope_intersecting(&index::envelope(rect))
+            .map(|e| e.data)
+            .filter(|r| self.dataset.regions[r.region].geometry.0[r.polygon].intersects(&rect))
+            .map(|r| r.region)
+            .collect();
+        found.sort_unstable();
+        found.dedup();
+        found
+    }
+
+    /// The bounding box of all regions, `None` for an empty data set.
+    #[must_use]
+    pub fn extent(&self) -> Option<Rect<f64>> {
+        let envelope = self.tree.root().envelope();
+        let (min, max) = (envelope.lower(), envelope.upper());
+        (min[0] <= max[0]).then(|| Rect::new((min[0], min[1]), (max[0], max[1])))
     }
 
     /// Every region containing `pos` with its control on `date`; when there is none, the
@@ -305,6 +330,38 @@ mod tests {
         assert_eq!(e.locate(at(2.0, 1.0)), [0], "edge of big");
         assert_eq!(e.locate(at(2.0, 2.0)), [0], "corner of big");
         assert_eq!(e.locate(at(2.000_001, 1.0)), Vec::<usize>::new());
+    }
+
+    #[test]
+    fn bbox_search_and_extent() {
+        let e = engine(vec![
+            region("a", vec![square(0.0, 0.0, 1.0)], vec![]),
+            region("b", vec![square(5.0, 5.0, 1.0)], vec![]),
+        ]);
+        assert_eq!(
+            e.regions_intersecting(Rect::new((0.5, 0.5), (5.5, 5.5))),
+            [0, 1]
+        );
+        assert_eq!(
+            e.regions_intersecting(Rect::new((1.0, 1.0), (2.0, 2.0))),
+            [0],
+            "touching a corner"
+        );
+        assert_eq!(
+            e.regions_intersecting(Rect::new((2.0, 2.0), (3.0, 3.0))),
+            Vec::<usize>::new()
+        );
+        let extent = e.extent().unwrap();
+        assert_eq!(
+            (
+                extent.min().x,
+                extent.min().y,
+                extent.max().x,
+                extent.max().y
+            ),
+            (0.0, 0.0, 6.0, 6.0)
+        );
+        assert!(engine(Vec::new()).extent().is_none());
     }
 
     #[test]
