@@ -38,9 +38,8 @@ pub(crate) fn region_polygons(
     for (p, rings) in raw.into_iter().enumerate() {
         let name = |r: usize| ring_name(multi.then_some(p), r);
         if rings.is_empty() {
-            sink.problem(ProblemKind::ShortRing {
-                ring: name(0),
-                count: 0,
+            sink.problem(ProblemKind::NoRings {
+                polygon: polygon_name(multi.then_some(p)),
             });
             continue;
         }
@@ -108,24 +107,29 @@ pub(crate) fn event_point(
     match position(coordinates) {
         Ok(pos) => Some(pos),
         Err(detail) => {
-            sink.problem(ProblemKind::BadPosition {
-                ring: "point".into(),
-                index: 0,
-                detail,
-            });
+            sink.problem(ProblemKind::BadPoint(detail));
             None
         }
     }
 }
 
+/// `polygon`, or `polygon at index P` for part `P` of a `MultiPolygon`.
+fn polygon_name(polygon: Option<usize>) -> String {
+    match polygon {
+        Some(p) => format!("polygon at index {p}"),
+        None => "polygon".to_owned(),
+    }
+}
+
+/// A ring in the words `geo`'s validation uses: ring 0 is the `exterior ring`, ring `r` the
+/// `interior ring at index r - 1`; parts of a `MultiPolygon` add `polygon at index P: `.
 fn ring_name(polygon: Option<usize>, ring: usize) -> String {
-    let role = if ring == 0 {
-        "exterior ring".to_owned()
-    } else {
-        format!("hole {ring}")
+    let role = match ring {
+        0 => "exterior ring".to_owned(),
+        r => format!("interior ring at index {}", r - 1),
     };
     match polygon {
-        Some(p) => format!("polygon {p} {role}"),
+        Some(p) => format!("polygon at index {p}: {role}"),
         None => role,
     }
 }

@@ -4,11 +4,13 @@ use std::collections::HashSet;
 
 use serde::Deserialize;
 
+use super::parse::object_only;
 use super::report::{ProblemKind, Sink};
 use crate::model::{ControlEntry, ControlStatus, Date, FactionId, Precision, Source, parse_date};
 
 /// A history entry as written in `regions.geojson`. Text stays text until checked.
 #[derive(Debug, Deserialize)]
+#[serde(remote = "Self")]
 pub(crate) struct WireEntry {
     #[serde(default)]
     from: String,
@@ -25,6 +27,7 @@ pub(crate) struct WireEntry {
 
 /// A source as written in any of the files.
 #[derive(Debug, Deserialize)]
+#[serde(remote = "Self")]
 pub(crate) struct WireSource {
     #[serde(default)]
     title: String,
@@ -33,6 +36,9 @@ pub(crate) struct WireSource {
     #[serde(default)]
     published: String,
 }
+
+object_only!(WireEntry);
+object_only!(WireSource);
 
 /// Converts a whole history, reporting every problem. `factions` is `None` when `factions.json`
 /// could not be read, so faction ids cannot be checked.
@@ -94,7 +100,10 @@ fn entry(
         });
     }
     let factions_ok = faction_refs(&w.factions, &format!("{at}.factions"), factions, sink);
-    let sources = sources(&w.sources, &at, sink);
+    if w.sources.is_empty() {
+        sink.problem(ProblemKind::NoSources { field: at.clone() });
+    }
+    let sources = sources(&w.sources, &format!("{at}."), sink).filter(|s| !s.is_empty());
     Some(ControlEntry {
         from: from?,
         precision: precision?,
@@ -183,22 +192,18 @@ pub(crate) fn date(
     Some(date)
 }
 
-/// A list of sources that must not be empty; `owner` names the fact they back.
+/// A list of sources, each checked; `prefix` is the path of the object holding `sources`
+/// (`history[3].`, or empty for a faction or event). Whether the list may be empty is the
+/// caller's to check.
 pub(crate) fn sources(
     wire: &[WireSource],
-    owner: &str,
+    prefix: &str,
     sink: &mut Sink<'_>,
 ) -> Option<Vec<Source>> {
-    if wire.is_empty() {
-        sink.problem(ProblemKind::NoSources {
-            field: owner.to_owned(),
-        });
-        return None;
-    }
     let converted: Vec<Option<Source>> = wire
         .iter()
         .enumerate()
-        .map(|(i, s)| source(s, &format!("{owner}.sources[{i}]"), sink))
+        .map(|(i, s)| source(s, &format!("{prefix}sources[{i}]"), sink))
         .collect();
     converted.into_iter().collect()
 }

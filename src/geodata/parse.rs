@@ -12,12 +12,39 @@ use super::report::{Item, ProblemKind, Report, Sink};
 use super::{EVENTS, FACTIONS, REGIONS, geometry};
 use crate::model::{Color, Event, Faction, FactionId, Precision, Region, RegionId};
 
+/// Implements `Deserialize` for a struct derived with `#[serde(remote = "Self")]` so that it
+/// reads only from a JSON object: serde's derive also takes an array of the fields in order,
+/// and names the Rust type in its errors (`expected struct WireSource`).
+macro_rules! object_only {
+    ($ty:ident) => {
+        impl<'de> serde::Deserialize<'de> for $ty {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                struct Object;
+                impl<'de> serde::de::Visitor<'de> for Object {
+                    type Value = $ty;
+                    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        f.write_str("a JSON object")
+                    }
+                    fn visit_map<A: serde::de::MapAccess<'de>>(
+                        self,
+                        map: A,
+                    ) -> Result<$ty, A::Error> {
+                        $ty::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    }
+                }
+                deserializer.deserialize_map(Object)
+            }
+        }
+    };
+}
+pub(crate) use object_only;
+
 /// `factions.json`.
 #[derive(Deserialize)]
 struct WireFactionsFile<'a> {
     version: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    factions: Vec<&'a RawValue>,
+    #[serde(borrow)]
+    factions: Option<Vec<&'a RawValue>>,
 }
 
 #[derive(Deserialize)]
@@ -35,8 +62,8 @@ struct WireFaction {
 /// A `GeoJSON` `FeatureCollection`, features kept raw until each is read on its own.
 #[derive(Deserialize)]
 struct WireCollection<'a> {
-    #[serde(rename = "type", default)]
-    kind: String,
+    #[serde(rename = "type")]
+    kind: Option<String>,
     version: Option<&'a RawValue>,
     #[serde(borrow)]
     features: Option<Vec<&'a RawValue>>,
@@ -51,13 +78,14 @@ struct WireHead<'a> {
 
 #[derive(Deserialize)]
 struct WireFeature<P> {
-    #[serde(rename = "type", default)]
-    kind: String,
+    #[serde(rename = "type")]
+    kind: Option<String>,
     properties: Option<P>,
     geometry: Option<geojson::Geometry>,
 }
 
 #[derive(Deserialize)]
+#[serde(remote = "Self")]
 struct WireRegion {
     #[serde(default)]
     name: String,
@@ -66,11 +94,11 @@ struct WireRegion {
     description: String,
     parent: Option<String>,
     last_reviewed: Option<String>,
-    #[serde(default)]
-    history: Vec<WireEntry>,
+    history: Option<Vec<WireEntry>>,
 }
 
 #[derive(Deserialize)]
+#[serde(remote = "Self")]
 struct WireEvent {
     #[serde(default)]
     date: String,
@@ -80,9 +108,11 @@ struct WireEvent {
     #[serde(default)]
     description: String,
     region: Option<String>,
-    #[serde(default)]
-    sources: Vec<WireSource>,
+    sources: Option<Vec<WireSource>>,
 }
+
+object_only!(WireRegion);
+object_only!(WireEvent);
 
 /// What a file yielded: the items that are valid, every usable id (so that references to an
 /// item with problems of its own are not reported as unknown), and whether all was well.
@@ -95,7 +125,7 @@ pub(crate) struct Parsed<T> {
 /// Reads `factions.json`. `None` when the file as a whole is unusable.
 pub(crate) fn factions(text: &str, report: &mut Report) -> Option<Parsed<Faction>> {
     let mut sink = Sink::new(FACTIONS, Item::File, report);
-    let file: WireFactionsFile = read_json(text, &mut sink)?;
+    let file: WireFactionsFile = read_top_level(text, &mut sink)?;
     let version_ok = match file.version {
         Some(v) if v.get() == "1" => true,
         Some(v) => {
@@ -103,14 +133,22 @@ pub(crate) fn factions(text: &str, report: &mut Report) -> Option<Parsed<Faction
             false
         }
         None => {
-            sink.problem(ProblemKind::Version("(missing)".into()));
+            sink.problem(ProblemKind::MissingVersion);
             false
         }
     };
+    let Some(raw_factions) = file.factions else {
+        sink.problem(missing_field("factions"));
+        return None;
+    };
     let before = report.problems.len();
     let mut ids = Ids::default();
-    let mut items = Vec::with_capacity(file.factions.len());
-    for (index, raw) in file.factions.iter().enumerate() {
+    let mut items = Vec::with_capacity(raw_factions.len());
+    for (index, raw) in raw_factions.iter().enumerate() {
+        if !is_object(raw) {
+            Sink::new(FACTIONS, Item::FactionIndex(index), report).problem(ProblemKind::NotObject);
+            continue;
+        }
         let (item, id) = ids.name(
             raw,
             index,
@@ -120,7 +158,7 @@ pub(crate) fn factions(text: &str, report: &mut Report) -> Option<Parsed<Faction
             report,
         );
         let mut sink = Sink::new(FACTIONS, item, report);
-        let Some(wire) = read_json::<WireFaction>(raw.get(), &mut sink) else {
+        let Some(wire) = read_json::<WireFaction>(raw.get(), "", &mut sink) else {
             continue;
         };
         if let Some(f) = faction(id.unwrap_or_default(), &wire, &mut sink) {
@@ -141,11 +179,7 @@ fn faction(id: String, w: &WireFaction, sink: &mut Sink<'_>) -> Option<Faction> 
     if color.is_none() {
         sink.problem(ProblemKind::BadColor(w.color.clone()));
     }
-    let sources = if w.sources.is_empty() {
-        Some(Vec::new())
-    } else {
-        history::sources(&w.sources, "description", sink)
-    };
+    let sources = history::sources(&w.sources, "", sink);
     Some(Faction {
         id: FactionId::new(id),
         name: name?,
@@ -173,7 +207,12 @@ pub(crate) fn regions(
                 .last_reviewed
                 .as_deref()
                 .map(|d| history::date(d, "last_reviewed", None, sink));
-            let history = history::history(&props.history, factions, sink);
+            let history = if let Some(history) = &props.history {
+                history::history(history, factions, sink)
+            } else {
+                sink.problem(ProblemKind::MissingHistory);
+                None
+            };
             Some(Region {
                 id: RegionId::new(id),
                 name: name?,
@@ -190,7 +229,8 @@ pub(crate) fn regions(
     Some(parsed)
 }
 
-/// Every `parent` names a region, and no chain of parents loops.
+/// Every `parent` names a region, and no chain of parents loops: a region in a loop is told
+/// its chain comes back to it, one whose chain only runs into a loop is told which loop.
 fn check_parents(parsed: &Parsed<Region>, report: &mut Report) -> bool {
     let regions = &parsed.items;
     let by_id: HashMap<&str, &Region> = regions.iter().map(|r| (r.id.as_str(), r)).collect();
@@ -198,7 +238,8 @@ fn check_parents(parsed: &Parsed<Region>, report: &mut Report) -> bool {
     for region in regions {
         let mut sink = Sink::new(REGIONS, Item::Feature(region.id.to_string()), report);
         let mut current = region;
-        let mut steps = 0;
+        // The regions visited so far, in chain order, this one first.
+        let mut chain = vec![region.id.as_str()];
         while let Some(parent) = &current.parent {
             let Some(next) = by_id.get(parent.as_str()) else {
                 if current.id == region.id && !parsed.ids.contains(parent.as_str()) {
@@ -209,11 +250,17 @@ fn check_parents(parsed: &Parsed<Region>, report: &mut Report) -> bool {
                 }
                 break;
             };
-            steps += 1;
-            if next.id == region.id || steps > regions.len() {
+            if next.id == region.id {
                 sink.problem(ProblemKind::ParentCycle);
                 break;
             }
+            if let Some(start) = chain.iter().position(|id| *id == next.id.as_str()) {
+                sink.problem(ProblemKind::ParentLoop {
+                    ids: chain[start..].iter().map(|id| (*id).to_owned()).collect(),
+                });
+                break;
+            }
+            chain.push(next.id.as_str());
             current = next;
         }
     }
@@ -236,7 +283,15 @@ pub(crate) fn events(
             let precision = history::precision(props.precision.as_deref(), "precision", sink);
             let date = history::date(&props.date, "date", precision, sink);
             let title = required_text(&props.title, "title", sink);
-            let sources = history::sources(&props.sources, "event", sink);
+            let sources = match &props.sources {
+                Some(sources) if !sources.is_empty() => history::sources(sources, "", sink),
+                absent_or_empty => {
+                    sink.problem(ProblemKind::NoEventSources {
+                        absent: absent_or_empty.is_none(),
+                    });
+                    None
+                }
+            };
             if let (Some(known), Some(region)) = (regions, &props.region)
                 && !known.contains(region.as_str())
             {
@@ -270,37 +325,31 @@ fn features<P: DeserializeOwned, T>(
 ) -> Option<Parsed<T>> {
     let before = report.problems.len();
     let mut sink = Sink::new(file, Item::File, report);
-    let collection: WireCollection = read_json(text, &mut sink)?;
-    if collection.kind != "FeatureCollection" {
-        sink.problem(ProblemKind::WrongType {
-            expected: "FeatureCollection",
-            found: collection.kind,
-        });
+    let collection: WireCollection = read_top_level(text, &mut sink)?;
+    if !has_type(collection.kind.as_deref(), "FeatureCollection", &mut sink) {
         return None;
     }
     if let Some(v) = collection.version.filter(|v| v.get() != "1") {
         sink.problem(ProblemKind::Version(v.get().to_owned()));
     }
     let Some(raw_features) = collection.features else {
-        sink.problem(ProblemKind::Shape {
-            path: "features".into(),
-            message: "missing field `features`".into(),
-        });
+        sink.problem(missing_field("features"));
         return None;
     };
     let mut ids = Ids::default();
     let mut out = Vec::with_capacity(raw_features.len());
     for (index, raw) in raw_features.iter().enumerate() {
+        if !is_object(raw) {
+            Sink::new(file, Item::FeatureIndex(index), report).problem(ProblemKind::NotObject);
+            continue;
+        }
         let (item, id) = ids.name(raw, index, Item::Feature, Item::FeatureIndex, file, report);
         let mut sink = Sink::new(file, item, report);
-        let Some(wire) = read_json::<WireFeature<P>>(raw.get(), &mut sink) else {
+        // Properties are named by their own paths (`history[0].from`), as every check names them.
+        let Some(wire) = read_json::<WireFeature<P>>(raw.get(), "properties.", &mut sink) else {
             continue;
         };
-        if wire.kind != "Feature" {
-            sink.problem(ProblemKind::WrongType {
-                expected: "Feature",
-                found: wire.kind,
-            });
+        if !has_type(wire.kind.as_deref(), "Feature", &mut sink) {
             continue;
         }
         // Check the whole feature even without a usable id; keep it only with one.
@@ -314,6 +363,47 @@ fn features<P: DeserializeOwned, T>(
         ids: ids.into_set(),
         complete: report.problems.len() == before,
     })
+}
+
+/// Whether `kind` is `expected`; reports a missing or wrong `type` when not.
+fn has_type(kind: Option<&str>, expected: &'static str, sink: &mut Sink<'_>) -> bool {
+    match kind {
+        Some(kind) if kind == expected => true,
+        Some(found) => {
+            sink.problem(ProblemKind::WrongType {
+                expected,
+                found: found.to_owned(),
+            });
+            false
+        }
+        None => {
+            sink.problem(ProblemKind::MissingType { expected });
+            false
+        }
+    }
+}
+
+/// A required top-level field that is absent, worded as serde words one inside an item.
+fn missing_field(field: &str) -> ProblemKind {
+    ProblemKind::Shape {
+        path: field.to_owned(),
+        message: format!("missing field `{field}`"),
+    }
+}
+
+/// Whether a (syntactically valid) JSON value is an object.
+fn is_object(raw: &RawValue) -> bool {
+    raw.get().trim_start().starts_with('{')
+}
+
+/// Parses a whole file, which must hold one JSON object, into `T`.
+fn read_top_level<'de, T: Deserialize<'de>>(text: &'de str, sink: &mut Sink<'_>) -> Option<T> {
+    let raw: &RawValue = read_json(text, "", sink)?;
+    if !is_object(raw) {
+        sink.problem(ProblemKind::NotObject);
+        return None;
+    }
+    read_json(raw.get(), "", sink)
 }
 
 fn properties<P>(props: Option<P>, sink: &mut Sink<'_>) -> Option<P> {
@@ -335,8 +425,12 @@ fn required_text(value: &str, field: &str, sink: &mut Sink<'_>) -> Option<String
 }
 
 /// Parses JSON into `T`, reporting syntax errors with line and column and shape errors with
-/// the path of the offending value.
-fn read_json<'de, T: Deserialize<'de>>(text: &'de str, sink: &mut Sink<'_>) -> Option<T> {
+/// the path of the offending value, less `strip` at its start.
+fn read_json<'de, T: Deserialize<'de>>(
+    text: &'de str,
+    strip: &str,
+    sink: &mut Sink<'_>,
+) -> Option<T> {
     let mut de = serde_json::Deserializer::from_str(text);
     let (path, error) = match serde_path_to_error::deserialize(&mut de) {
         Ok(value) => match de.end() {
@@ -357,6 +451,11 @@ fn read_json<'de, T: Deserialize<'de>>(text: &'de str, sink: &mut Sink<'_>) -> O
             message,
         });
     } else {
+        // serde_path_to_error names the value itself `.`.
+        let path = match path.as_str() {
+            "." => String::new(),
+            path => path.strip_prefix(strip).unwrap_or(path).to_owned(),
+        };
         sink.problem(ProblemKind::Shape { path, message });
     }
     None
@@ -379,19 +478,20 @@ impl Ids {
         file: &str,
         report: &mut Report,
     ) -> (Item, Option<String>) {
-        let id = serde_json::from_str::<WireHead>(raw.get())
-            .ok()
-            .and_then(|h| h.id);
-        let Some(id) = id else {
-            Sink::new(file, by_index(index), report).problem(ProblemKind::MissingId);
+        let mut sink = Sink::new(file, by_index(index), report);
+        // An object, so this fails only on a repeated key `id`, which is reported as such.
+        let Some(head) = read_json::<WireHead>(raw.get(), "", &mut sink) else {
+            return (by_index(index), None);
+        };
+        let Some(id) = head.id else {
+            sink.problem(ProblemKind::MissingId);
             return (by_index(index), None);
         };
         let Some(text) = serde_json::from_str::<String>(id.get())
             .ok()
             .filter(|s| valid_id(s))
         else {
-            Sink::new(file, by_index(index), report)
-                .problem(ProblemKind::BadId(id.get().to_owned()));
+            sink.problem(ProblemKind::BadId(id.get().to_owned()));
             return (by_index(index), None);
         };
         let item = by_id(text.clone());

@@ -69,15 +69,29 @@ pub enum ProblemKind {
         /// What the JSON parser expected.
         message: String,
     },
+    /// The file, a feature or a faction is not a JSON object.
+    #[error("is not a JSON object")]
+    NotObject,
     /// A value has the wrong JSON type or shape.
-    #[error("{path}: {message}")]
+    #[error(
+        "{}{message}",
+        if .path.is_empty() { String::new() } else { format!("{}: ", .path) }
+    )]
     Shape {
-        /// Where in the item, such as `properties.history[2].factions`.
+        /// Where in the item, such as `history[2].factions` (a feature's properties are named
+        /// without the leading `properties.`, like every other check names them); empty when
+        /// the item itself is at fault, as with a repeated key.
         path: String,
         /// What was expected.
         message: String,
     },
-    /// The top-level object has the wrong `type`.
+    /// The top-level object or a feature has no `type`.
+    #[error("type is missing, expected {expected:?}")]
+    MissingType {
+        /// What we need, such as `FeatureCollection`.
+        expected: &'static str,
+    },
+    /// The top-level object or a feature has the wrong `type`.
     #[error("type is {found:?}, expected {expected:?}")]
     WrongType {
         /// What we need, such as `FeatureCollection`.
@@ -85,9 +99,12 @@ pub enum ProblemKind {
         /// What the file says.
         found: String,
     },
-    /// The format version is absent or not one we read.
+    /// The format version is not one we read.
     #[error("format version {0} is not supported (this frontline reads version 1)")]
     Version(String),
+    /// A file that must name its format version does not.
+    #[error("has no version (this frontline reads version 1)")]
+    MissingVersion,
     /// A feature or faction has no id.
     #[error("has no id (every item needs a unique string id)")]
     MissingId,
@@ -95,7 +112,7 @@ pub enum ProblemKind {
     #[error("id {0} must be a string of letters, digits, '-', '_' or '.'")]
     BadId(String),
     /// Two items share an id.
-    #[error("id is used more than once (first by {first})")]
+    #[error("id is used more than once (first used by {first})")]
     DuplicateId {
         /// The first item with this id, by position.
         first: Item,
@@ -114,10 +131,17 @@ pub enum ProblemKind {
         /// What the feature has.
         found: String,
     },
+    /// A polygon without a single ring.
+    #[error("{polygon} has no rings")]
+    NoRings {
+        /// Which polygon: `polygon`, or `polygon at index 1` in a `MultiPolygon`.
+        polygon: String,
+    },
     /// A ring has fewer than four positions.
     #[error("{ring} has {count} positions, needs at least 4 (a closed triangle)")]
     ShortRing {
-        /// Which ring, such as `polygon 0 exterior ring`.
+        /// Which ring, such as `exterior ring`, `interior ring at index 0` or, in a
+        /// `MultiPolygon`, `polygon at index 1: exterior ring` (the words `geo` uses).
         ring: String,
         /// How many positions it has.
         count: usize,
@@ -128,16 +152,19 @@ pub enum ProblemKind {
         /// Which ring.
         ring: String,
     },
-    /// A position is not a valid lon/lat pair.
+    /// A position of a ring is not a valid lon/lat pair.
     #[error("{ring} position {index}: {detail}")]
     BadPosition {
-        /// Which ring (or `point` for events).
+        /// Which ring.
         ring: String,
         /// Index of the position in the ring.
         index: usize,
         /// What is wrong with it.
         detail: String,
     },
+    /// An event's point is not a valid lon/lat pair.
+    #[error("point: {0}")]
+    BadPoint(String),
     /// The polygon is not valid (self-intersecting ring, hole outside its shell, …).
     #[error("invalid geometry: {0}")]
     InvalidGeometry(String),
@@ -203,12 +230,24 @@ pub enum ProblemKind {
         /// The repeated id.
         id: String,
     },
-    /// A fact without a source.
+    /// A history entry without a source.
     #[error("{field} has no sources (every entry needs at least one)")]
     NoSources {
         /// Such as `history[3]`.
         field: String,
     },
+    /// An event without a source.
+    #[error(
+        "sources is {} (every event needs at least one)",
+        if *.absent { "missing" } else { "empty" }
+    )]
+    NoEventSources {
+        /// Whether `sources` is absent, rather than an empty list.
+        absent: bool,
+    },
+    /// A region without a `history` list.
+    #[error("history is missing (use [] when control is unknown)")]
+    MissingHistory,
     /// A source URL that is not `http(s)://…`.
     #[error("{field} {value:?} is not an http or https URL")]
     BadUrl {
@@ -249,6 +288,12 @@ pub enum ProblemKind {
     /// Following `parent` links comes back to this region.
     #[error("parent chain loops back to this region")]
     ParentCycle,
+    /// Following `parent` links runs into a loop that does not include this region.
+    #[error("parent chain runs into a loop ({})", .ids.join(", "))]
+    ParentLoop {
+        /// The ids of the regions in the loop, in chain order from where the chain enters it.
+        ids: Vec<String>,
+    },
 }
 
 /// A problem that makes the data set unusable, and where it is.

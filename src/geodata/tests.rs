@@ -170,7 +170,7 @@ fn wrong_json_shape_names_the_path() {
         region_problems("shape.geojson"),
         [feature(
             "square",
-            "properties.history[0].factions: invalid type: integer `5`, expected a sequence"
+            "history[0].factions: invalid type: integer `5`, expected a sequence"
         )]
     );
 }
@@ -204,12 +204,21 @@ fn bad_id() {
 }
 
 #[test]
+fn repeated_id_key() {
+    // The JSON itself names two ids: said so, not "has no id".
+    assert_eq!(
+        region_problems("repeated_id_key.geojson"),
+        ["regions.geojson: feature #0: duplicate field `id`"]
+    );
+}
+
+#[test]
 fn duplicate_id() {
     assert_eq!(
         region_problems("duplicate_id.geojson"),
         [feature(
             "square",
-            "id is used more than once (first by feature #0)"
+            "id is used more than once (first used by feature #0)"
         )]
     );
 }
@@ -559,9 +568,7 @@ fn factions_unsupported_version() {
 fn factions_missing_version() {
     assert_eq!(
         faction_problems("factions_missing_version.json"),
-        [
-            "factions.json: format version (missing) is not supported (this frontline reads version 1)"
-        ]
+        ["factions.json: has no version (this frontline reads version 1)"]
     );
 }
 
@@ -569,7 +576,7 @@ fn factions_missing_version() {
 fn factions_duplicate_id() {
     assert_eq!(
         faction_problems("factions_duplicate_id.json"),
-        [r#"factions.json: faction "red": id is used more than once (first by faction #0)"#]
+        [r#"factions.json: faction "red": id is used more than once (first used by faction #0)"#]
     );
 }
 
@@ -624,7 +631,17 @@ fn events_no_sources() {
     assert_eq!(
         event_problems("events_no_sources.geojson"),
         [
-            r#"events.geojson: feature "front-opens": event has no sources (every entry needs at least one)"#
+            r#"events.geojson: feature "front-opens": sources is empty (every event needs at least one)"#
+        ]
+    );
+}
+
+#[test]
+fn events_missing_sources() {
+    assert_eq!(
+        event_problems("events_missing_sources.geojson"),
+        [
+            r#"events.geojson: feature "front-opens": sources is missing (every event needs at least one)"#
         ]
     );
 }
@@ -633,41 +650,90 @@ fn events_no_sources() {
 fn events_position_out_of_range() {
     assert_eq!(
         event_problems("events_out_of_range.geojson"),
-        [
-            r#"events.geojson: feature "front-opens": point position 0: longitude 181.5 is outside [-180, 180]"#
-        ]
+        [r#"events.geojson: feature "front-opens": point: longitude 181.5 is outside [-180, 180]"#]
     );
 }
 
-// --- messages that read oddly or checks that could be sharper (see the report) ------------
+// --- what is not an object, or is missing ----------------------------------------------
 
 #[test]
 fn missing_top_level_type() {
-    // Reads as if the type were an empty string; "type is missing" would say what is wrong.
     assert_eq!(
         region_problems("missing_type.geojson"),
-        [r#"regions.geojson: type is "", expected "FeatureCollection""#]
+        [r#"regions.geojson: type is missing, expected "FeatureCollection""#]
+    );
+}
+
+#[test]
+fn missing_feature_type() {
+    assert_eq!(
+        region_problems("feature_missing_type.geojson"),
+        [feature("square", r#"type is missing, expected "Feature""#)]
     );
 }
 
 #[test]
 fn top_level_not_an_object() {
-    // Names a Rust type and an odd length; see the report.
     assert_eq!(
         region_problems("not_object.geojson"),
-        ["regions.geojson: .: invalid length 1, expected struct WireCollection with 3 elements"]
+        ["regions.geojson: is not a JSON object"]
+    );
+}
+
+#[test]
+fn factions_top_level_not_an_object() {
+    assert_eq!(
+        faction_problems("factions_not_object_top_level.json"),
+        ["factions.json: is not a JSON object"]
     );
 }
 
 #[test]
 fn feature_not_an_object() {
-    // One fault, two problems, and a Rust type name; see the report.
+    // Once, and without a second "has no id" problem for the same fault.
     assert_eq!(
         region_problems("feature_not_object.geojson"),
-        [
-            "regions.geojson: feature #0: has no id (every item needs a unique string id)",
-            "regions.geojson: feature #0: .: invalid type: integer `5`, expected struct WireFeature",
-        ]
+        ["regions.geojson: feature #0: is not a JSON object"]
+    );
+}
+
+#[test]
+fn faction_not_an_object() {
+    assert_eq!(
+        faction_problems("factions_not_object.json"),
+        ["factions.json: faction #2: is not a JSON object"]
+    );
+}
+
+#[test]
+fn nested_value_not_an_object() {
+    // Plain words, not serde's "expected struct WireSource".
+    assert_eq!(
+        region_problems("source_not_object.geojson"),
+        [feature(
+            "square",
+            r#"history[0].sources[0]: invalid type: string "https://example.org/a", expected a JSON object"#
+        )]
+    );
+}
+
+#[test]
+fn missing_history() {
+    assert_eq!(
+        region_problems("missing_history.geojson"),
+        [feature(
+            "square",
+            "history is missing (use [] when control is unknown)"
+        )]
+    );
+}
+
+#[test]
+fn factions_without_a_factions_list() {
+    // Reported like a missing `features`; faction references are then not checked.
+    assert_eq!(
+        faction_problems("factions_missing_list.json"),
+        ["factions.json: factions: missing field `factions`"]
     );
 }
 
@@ -685,23 +751,39 @@ fn geometry_of_an_unknown_type() {
 
 #[test]
 fn polygon_without_rings() {
-    // The polygon has no rings at all, not an exterior ring with no positions.
     assert_eq!(
         region_problems("empty_polygon.geojson"),
+        [feature("square", "polygon has no rings")]
+    );
+}
+
+#[test]
+fn multipolygon_part_without_rings() {
+    assert_eq!(
+        region_problems("multipolygon_empty_part.geojson"),
+        [feature("square", "polygon at index 1 has no rings")]
+    );
+}
+
+#[test]
+fn multipolygon_part_with_an_unclosed_hole() {
+    // Ring names as geo's validation words them: "polygon at index P", "interior ring at index K".
+    assert_eq!(
+        region_problems("multipolygon_unclosed_hole.geojson"),
         [feature(
             "square",
-            "exterior ring has 0 positions, needs at least 4 (a closed triangle)"
+            "polygon at index 1: interior ring at index 0 is not closed: its last position differs from its first"
         )]
     );
 }
 
 #[test]
 fn parent_chain_running_into_a_cycle() {
-    // "east" is not in the loop north <-> south, only leads into it; its message is wrong.
+    // "east" only leads into the loop north <-> south; the loop's regions are told it loops.
     assert_eq!(
         region_problems("parent_into_cycle.geojson"),
         [
-            feature("east", "parent chain loops back to this region"),
+            feature("east", "parent chain runs into a loop (north, south)"),
             feature("north", "parent chain loops back to this region"),
             feature("south", "parent chain loops back to this region"),
         ]
@@ -710,38 +792,10 @@ fn parent_chain_running_into_a_cycle() {
 
 #[test]
 fn factions_bad_source_url() {
-    // The path is `sources[0].url`; the loader names the sources after the description.
     assert_eq!(
         faction_problems("factions_bad_source_url.json"),
         [
-            r#"factions.json: faction "red": description.sources[0].url "example.org/red" is not an http or https URL"#
-        ]
-    );
-}
-
-#[test]
-fn factions_without_a_factions_list() {
-    // A missing `factions` list is not itself reported: the file reads as zero factions and
-    // only the references to them are.
-    assert_eq!(
-        faction_problems("factions_missing_list.json"),
-        [
-            feature(
-                "big",
-                r#"history[0].factions[0] "red" is not a faction defined in factions.json"#
-            ),
-            feature(
-                "big",
-                r#"history[1].factions[0] "red" is not a faction defined in factions.json"#
-            ),
-            feature(
-                "big",
-                r#"history[1].factions[1] "blue" is not a faction defined in factions.json"#
-            ),
-            feature(
-                "small",
-                r#"history[0].factions[0] "blue" is not a faction defined in factions.json"#
-            ),
+            r#"factions.json: faction "red": sources[0].url "example.org/red" is not an http or https URL"#
         ]
     );
 }
