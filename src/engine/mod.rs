@@ -29,6 +29,8 @@ pub struct Engine {
     dataset: Dataset,
     /// Per region, its polygons prepared for point tests (same order as the geometry).
     prepared: Vec<Vec<PreparedPolygon>>,
+    /// Per region, its polygons' rings as unit vectors, for the nearest-region search.
+    spheres: Vec<Vec<nearest::SphereRings>>,
     /// Geodesic area of each region, km².
     areas_km2: Vec<f64>,
     /// Per region, the km² where it is the smallest region; computed on first use, since only
@@ -96,6 +98,11 @@ impl Engine {
                 .map(move |(polygon, p)| (p.bbox(), PolygonRef { region, polygon }))
         });
         let tree = index::build(boxes);
+        let spheres = dataset
+            .regions
+            .iter()
+            .map(|r| r.geometry.iter().map(nearest::SphereRings::new).collect())
+            .collect();
         let areas_km2 = dataset
             .regions
             .iter()
@@ -104,6 +111,7 @@ impl Engine {
         Self {
             dataset,
             prepared,
+            spheres,
             areas_km2,
             own_areas_km2: OnceLock::new(),
             tree,
@@ -196,7 +204,7 @@ impl Engine {
     #[must_use]
     pub fn nearest(&self, pos: LonLat) -> Option<Nearest<'_>> {
         let regions = &self.dataset.regions;
-        nearest::nearest(&self.tree, pos.to_point(), |r, p| &regions[r].geometry.0[p]).map(
+        nearest::nearest(&self.tree, pos.to_point(), |r, p| &self.spheres[r][p]).map(
             |(i, distance_km)| Nearest {
                 region: &regions[i],
                 distance_km,
@@ -238,10 +246,7 @@ impl Engine {
 mod tests {
     use super::*;
     use crate::model::{FactionId, Precision, RegionId};
-    use geo::{
-        Closest, Distance, Geodesic, HaversineClosestPoint, Intersects, LineString, MultiPolygon,
-        Polygon,
-    };
+    use geo::{Intersects, LineString, MultiPolygon, Polygon};
     use jiff::civil::date;
     use proptest::prelude::*;
 
@@ -489,18 +494,17 @@ mod tests {
             .collect()
     }
 
+    /// Every polygon of every region, no index: the closest boundary point on the sphere, then
+    /// its geodesic distance.
     fn brute_nearest_km(regions: &[Region], p: geo::Point<f64>) -> f64 {
-        regions
+        let pv = nearest::unit(p.0);
+        let best = regions
             .iter()
             .flat_map(|r| r.geometry.iter())
-            .flat_map(|poly| std::iter::once(poly.exterior()).chain(poly.interiors()))
-            .filter_map(|ring| match ring.haversine_closest_point(&p) {
-                Closest::SinglePoint(c) | Closest::Intersection(c) => {
-                    Some(Geodesic.distance(p, c) / 1000.0)
-                }
-                Closest::Indeterminate => None,
-            })
-            .fold(f64::INFINITY, f64::min)
+            .filter_map(|poly| nearest::SphereRings::new(poly).closest(pv))
+            .min_by(|a, b| a.1.total_cmp(&b.1))
+            .unwrap();
+        nearest::geodesic_km(p, best.0)
     }
 
     proptest! {
