@@ -4,7 +4,9 @@
 use serde::Serialize;
 
 use crate::engine::{Answer, Hit, Nearest};
-use crate::model::{ControlStatus, Date, FactionId, LonLat, Precision, RegionId, Source};
+use crate::model::{
+    ControlEntry, ControlStatus, Date, FactionId, LonLat, Precision, RegionId, Source,
+};
 
 /// `{"point","at","regions","nearest"}`.
 #[derive(Debug, Serialize)]
@@ -75,9 +77,11 @@ impl<'a> PointAnswer<'a> {
     }
 }
 
-impl<'a> RegionAnswer<'a> {
-    fn new(hit: &Hit<'a>) -> Self {
-        let control = match hit.control {
+impl<'a> ControlAnswer<'a> {
+    /// The control given by a history entry, or `unknown` for `None`.
+    #[must_use]
+    pub fn new(entry: Option<&'a ControlEntry>) -> Self {
+        match entry {
             None => ControlAnswer {
                 status: "unknown",
                 factions: &[],
@@ -97,7 +101,13 @@ impl<'a> RegionAnswer<'a> {
                 note: Some(&entry.note),
                 sources: &entry.sources,
             },
-        };
+        }
+    }
+}
+
+impl<'a> RegionAnswer<'a> {
+    fn new(hit: &Hit<'a>) -> Self {
+        let control = ControlAnswer::new(hit.control);
         Self {
             id: &hit.region.id,
             name: &hit.region.name,

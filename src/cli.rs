@@ -2,6 +2,7 @@
 //! that prints (answers and reports to stdout, errors to stderr).
 
 use std::io::{self, Write};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -20,17 +21,24 @@ Exit status:
   2  usage error or unreadable path";
 
 /// Who controlled this place on that day, and who says so?
+///
+/// With no subcommand, serves the map and API (as `frontline serve`).
 #[derive(Debug, Parser)]
-#[command(name = "frontline", version, about, after_help = EXIT_CODES)]
+#[command(name = "frontline", version, about, after_help = EXIT_CODES, args_conflicts_with_subcommands = true)]
 pub struct Cli {
-    /// What to do.
+    /// What to do (default: serve).
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
+    /// Options for the default `serve`.
+    #[command(flatten)]
+    pub serve: ServeArgs,
 }
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Serve the map, the OGC API – Features and the query API over HTTP (the default).
+    Serve(ServeArgs),
     /// Validate a geodata directory and report every problem.
     Check(DataArgs),
     /// Which regions contain a point, under whose control, on which date.
@@ -43,6 +51,17 @@ pub struct DataArgs {
     /// Directory holding factions.json, regions.geojson and events.geojson.
     #[arg(long, env = "FRONTLINE_DATA", default_value = "geodata")]
     pub data: PathBuf,
+}
+
+/// How to serve.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(long, env = "FRONTLINE_ADDR", default_value = "127.0.0.1:8080")]
+    pub addr: SocketAddr,
+    /// Where the geodata lives.
+    #[command(flatten)]
+    pub data: DataArgs,
 }
 
 /// A point and a date.
@@ -83,9 +102,77 @@ impl Failure {
 /// A [`Failure`] carrying the exit status and the error to print once.
 pub fn run(cli: Cli) -> Result<ExitCode, Failure> {
     match cli.command {
-        Command::Check(args) => check(&args),
-        Command::Query(args) => query(&args),
+        None => serve(&cli.serve),
+        Some(Command::Serve(args)) => serve(&args),
+        Some(Command::Check(args)) => check(&args),
+        Some(Command::Query(args)) => query(&args),
     }
+}
+
+fn serve(args: &ServeArgs) -> Result<ExitCode, Failure> {
+    let loaded = load_or_fail(&args.data.data)?;
+    for w in &loaded.warnings {
+        eprintln_line(&w.to_string());
+    }
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tower_http=info")),
+        )
+        .with_writer(io::stderr)
+        .init();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+        .map_err(Failure::usage)?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(args.addr)
+            .await
+            .with_context(|| format!("cannot listen on {}", args.addr))
+            .map_err(Failure::usage)?;
+        let bound = listener
+            .local_addr()
+            .map_err(|e| Failure::usage(e.into()))?;
+        let state = crate::http::AppState::new(loaded);
+        print(&format!("listening on http://{bound}\n"))?;
+        crate::http::serve(listener, state, shutdown_signal())
+            .await
+            .context("the server stopped")
+            .map_err(Failure::usage)?;
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// Completes on Ctrl-C (SIGINT) or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+#[expect(
+    clippy::print_stderr,
+    reason = "warnings about the data go to stderr before logging starts"
+)]
+fn eprintln_line(line: &str) {
+    eprintln!("{line}");
 }
 
 fn check(args: &DataArgs) -> Result<ExitCode, Failure> {
@@ -211,11 +298,25 @@ mod tests {
     fn negative_coordinates_parse() {
         let cli = Cli::try_parse_from(["frontline", "query", "--lon", "-73.98", "--lat", "-40.7"])
             .unwrap();
-        let Command::Query(q) = cli.command else {
+        let Some(Command::Query(q)) = cli.command else {
             panic!("expected query")
         };
         let pos = parse_position(&q.lon, &q.lat).unwrap();
         assert_eq!((pos.lon(), pos.lat()), (-73.98, -40.7));
+    }
+
+    #[test]
+    fn no_subcommand_means_serve_with_defaults() {
+        let cli = Cli::try_parse_from(["frontline"]).unwrap();
+        assert!(cli.command.is_none());
+        assert_eq!(cli.serve.addr.port(), 8080);
+        let cli =
+            Cli::try_parse_from(["frontline", "serve", "--addr", "127.0.0.1:0", "--data", "x"])
+                .unwrap();
+        let Some(Command::Serve(s)) = cli.command else {
+            panic!("expected serve")
+        };
+        assert_eq!((s.addr.port(), s.data.data.to_str()), (0, Some("x")));
     }
 
     #[test]

@@ -7,13 +7,15 @@
 //!   reporting every problem at once.
 //! * [`engine`]: a pure spatial index over a dataset: point-in-region queries, the nearest
 //!   region, control on a date and geodesic areas.
-//! * [`answer`]: the JSON shape of a point query, shared by the CLI and (later) the HTTP API.
+//! * [`answer`]: the JSON shape of a point query, shared by the CLI and the HTTP API.
+//! * [`http`]: the axum server: OGC API – Features, point and batch queries, timeline, stats.
 //! * [`cli`]: the `frontline` command line; the only module that prints.
 //!
-//! Dependencies point one way: `cli → {answer, engine, geodata} → model`.
+//! Dependencies point one way: `cli → http → {answer, engine, geodata} → model`.
 
 pub mod answer;
 pub mod cli;
 pub mod engine;
 pub mod geodata;
+pub mod http;
 pub mod model;

@@ -1,0 +1,147 @@
+//! Extractors that turn bad input into our problems: query strings with unknown parameters
+//! refused, and JSON bodies with their content type, size and syntax checked.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Query, Request};
+use axum::http::{StatusCode, header, request::Parts};
+use serde::de::DeserializeOwned;
+
+use super::problem::ApiError;
+
+/// Query parameters as `T` (a struct of optional strings with `deny_unknown_fields`).
+#[derive(Debug)]
+pub struct Params<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Params<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        match Query::<T>::try_from_uri(&parts.uri) {
+            Ok(Query(params)) => Ok(Self(params)),
+            Err(rejection) => {
+                let text = rejection.body_text();
+                let reason = text
+                    .strip_prefix("Failed to deserialize query string: ")
+                    .unwrap_or(&text)
+                    .replace("unknown field", "unknown query parameter")
+                    .replace("duplicate field", "repeated query parameter");
+                Err(ApiError::UnknownParameter(reason))
+            }
+        }
+    }
+}
+
+/// A JSON request body (`application/json` or `application/geo+json`), parsed as `T`.
+#[derive(Debug)]
+pub struct JsonBody<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let content_type = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let essence = content_type
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        if !matches!(
+            essence.as_str(),
+            "application/json" | "application/geo+json"
+        ) {
+            let shown = if content_type.is_empty() {
+                "none"
+            } else {
+                content_type
+            };
+            return Err(ApiError::UnsupportedMediaType(format!(
+                "content type {shown:?} is not supported; send application/geo+json or application/json"
+            )));
+        }
+        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::TooLarge(format!(
+                    "request body is too large: {}",
+                    rejection.body_text()
+                ))
+            } else {
+                ApiError::MalformedBody(rejection.body_text())
+            }
+        })?;
+        let mut de = serde_json::Deserializer::from_slice(&bytes);
+        let (path, error) = match serde_path_to_error::deserialize(&mut de) {
+            Ok(value) => match de.end() {
+                Ok(()) => return Ok(Self(value)),
+                Err(e) => (String::new(), e),
+            },
+            Err(e) => (e.path().to_string(), e.into_inner()),
+        };
+        if error.is_syntax() || error.is_eof() {
+            Err(ApiError::MalformedBody(error.to_string()))
+        } else {
+            let at = if path == "." { "body".to_owned() } else { path };
+            Err(ApiError::InvalidBody(vec![format!(
+                "{at}: {}",
+                plain(&error.to_string())
+            )]))
+        }
+    }
+}
+
+/// serde's message without Rust type names (`expected struct Batch` → `expected a JSON object`).
+fn plain(message: &str) -> String {
+    match message.split_once("expected struct ") {
+        Some((head, tail)) => {
+            let rest = tail.split_once(' ').map_or("", |(_, r)| r);
+            format!("{head}expected a JSON object {rest}")
+                .trim_end()
+                .to_owned()
+        }
+        None => message.to_owned(),
+    }
+}
+
+/// The scheme and authority the client used (`http://host:port`), for absolute links.
+#[derive(Debug, Clone)]
+pub struct BaseUrl(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for BaseUrl {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        let header = |name| {
+            parts
+                .headers
+                .get(name)
+                .and_then(|v: &header::HeaderValue| v.to_str().ok())
+        };
+        let host = header(header::HOST)
+            .or_else(|| {
+                parts
+                    .uri
+                    .authority()
+                    .map(axum::http::uri::Authority::as_str)
+            })
+            .unwrap_or("localhost");
+        let host_ok = !host.is_empty()
+            && host.bytes().all(|b| {
+                b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']')
+            });
+        if !host_ok {
+            return Err(ApiError::parameter(
+                "Host",
+                format!("header {host:?} is not a host name"),
+            ));
+        }
+        let scheme = match header(header::HeaderName::from_static("x-forwarded-proto")) {
+            Some("https") => "https",
+            _ => "http",
+        };
+        Ok(Self(format!("{scheme}://{host}")))
+    }
+}

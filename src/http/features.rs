@@ -1,0 +1,212 @@
+//! The three feature collections' GeoJSON shapes, serialised straight from model values.
+
+use serde::Serialize;
+use serde_json::value::RawValue;
+
+use crate::answer::ControlAnswer;
+use crate::engine::Engine;
+use crate::model::{
+    ControlEntry, ControlStatus, Date, Event, FactionId, LonLat, Precision, Region, RegionId,
+    Source,
+};
+
+/// A GeoJSON Feature with a string id.
+#[derive(Debug, Serialize)]
+pub struct Feature<'a, P> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    id: String,
+    geometry: Geometry<'a>,
+    properties: P,
+}
+
+/// Either a geometry serialised once at load, or an event's point.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum Geometry<'a> {
+    /// Pre-serialised region geometry.
+    Raw(&'a RawValue),
+    /// An event's location.
+    Point {
+        #[serde(rename = "type")]
+        kind: &'static str,
+        coordinates: [f64; 2],
+    },
+}
+
+impl<'a, P> Feature<'a, P> {
+    fn new(id: String, geometry: Geometry<'a>, properties: P) -> Self {
+        Self {
+            kind: "Feature",
+            id,
+            geometry,
+            properties,
+        }
+    }
+}
+
+/// A region with its control on a date (nested and flat) and its whole history.
+#[derive(Debug, Serialize)]
+pub struct RegionProperties<'a> {
+    name: &'a str,
+    name_ar: Option<&'a str>,
+    description: &'a str,
+    parent: Option<&'a RegionId>,
+    last_reviewed: Option<Date>,
+    area_km2: f64,
+    /// The date `control` and the flat fields describe.
+    at: Date,
+    /// Flat copies of `control`, for clients that cannot read nested JSON.
+    status: &'static str,
+    faction: Option<&'a FactionId>,
+    since: Option<Date>,
+    color: Option<&'a str>,
+    control: ControlAnswer<'a>,
+    history: &'a [ControlEntry],
+}
+
+/// One control period of one region, all properties flat (QGIS Temporal Controller, shapefiles).
+#[derive(Debug, Serialize)]
+pub struct PeriodProperties<'a> {
+    region: &'a RegionId,
+    region_name: &'a str,
+    status: &'static str,
+    /// Faction ids, separated by ", ".
+    factions: String,
+    /// The holding faction; `null` when contested.
+    faction: Option<&'a FactionId>,
+    color: Option<&'a str>,
+    valid_from: Date,
+    /// First day of the next period; `null` while in force.
+    valid_to: Option<Date>,
+    precision: Precision,
+    note: &'a str,
+    /// `title (published) url`, separated by ` | `.
+    sources: String,
+}
+
+/// An event.
+#[derive(Debug, Serialize)]
+pub struct EventProperties<'a> {
+    date: Date,
+    precision: Precision,
+    title: &'a str,
+    description: &'a str,
+    region: Option<&'a RegionId>,
+    sources: &'a [Source],
+}
+
+/// `held`, `contested` or `unknown`.
+fn status(entry: Option<&ControlEntry>) -> &'static str {
+    match entry.map(|e| e.status) {
+        None => "unknown",
+        Some(ControlStatus::Held) => "held",
+        Some(ControlStatus::Contested) => "contested",
+    }
+}
+
+/// The single holding faction of a `held` entry.
+fn holder(entry: &ControlEntry) -> Option<&FactionId> {
+    (entry.status == ControlStatus::Held).then(|| &entry.factions[0])
+}
+
+fn color<'a>(engine: &'a Engine, faction: Option<&FactionId>) -> Option<&'a str> {
+    faction
+        .and_then(|f| engine.dataset().faction(f))
+        .map(|f| f.color.as_str())
+}
+
+/// The region at `index` as a feature, with its control on `at`.
+pub fn region<'a>(
+    engine: &'a Engine,
+    geometry: &'a RawValue,
+    index: usize,
+    at: Date,
+) -> Feature<'a, RegionProperties<'a>> {
+    let r: &Region = &engine.dataset().regions[index];
+    let entry = r.control_at(at);
+    let faction = entry.and_then(holder);
+    Feature::new(
+        r.id.to_string(),
+        Geometry::Raw(geometry),
+        RegionProperties {
+            name: &r.name,
+            name_ar: r.name_ar.as_deref(),
+            description: &r.description,
+            parent: r.parent.as_ref(),
+            last_reviewed: r.last_reviewed,
+            area_km2: (engine.area_km2(index) * 10.0).round() / 10.0,
+            at,
+            status: status(entry),
+            faction,
+            since: entry.map(|e| e.from),
+            color: color(engine, faction),
+            control: ControlAnswer::new(entry),
+            history: &r.history,
+        },
+    )
+}
+
+/// The `entry`-th history period of the region at `index`.
+pub fn period<'a>(
+    engine: &'a Engine,
+    geometry: &'a RawValue,
+    index: usize,
+    entry: usize,
+) -> Feature<'a, PeriodProperties<'a>> {
+    let r = &engine.dataset().regions[index];
+    let e = &r.history[entry];
+    let faction = holder(e);
+    Feature::new(
+        period_id(r, e),
+        Geometry::Raw(geometry),
+        PeriodProperties {
+            region: &r.id,
+            region_name: &r.name,
+            status: status(Some(e)),
+            factions: e
+                .factions
+                .iter()
+                .map(FactionId::as_str)
+                .collect::<Vec<_>>()
+                .join(", "),
+            faction,
+            color: color(engine, faction),
+            valid_from: e.from,
+            valid_to: r.history.get(entry + 1).map(|next| next.from),
+            precision: e.precision,
+            note: &e.note,
+            sources: e
+                .sources
+                .iter()
+                .map(|s| format!("{} ({}) {}", s.title, s.published, s.url))
+                .collect::<Vec<_>>()
+                .join(" | "),
+        },
+    )
+}
+
+/// The id of a control period: `region@from`.
+pub fn period_id(region: &Region, entry: &ControlEntry) -> String {
+    format!("{}@{}", region.id, entry.from)
+}
+
+/// An event as a feature.
+pub fn event(e: &Event) -> Feature<'_, EventProperties<'_>> {
+    let at: LonLat = e.location;
+    Feature::new(
+        e.id.clone(),
+        Geometry::Point {
+            kind: "Point",
+            coordinates: [at.lon(), at.lat()],
+        },
+        EventProperties {
+            date: e.date,
+            precision: e.precision,
+            title: &e.title,
+            description: &e.description,
+            region: e.region.as_ref(),
+            sources: &e.sources,
+        },
+    )
+}

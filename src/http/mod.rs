@@ -1,0 +1,135 @@
+//! The HTTP server: OGC API – Features, point queries, timeline and statistics.
+//!
+//! Handlers only translate: they extract validated input ([`extract`], [`params`]), call the
+//! engine and shape the response. [`problem`] is the one place that picks status codes.
+
+mod cache;
+mod extract;
+mod features;
+mod meta;
+mod ogc;
+mod params;
+mod problem;
+mod query;
+mod state;
+
+use std::future::Future;
+use std::io;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{Method, StatusCode, Uri};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use tokio::net::TcpListener;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::cors::{Any, CorsLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+pub use ogc::CONFORMANCE;
+pub use problem::ApiError;
+pub use query::MAX_BATCH_POINTS;
+pub use state::{AppState, Snapshot};
+
+/// Largest request body: a 100,000-point batch with ids and dates fits comfortably.
+pub const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
+/// A request that takes longer than this is answered 503.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The whole application, ready to serve or to drive in tests with `oneshot`.
+pub fn app(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/", get(ogc::landing))
+        .route("/conformance", get(ogc::conformance))
+        .route("/collections", get(ogc::collections))
+        .route("/collections/{id}", get(ogc::collection))
+        .route("/collections/{id}/items", get(ogc::items))
+        .route("/collections/{id}/items/{feature}", get(ogc::item))
+        .route("/openapi.json", get(meta::openapi))
+        .route("/query", get(query::point).post(query::batch))
+        .route("/timeline", get(meta::timeline))
+        .route("/stats", get(meta::stats));
+    Router::new()
+        .route("/", get(meta::home))
+        .route("/healthz", get(meta::healthz))
+        .nest("/api", api)
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            cache::etag,
+        ))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            REQUEST_TIMEOUT,
+        ))
+        .layer(axum::middleware::map_response(timeout_problem))
+        .layer(CompressionLayer::new())
+        .layer(
+            CorsLayer::new()
+                .allow_origin(Any)
+                .allow_methods([Method::GET, Method::HEAD, Method::POST])
+                .allow_headers(Any),
+        )
+        .layer(TraceLayer::new_for_http())
+        .layer(CatchPanicLayer::custom(|_| {
+            ApiError::Internal("a handler panicked".into()).into_response()
+        }))
+        .with_state(state)
+}
+
+/// The timeout layer answers a bare 503; give it our problem body.
+async fn timeout_problem(response: axum::response::Response) -> axum::response::Response {
+    let bare = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .is_none();
+    if response.status() == StatusCode::SERVICE_UNAVAILABLE && bare {
+        let secs = REQUEST_TIMEOUT.as_secs();
+        return ApiError::Unavailable(format!(
+            "the request took longer than {secs} s; try a smaller batch or page"
+        ))
+        .into_response();
+    }
+    response
+}
+
+async fn not_found(uri: Uri) -> ApiError {
+    ApiError::NotFound(format!("no such path {}", uri.path()))
+}
+
+async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
+    ApiError::MethodNotAllowed(format!("{method} {}", uri.path()))
+}
+
+/// Serves `app(state)` on `listener` until `shutdown` completes; requests in flight finish.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> io::Result<()> {
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::header::CONTENT_TYPE;
+
+    #[tokio::test]
+    async fn a_bare_timeout_becomes_a_problem() {
+        let bare = StatusCode::SERVICE_UNAVAILABLE.into_response();
+        let res = timeout_problem(bare).await;
+        assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(res.headers()[CONTENT_TYPE], "application/problem+json");
+        let ok = timeout_problem(StatusCode::OK.into_response()).await;
+        assert_eq!(ok.status(), StatusCode::OK);
+        assert!(ok.headers().get(CONTENT_TYPE).is_none());
+    }
+}

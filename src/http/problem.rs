@@ -1,0 +1,115 @@
+//! Errors as RFC 9457 `application/problem+json`: the only place that picks status codes.
+
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+/// Everything a request can fail with. Messages name the parameter or feature and the value.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ApiError {
+    /// A query parameter is missing or malformed (400).
+    #[error("parameter {name}: {reason}")]
+    Parameter {
+        /// The parameter's name.
+        name: &'static str,
+        /// What is wrong, quoting the value.
+        reason: String,
+    },
+    /// A query parameter this endpoint does not take (400).
+    #[error("{0}")]
+    UnknownParameter(String),
+    /// The body is not JSON at all (400).
+    #[error("request body is not valid JSON: {0}")]
+    MalformedBody(String),
+    /// The body is JSON but says something invalid (422); one message per problem.
+    #[error("request body is invalid: {}", .0.join("; "))]
+    InvalidBody(Vec<String>),
+    /// No such collection, feature or path (404).
+    #[error("{0}")]
+    NotFound(String),
+    /// The path exists but not with this method (405).
+    #[error("method {0} is not allowed here")]
+    MethodNotAllowed(String),
+    /// The body or the batch is larger than we take (413).
+    #[error("{0}")]
+    TooLarge(String),
+    /// The body's content type is not one we read (415).
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    /// The request took too long (503).
+    #[error("{0}")]
+    Unavailable(String),
+    /// Something failed on our side (500); the detail is logged, never sent.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+/// The RFC 9457 body.
+#[derive(Serialize)]
+struct Problem<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    title: &'static str,
+    status: u16,
+    detail: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    errors: Option<&'a [String]>,
+}
+
+impl ApiError {
+    /// The HTTP status for this error.
+    #[must_use]
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::Parameter { .. } | Self::UnknownParameter(_) | Self::MalformedBody(_) => {
+                StatusCode::BAD_REQUEST
+            }
+            Self::InvalidBody(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// A parameter error.
+    pub(crate) fn parameter(name: &'static str, reason: impl Into<String>) -> Self {
+        Self::Parameter {
+            name,
+            reason: reason.into(),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let detail = if matches!(self, Self::Internal(_)) {
+            tracing::error!(error = %self, "request failed");
+            "internal error; the server log has the details".to_owned()
+        } else {
+            self.to_string()
+        };
+        let errors = match &self {
+            Self::InvalidBody(list) => Some(list.as_slice()),
+            _ => None,
+        };
+        let body = Problem {
+            kind: "about:blank",
+            title: status.canonical_reason().unwrap_or("Error"),
+            status: status.as_u16(),
+            detail: &detail,
+            errors,
+        };
+        let json = serde_json::to_vec(&body).unwrap_or_default();
+        (
+            status,
+            [(header::CONTENT_TYPE, "application/problem+json")],
+            json,
+        )
+            .into_response()
+    }
+}

@@ -1,0 +1,177 @@
+//! `/api/query`: the point query (GET) and the batch query (POST), answering exactly as the CLI.
+
+use axum::extract::State;
+use axum::response::Response;
+use serde::{Deserialize, Serialize};
+
+use super::extract::{JsonBody, Params};
+use super::ogc::json_response;
+use super::params::{self, AtParams, PointParams};
+use super::problem::ApiError;
+use super::state::AppState;
+use crate::answer::PointAnswer;
+use crate::model::{Date, LonLat, parse_date};
+
+/// Most points one batch may hold.
+pub const MAX_BATCH_POINTS: usize = 100_000;
+/// Batches up to this size are answered inline; larger ones on the blocking pool.
+const INLINE_BATCH_POINTS: usize = 64;
+
+/// `GET /api/query?lon=&lat=&at=`.
+pub async fn point(
+    State(state): State<AppState>,
+    Params(p): Params<PointParams>,
+) -> Result<Response, ApiError> {
+    params::format(p.f.as_deref())?;
+    let pos = params::position(p.lon.as_deref(), p.lat.as_deref())?;
+    let at = params::at(p.at.as_deref())?;
+    let snapshot = state.snapshot();
+    let answer = PointAnswer::new(pos, at, &snapshot.engine.query(pos, at));
+    Ok(json_response("application/json", &answer))
+}
+
+/// A batch request: a `FeatureCollection` of points.
+#[derive(Debug, Deserialize)]
+pub struct Batch {
+    #[serde(rename = "type", default)]
+    kind: String,
+    #[serde(default)]
+    features: Vec<BatchFeature>,
+}
+
+#[derive(Debug, Deserialize)]
+struct BatchFeature {
+    #[serde(rename = "type", default)]
+    kind: String,
+    id: Option<serde_json::Value>,
+    geometry: Option<geojson::Geometry>,
+    properties: Option<BatchProperties>,
+}
+
+#[derive(Debug, Deserialize)]
+struct BatchProperties {
+    date: Option<String>,
+}
+
+/// One checked point of a batch.
+struct Probe {
+    id: Option<serde_json::Value>,
+    pos: LonLat,
+    at: Date,
+}
+
+#[derive(Serialize)]
+struct BatchResult<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<&'a serde_json::Value>,
+    #[serde(flatten)]
+    answer: PointAnswer<'a>,
+}
+
+#[derive(Serialize)]
+struct BatchAnswer<'a> {
+    results: Vec<BatchResult<'a>>,
+}
+
+/// `POST /api/query`: one CLI-shaped answer per input point, in input order.
+pub async fn batch(
+    State(state): State<AppState>,
+    Params(p): Params<AtParams>,
+    JsonBody(batch): JsonBody<Batch>,
+) -> Result<Response, ApiError> {
+    params::format(p.f.as_deref())?;
+    let default_at = params::at(p.at.as_deref())?;
+    let probes = check(batch, default_at)?;
+    let small = probes.len() <= INLINE_BATCH_POINTS;
+    let snapshot = state.snapshot();
+    let answer = move || {
+        let engine = &snapshot.engine;
+        let results = probes
+            .iter()
+            .map(|probe| BatchResult {
+                id: probe.id.as_ref(),
+                answer: PointAnswer::new(probe.pos, probe.at, &engine.query(probe.pos, probe.at)),
+            })
+            .collect();
+        json_response("application/json", &BatchAnswer { results })
+    };
+    if small {
+        Ok(answer())
+    } else {
+        tokio::task::spawn_blocking(answer)
+            .await
+            .map_err(|e| ApiError::Internal(format!("batch task failed: {e}")))
+    }
+}
+
+/// Validates every feature, reporting all problems by feature index.
+fn check(batch: Batch, default_at: Date) -> Result<Vec<Probe>, ApiError> {
+    if batch.kind != "FeatureCollection" {
+        let found = if batch.kind.is_empty() {
+            "missing".to_owned()
+        } else {
+            format!("{:?}", batch.kind)
+        };
+        return Err(ApiError::InvalidBody(vec![format!(
+            "type is {found}; the body must be a GeoJSON FeatureCollection of Point features"
+        )]));
+    }
+    if batch.features.len() > MAX_BATCH_POINTS {
+        return Err(ApiError::TooLarge(format!(
+            "the batch has {} points; at most {MAX_BATCH_POINTS} per request",
+            batch.features.len()
+        )));
+    }
+    let mut problems = Vec::new();
+    let mut probes = Vec::with_capacity(batch.features.len());
+    for (i, f) in batch.features.into_iter().enumerate() {
+        match probe(f, default_at) {
+            Ok(p) => probes.push(p),
+            Err(why) => problems.extend(why.into_iter().map(|w| format!("features[{i}]: {w}"))),
+        }
+    }
+    if problems.is_empty() {
+        Ok(probes)
+    } else {
+        Err(ApiError::InvalidBody(problems))
+    }
+}
+
+fn probe(f: BatchFeature, default_at: Date) -> Result<Probe, Vec<String>> {
+    let mut why = Vec::new();
+    if f.kind != "Feature" {
+        why.push(format!("type {:?} is not \"Feature\"", f.kind));
+    }
+    let pos = match f.geometry.map(|g| g.value) {
+        // geojson refuses positions with fewer than two numbers while parsing the body.
+        Some(geojson::GeometryValue::Point { coordinates }) => {
+            LonLat::new(coordinates[0], coordinates[1])
+                .map_err(|e| why.push(e.to_string()))
+                .ok()
+        }
+        Some(other) => {
+            why.push(format!(
+                "geometry is a {}, expected Point",
+                other.type_name()
+            ));
+            None
+        }
+        None => {
+            why.push("has no geometry".into());
+            None
+        }
+    };
+    let at = match f.properties.and_then(|p| p.date) {
+        None => Some(default_at),
+        Some(text) => parse_date(&text).or_else(|| {
+            why.push(format!(
+                "properties.date {text:?} is not a date (expected YYYY-MM-DD)"
+            ));
+            None
+        }),
+    };
+    match (pos, at) {
+        (Some(pos), Some(at)) if why.is_empty() => Ok(Probe { id: f.id, pos, at }),
+        _ => Err(why),
+    }
+}

@@ -1,0 +1,167 @@
+//! The real `frontline serve` binary on a free port, for tests that need a live server (GDAL,
+//! signals, the browser). Killed when dropped, so a failing assertion does not leak it.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::Value;
+
+/// A running server.
+pub struct Server {
+    child: Child,
+    /// The port it listens on, from its `listening on` line.
+    pub port: u16,
+    stderr: Arc<Mutex<String>>,
+}
+
+impl Server {
+    /// Serves the shipped `geodata/`.
+    pub fn start() -> Self {
+        Self::start_with(&Path::new(env!("CARGO_MANIFEST_DIR")).join("geodata"))
+    }
+
+    /// Serves `data`; panics with the server's stderr if it does not announce its address.
+    pub fn start_with(data: &Path) -> Self {
+        let mut server = Self::spawn(data);
+        let line = server.first_line();
+        let port = line
+            .trim_end()
+            .strip_prefix("listening on http://127.0.0.1:")
+            .and_then(|p| p.parse().ok());
+        let Some(port) = port else {
+            let _ = server.child.kill();
+            let _ = server.child.wait();
+            std::thread::sleep(Duration::from_millis(100));
+            panic!(
+                "expected `listening on http://127.0.0.1:PORT`, got {line:?}; stderr:\n{}",
+                server.stderr()
+            );
+        };
+        server.port = port;
+        server
+    }
+
+    /// Starts the binary without waiting for it to listen (for start-up failures).
+    pub fn spawn(data: &Path) -> Self {
+        let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut child = Command::new(env!("CARGO_BIN_EXE_frontline"))
+            .args(["serve", "--addr", "127.0.0.1:0", "--data"])
+            .arg(data)
+            .current_dir(manifest)
+            .env_remove("FRONTLINE_DATA")
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the frontline binary starts");
+        // Drain stderr so the server never blocks on it; keep it for failure messages.
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let mut pipe = child.stderr.take().expect("piped stderr");
+        let sink = Arc::clone(&stderr);
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = pipe.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock()
+                    .expect("stderr lock")
+                    .push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        });
+        Self {
+            child,
+            port: 0,
+            stderr,
+        }
+    }
+
+    /// The first line on stdout, waiting up to a minute (data loading and indexing).
+    fn first_line(&mut self) -> String {
+        let stdout = self.child.stdout.take().expect("piped stdout");
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let _ = BufReader::new(stdout).read_line(&mut line);
+            let _ = tx.send(line);
+        });
+        rx.recv_timeout(Duration::from_secs(60)).unwrap_or_default()
+    }
+
+    /// Everything the server wrote to stderr so far.
+    pub fn stderr(&self) -> String {
+        self.stderr.lock().expect("stderr lock").clone()
+    }
+
+    /// The server's base URL.
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// `GET path` over plain HTTP/1.0: the status line and the body.
+    pub fn get(&self, path: &str) -> (String, String) {
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).expect("connect");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(60)))
+            .expect("timeout");
+        write!(
+            stream,
+            "GET {path} HTTP/1.0\r\nHost: 127.0.0.1:{}\r\nAccept: application/geo+json\r\n\r\n",
+            self.port
+        )
+        .expect("send");
+        let mut response = Vec::new();
+        stream.read_to_end(&mut response).expect("read");
+        let response = String::from_utf8(response).expect("UTF-8");
+        let (head, body) = response.split_once("\r\n\r\n").expect("a header block");
+        (
+            head.lines().next().unwrap_or("").to_owned(),
+            body.to_owned(),
+        )
+    }
+
+    /// `GET path`, asserting 200, parsed as JSON.
+    pub fn get_json(&self, path: &str) -> Value {
+        let (status, body) = self.get(path);
+        assert!(status.contains(" 200 "), "GET {path}: {status}\n\n{body}");
+        serde_json::from_str(&body).expect("JSON")
+    }
+
+    /// Sends SIGTERM and waits (up to a minute) for the process to exit.
+    pub fn terminate(&mut self) -> ExitStatus {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill runs");
+        assert!(sent.success(), "kill -TERM {pid} failed");
+        self.wait()
+    }
+
+    /// Waits (up to a minute) for the process to exit.
+    pub fn wait(&mut self) -> ExitStatus {
+        for _ in 0..600 {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                return status;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!(
+            "the server did not exit within a minute; stderr:\n{}",
+            self.stderr()
+        );
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
