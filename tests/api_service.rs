@@ -167,8 +167,71 @@ async fn wrong_method_is_a_405_problem() {
 }
 
 #[tokio::test]
-async fn home_page_links_to_the_api() {
+async fn the_map_is_served_at_the_root_with_its_files() {
     let reply = send(shipped(), get("/")).await.expect(StatusCode::OK);
     assert!(reply.header(header::CONTENT_TYPE).starts_with("text/html"));
-    assert!(reply.text().contains("href=\"/api\""));
+    assert!(
+        reply
+            .text()
+            .contains(r#"<script type="module" src="main.js">"#),
+        "{}",
+        reply.text()
+    );
+    let js = send(shipped(), get("/main.js"))
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(js.header(header::CONTENT_TYPE), "text/javascript");
+    let leaflet = send(shipped(), get("/vendor/leaflet/leaflet-src.esm.js"))
+        .await
+        .expect(StatusCode::OK);
+    assert!(
+        leaflet.text().contains("1.9.4"),
+        "Leaflet 1.9.4 is vendored"
+    );
+    let icon = send(shipped(), get("/favicon.ico"))
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(icon.header(header::CONTENT_TYPE), "image/svg+xml");
+}
+
+#[tokio::test]
+async fn map_files_revalidate_with_their_content_hash() {
+    let first = send(shipped(), get("/style.css"))
+        .await
+        .expect(StatusCode::OK);
+    let tag = first.header(header::ETAG).to_owned();
+    assert!(tag.starts_with('"') && tag.len() > 10, "{tag}");
+    let again = Request::get("/style.css")
+        .header(header::IF_NONE_MATCH, &tag)
+        .body(Body::empty())
+        .unwrap();
+    let reply = send(shipped(), again)
+        .await
+        .expect(StatusCode::NOT_MODIFIED);
+    assert_eq!(reply.header(header::ETAG), tag);
+}
+
+#[tokio::test]
+async fn npm_files_and_tests_are_not_served() {
+    for path in [
+        "/package.json",
+        "/package-lock.json",
+        "/node_modules/leaflet/package.json",
+        "/test/map.test.mjs",
+        "/scripts/vendor.mjs",
+        "/../Cargo.toml",
+    ] {
+        send(shipped(), get(path))
+            .await
+            .expect_problem(StatusCode::NOT_FOUND, "no such path");
+    }
+}
+
+#[tokio::test]
+async fn places_for_the_search_box_have_english_and_arabic_names() {
+    let reply = send(tiny(), get("/places.geojson"))
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(reply.header(header::CONTENT_TYPE), "application/geo+json");
+    insta::assert_json_snapshot!(reply.json());
 }

@@ -21,7 +21,7 @@ fn serves_the_shipped_data_and_stops_cleanly_on_sigterm() {
     assert!(status.contains(" 400 "), "{status} {body}");
     let (status, body) = server.get("/");
     assert!(
-        status.contains(" 200 ") && body.contains("/api"),
+        status.contains(" 200 ") && body.contains("main.js"),
         "{status} {body}"
     );
     let exit = server.terminate();

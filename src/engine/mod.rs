@@ -299,7 +299,7 @@ mod tests {
         Engine::new(Dataset {
             factions: vec![faction("red"), faction("blue")],
             regions,
-            events: Vec::new(),
+            ..Dataset::default()
         })
     }
 

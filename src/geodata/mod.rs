@@ -1,5 +1,5 @@
 //! Reads and validates a geodata directory (`factions.json`, `regions.geojson`, optional
-//! `events.geojson`) into a [`Dataset`]. The only code that reads geodata files.
+//! `events.geojson`, optional `places.geojson`) into a [`Dataset`]. The only code that reads geodata files.
 //!
 //! Validation happens once, here: every problem in every file is collected into a [`Report`]
 //! (a value, so `check`, `query` and the server print the same thing), and nothing downstream
@@ -23,6 +23,8 @@ pub const FACTIONS: &str = "factions.json";
 pub const REGIONS: &str = "regions.geojson";
 /// The events file name (optional in a data set).
 pub const EVENTS: &str = "events.geojson";
+/// The places file name (optional in a data set).
+pub const PLACES: &str = "places.geojson";
 
 /// A valid data set and the warnings its files drew.
 #[derive(Debug, Clone)]
@@ -44,6 +46,8 @@ pub struct Texts<'a> {
     pub regions: &'a str,
     /// `events.geojson`, if the data set has one.
     pub events: Option<&'a str>,
+    /// `places.geojson`, if the data set has one.
+    pub places: Option<&'a str>,
 }
 
 impl Texts<'_> {
@@ -51,7 +55,7 @@ impl Texts<'_> {
     fn version(&self) -> String {
         use std::hash::{DefaultHasher, Hash, Hasher};
         let mut hasher = DefaultHasher::new();
-        (self.factions, self.regions, self.events).hash(&mut hasher);
+        (self.factions, self.regions, self.events, self.places).hash(&mut hasher);
         format!("{:016x}", hasher.finish())
     }
 }
@@ -78,6 +82,7 @@ pub fn load(dir: &Path) -> Result<Loaded, Report> {
     let factions = read(FACTIONS, true);
     let regions = read(REGIONS, true);
     let events = read(EVENTS, false);
+    let places = read(PLACES, false);
     let (Some(factions), Some(regions)) = (factions, regions) else {
         return Err(report);
     };
@@ -85,6 +90,7 @@ pub fn load(dir: &Path) -> Result<Loaded, Report> {
         factions: &factions,
         regions: &regions,
         events: events.as_deref(),
+        places: places.as_deref(),
     };
     parse_into(texts, report)
 }
@@ -112,9 +118,21 @@ fn parse_into(texts: Texts<'_>, mut report: Report) -> Result<Loaded, Report> {
             complete: true,
         }),
     };
-    match (factions, regions, events) {
-        (Some(factions), Some(regions), Some(events))
-            if factions.complete && regions.complete && events.complete && report.is_valid() =>
+    let places = match texts.places {
+        Some(text) => parse::places(text, &mut report),
+        None => Some(parse::Parsed {
+            items: Vec::new(),
+            ids: HashSet::new(),
+            complete: true,
+        }),
+    };
+    match (factions, regions, events, places) {
+        (Some(factions), Some(regions), Some(events), Some(places))
+            if factions.complete
+                && regions.complete
+                && events.complete
+                && places.complete
+                && report.is_valid() =>
         {
             Ok(Loaded {
                 version: texts.version(),
@@ -122,6 +140,7 @@ fn parse_into(texts: Texts<'_>, mut report: Report) -> Result<Loaded, Report> {
                     factions: factions.items,
                     regions: regions.items,
                     events: events.items,
+                    places: places.items,
                 },
                 warnings: report.warnings,
             })

@@ -9,8 +9,8 @@ use serde_json::value::RawValue;
 
 use super::history::{self, WireEntry, WireSource};
 use super::report::{Item, ProblemKind, Report, Sink};
-use super::{EVENTS, FACTIONS, REGIONS, geometry};
-use crate::model::{Color, Event, Faction, FactionId, Precision, Region, RegionId};
+use super::{EVENTS, FACTIONS, PLACES, REGIONS, geometry};
+use crate::model::{Color, Event, Faction, FactionId, Place, Precision, Region, RegionId};
 
 /// Implements `Deserialize` for a struct derived with `#[serde(remote = "Self")]` so that it
 /// reads only from a JSON object: serde's derive also takes an array of the fields in order,
@@ -111,8 +111,22 @@ struct WireEvent {
     sources: Option<Vec<WireSource>>,
 }
 
+#[derive(Deserialize)]
+#[serde(remote = "Self")]
+struct WirePlace {
+    #[serde(default)]
+    name: String,
+    name_ar: Option<String>,
+    name_geonames: Option<String>,
+    #[serde(default)]
+    major: bool,
+    #[serde(default)]
+    source: String,
+}
+
 object_only!(WireRegion);
 object_only!(WireEvent);
+object_only!(WirePlace);
 
 /// What a file yielded: the items that are valid, every usable id (so that references to an
 /// item with problems of its own are not reported as unknown), and whether all was well.
@@ -265,6 +279,30 @@ fn check_parents(parsed: &Parsed<Region>, report: &mut Report) -> bool {
         }
     }
     report.problems.len() == before
+}
+
+/// Reads `places.geojson`: named points for labels and search.
+pub(crate) fn places(text: &str, report: &mut Report) -> Option<Parsed<Place>> {
+    features(
+        text,
+        PLACES,
+        report,
+        |id, wire: WireFeature<WirePlace>, sink| {
+            let props = properties(wire.properties, sink)?;
+            let location = geometry::event_point(wire.geometry.as_ref(), sink);
+            let name = required_text(&props.name, "name", sink);
+            let source = required_text(&props.source, "source", sink);
+            Some(Place {
+                id,
+                name: name?,
+                name_ar: props.name_ar.filter(|n| !n.trim().is_empty()),
+                name_geonames: props.name_geonames.filter(|n| !n.trim().is_empty()),
+                location: location?,
+                major: props.major,
+                source: source?,
+            })
+        },
+    )
 }
 
 /// Reads `events.geojson`; region references are checked when `regions` is known.

@@ -36,6 +36,7 @@ fn parse_fixtures(factions: &str, regions: &str, events: Option<&str>) -> Result
         factions: &factions,
         regions: &regions,
         events: events.as_deref(),
+        places: None,
     })
 }
 
@@ -841,4 +842,49 @@ fn positions_with_altitude_are_accepted() {
     let exterior = loaded.dataset.regions[0].geometry.0[0].exterior();
     assert_eq!(exterior.0.len(), 5);
     assert_eq!(exterior.0[2], geo::coord! { x: 1.0, y: 1.0 });
+}
+
+// --- places.geojson ------------------------------------------------------------------------
+
+fn parse_with_places(places: &str) -> Result<Loaded, Report> {
+    let (factions, regions, places) = (fixture(FACTIONS_OK), fixture(REGIONS_OK), fixture(places));
+    parse(Texts {
+        factions: &factions,
+        regions: &regions,
+        events: None,
+        places: Some(&places),
+    })
+}
+
+#[test]
+fn places_load_with_optional_arabic_names() {
+    let loaded = parse_with_places("valid/places.geojson").unwrap();
+    let places = &loaded.dataset.places;
+    assert_eq!(places.len(), 2);
+    assert_eq!(
+        (
+            places[0].name.as_str(),
+            places[0].name_ar.as_deref(),
+            places[0].major
+        ),
+        ("Centre", Some("المركز"), true)
+    );
+    assert_eq!(
+        (places[1].name_ar.as_deref(), places[1].major),
+        (None, false)
+    );
+}
+
+#[test]
+fn places_need_a_name_a_source_and_a_valid_point() {
+    let report = parse_with_places("problems/places_problems.geojson").unwrap_err();
+    let messages: Vec<String> = report.problems.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        messages,
+        [
+            "places.geojson: feature \"nameless\": name is missing or empty",
+            "places.geojson: feature \"unsourced\": point: latitude 95 is outside [-90, 90]",
+            "places.geojson: feature \"unsourced\": source is missing or empty",
+        ]
+    );
 }

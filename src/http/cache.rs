@@ -55,7 +55,8 @@ pub async fn etag(State(state): State<AppState>, req: Request, next: Next) -> Re
         .map(str::trim)
         .any(|candidate| candidate == "*" || weak_eq(candidate, tag.to_str().unwrap_or("")));
     let response = next.run(req).await;
-    if response.status() != StatusCode::OK {
+    // Errors are not cached; files of the map carry their own content-hash ETag.
+    if response.status() != StatusCode::OK || response.headers().contains_key(header::ETAG) {
         return response;
     }
     let mut response = if matches {

@@ -1,8 +1,8 @@
-//! The home page, health check, timeline and area statistics.
+//! The health check, the OpenAPI document, the timeline and area statistics.
 
 use axum::extract::State;
 use axum::http::header;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use super::extract::Params;
@@ -12,11 +12,6 @@ use super::problem::ApiError;
 use super::state::AppState;
 use crate::answer::ControlAnswer;
 use crate::model::{Date, RegionId};
-
-/// `GET /`: a small page pointing at the API, until the map is served here.
-pub async fn home() -> Html<&'static str> {
-    Html(include_str!("home.html"))
-}
 
 /// `GET /api/openapi.json`: the OpenAPI 3.0 description of every endpoint.
 pub async fn openapi(Params(p): Params<FormatOnly>) -> Result<Response, ApiError> {

@@ -3,6 +3,7 @@
 //! Handlers only translate: they extract validated input ([`extract`], [`params`]), call the
 //! engine and shape the response. [`problem`] is the one place that picks status codes.
 
+mod assets;
 mod cache;
 mod extract;
 mod features;
@@ -53,10 +54,10 @@ pub fn app(state: AppState) -> Router {
         .route("/timeline", get(meta::timeline))
         .route("/stats", get(meta::stats));
     Router::new()
-        .route("/", get(meta::home))
+        .route("/places.geojson", get(assets::places))
         .route("/healthz", get(meta::healthz))
         .nest("/api", api)
-        .fallback(not_found)
+        .fallback(assets::file)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -96,10 +97,6 @@ async fn timeout_problem(response: axum::response::Response) -> axum::response::
         .into_response();
     }
     response
-}
-
-async fn not_found(uri: Uri) -> ApiError {
-    ApiError::NotFound(format!("no such path {}", uri.path()))
 }
 
 async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {

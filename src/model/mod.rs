@@ -7,6 +7,7 @@ mod control;
 mod date;
 mod event;
 mod faction;
+mod place;
 mod position;
 mod region;
 
@@ -14,6 +15,7 @@ pub use control::{ControlEntry, ControlStatus, Source};
 pub use date::{Date, DateRange, Precision, parse_date, parse_instant, today_utc};
 pub use event::Event;
 pub use faction::{Color, Faction, FactionId};
+pub use place::Place;
 pub use position::{CoordError, LonLat};
 pub use region::{Region, RegionId};
 
@@ -26,6 +28,8 @@ pub struct Dataset {
     pub regions: Vec<Region>,
     /// Dated, sourced events; empty when the data set has no events file.
     pub events: Vec<Event>,
+    /// Towns for labels and search; empty when the data set has no places file.
+    pub places: Vec<Place>,
 }
 
 impl Dataset {

@@ -1,0 +1,146 @@
+//! The map's files from `web/`, embedded in release builds (read from disk in debug builds, so
+//! front-end changes show on reload), and the data set's places for the search box.
+
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use super::ogc::json_response;
+use super::problem::ApiError;
+use super::state::AppState;
+use crate::model::Place;
+
+/// Everything under `web/` that a browser loads; npm's files, tests and scripts stay out.
+#[derive(rust_embed::RustEmbed)]
+#[folder = "web/"]
+#[exclude = "node_modules/*"]
+#[exclude = "test/*"]
+#[exclude = "scripts/*"]
+#[exclude = "package.json"]
+#[exclude = "package-lock.json"]
+#[exclude = ".gitignore"]
+struct Web;
+
+/// How long browsers may keep a file before revalidating it with its `ETag`.
+const ASSET_CACHE_CONTROL: &str = "public, max-age=300";
+
+/// `GET /` and every other path outside `/api`: a file of the map, or a 404 problem.
+pub async fn file(req: Request) -> Response {
+    let path = req.uri().path().trim_start_matches('/');
+    let path = match path {
+        "" => "index.html",
+        "favicon.ico" => "favicon.svg",
+        other => other,
+    };
+    let Some(file) = Web::get(path) else {
+        return ApiError::NotFound(format!("no such path {}", req.uri().path())).into_response();
+    };
+    let tag = format!("\"{}\"", hex(&file.metadata.sha256_hash()[..12]));
+    let matches = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(',')
+                .any(|t| t.trim().trim_start_matches("W/") == tag)
+        });
+    let mut response = if matches {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        let mime = file.metadata.mimetype();
+        let mime = if mime == "application/javascript" {
+            "text/javascript"
+        } else {
+            mime
+        };
+        let mut res = file.data.into_owned().into_response();
+        if let Ok(value) = HeaderValue::from_str(mime) {
+            res.headers_mut().insert(header::CONTENT_TYPE, value);
+        }
+        res
+    };
+    let headers = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(&tag) {
+        headers.insert(header::ETAG, value);
+    }
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(ASSET_CACHE_CONTROL),
+    );
+    response
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut out, b| {
+        let _ = write!(out, "{b:02x}");
+        out
+    })
+}
+
+#[derive(Serialize)]
+struct PlaceFeature<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    id: &'a str,
+    geometry: PointGeometry,
+    properties: PlaceProperties<'a>,
+}
+
+#[derive(Serialize)]
+struct PointGeometry {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    coordinates: [f64; 2],
+}
+
+#[derive(Serialize)]
+struct PlaceProperties<'a> {
+    name: &'a str,
+    name_ar: Option<&'a str>,
+    name_geonames: Option<&'a str>,
+    major: bool,
+    source: &'a str,
+}
+
+#[derive(Serialize)]
+struct Places<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    features: Vec<PlaceFeature<'a>>,
+}
+
+/// `GET /places.geojson`: the data set's towns, for labels and the search box.
+pub async fn places(State(state): State<AppState>) -> Response {
+    let snapshot = state.snapshot();
+    let body = Places {
+        kind: "FeatureCollection",
+        features: snapshot
+            .engine
+            .dataset()
+            .places
+            .iter()
+            .map(place_feature)
+            .collect(),
+    };
+    json_response("application/geo+json", &body)
+}
+
+fn place_feature(p: &Place) -> PlaceFeature<'_> {
+    PlaceFeature {
+        kind: "Feature",
+        id: &p.id,
+        geometry: PointGeometry {
+            kind: "Point",
+            coordinates: [p.location.lon(), p.location.lat()],
+        },
+        properties: PlaceProperties {
+            name: &p.name,
+            name_ar: p.name_ar.as_deref(),
+            name_geonames: p.name_geonames.as_deref(),
+            major: p.major,
+            source: &p.source,
+        },
+    }
+}
