@@ -1,0 +1,148 @@
+//! The map page in a real Chromium: starts `frontline serve` on the shipped data and runs the
+//! Node test suite in `web/test/` (Playwright) against it.
+
+#![allow(clippy::unwrap_used, reason = "tests fail loudly")]
+
+mod common;
+
+use common::server::Server;
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// How long the whole browser suite may run before it is killed.
+const SUITE_TIMEOUT: Duration = Duration::from_secs(600);
+
+fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The Chromium binary Playwright drives: `$CHROMIUM`, else Debian's `/usr/bin/chromium`.
+fn chromium() -> PathBuf {
+    std::env::var_os("CHROMIUM").map_or_else(|| PathBuf::from("/usr/bin/chromium"), PathBuf::from)
+}
+
+/// What is missing to run the suite, if anything.
+fn missing_tools() -> Vec<String> {
+    let mut missing = Vec::new();
+    let node = Command::new("node")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !node {
+        missing.push("Node.js (`node`) is not on PATH: `apt-get install nodejs npm`".to_owned());
+    }
+    let chromium = chromium();
+    if !chromium.is_file() {
+        missing.push(format!(
+            "Chromium is not at {}: `apt-get install chromium` (or set CHROMIUM to its path)",
+            chromium.display()
+        ));
+    }
+    if !repo().join("web/node_modules/playwright-core").is_dir() {
+        missing
+            .push("web/node_modules/playwright-core is missing: `npm ci --prefix web`".to_owned());
+    }
+    missing
+}
+
+/// Whether the suite can run. Without its tools it fails under CI and skips elsewhere.
+#[allow(
+    clippy::print_stderr,
+    reason = "tell a developer why the test did nothing"
+)]
+fn tools_available() -> bool {
+    let missing = missing_tools();
+    if missing.is_empty() {
+        return true;
+    }
+    let message = format!("the browser test needs:\n  {}", missing.join("\n  "));
+    assert!(std::env::var_os("CI").is_none(), "{message}");
+    eprintln!("skipped: {message}");
+    false
+}
+
+/// Copies a child's pipe into a string until it closes.
+fn drain(mut pipe: impl Read + Send + 'static, into: Arc<Mutex<Vec<u8>>>) -> JoinHandle<()> {
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 8192];
+        while let Ok(n) = pipe.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            into.lock().unwrap().extend_from_slice(&buf[..n]);
+        }
+    })
+}
+
+#[test]
+fn map_page_in_chromium() {
+    if !tools_available() {
+        return;
+    }
+    assert!(
+        repo().join("web/index.html").is_file(),
+        "web/index.html is missing: the map page is what this test checks"
+    );
+
+    let server = Server::start();
+    let (status, body) = server.get("/");
+    assert!(status.contains(" 200 "), "GET /: {status}\n\n{body}");
+
+    let mut child = Command::new("node")
+        .args(["--test", "--test-reporter=spec", "web/test/"])
+        .current_dir(repo())
+        .env("FRONTLINE_URL", server.url())
+        // A proxy in the environment must not swallow requests to our loopback server.
+        .env("NO_PROXY", "127.0.0.1,localhost")
+        .env("no_proxy", "127.0.0.1,localhost")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("node starts");
+    let output = Arc::new(Mutex::new(Vec::new()));
+    let readers = [
+        drain(child.stdout.take().unwrap(), Arc::clone(&output)),
+        drain(child.stderr.take().unwrap(), Arc::clone(&output)),
+    ];
+
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break Some(status);
+        }
+        if started.elapsed() > SUITE_TIMEOUT {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    for reader in readers {
+        reader.join().unwrap();
+    }
+    let output = String::from_utf8_lossy(&output.lock().unwrap()).into_owned();
+    // Shown with --nocapture, or when the test fails.
+    #[allow(clippy::print_stderr, reason = "the suite's own report")]
+    {
+        eprintln!("{output}");
+    }
+    let Some(status) = status else {
+        panic!(
+            "the browser suite did not finish within {SUITE_TIMEOUT:?}:\n{output}\nserver stderr:\n{}",
+            server.stderr()
+        );
+    };
+    assert!(
+        status.success(),
+        "`node --test web/test/` failed ({status}):\n{output}\nserver stderr:\n{}",
+        server.stderr()
+    );
+}
