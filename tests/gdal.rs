@@ -190,28 +190,32 @@ fn ogrinfo_follows_next_links_with_one_feature_per_page() {
     }
 }
 
+/// Copies `layer` into a fresh GPKG file with ogr2ogr; returns its directory and path.
+fn export_gpkg(server: &Server, layer: &str) -> (PathBuf, String) {
+    let dir = scratch(layer);
+    let gpkg = dir
+        .join(format!("{layer}.gpkg"))
+        .to_str()
+        .unwrap()
+        .to_owned();
+    gdal("ogr2ogr", &["-f", "GPKG", &gpkg, &oapif(server), layer]);
+    (dir, gpkg)
+}
+
+/// Rows of an SQL query on a GPKG file, through ogr2ogr's CSV driver.
+fn gpkg_rows(gpkg: &str, sql: &str) -> (Vec<Vec<String>>, String) {
+    let csv = gdal("ogr2ogr", &["-f", "CSV", "/vsistdout/", gpkg, "-sql", sql]);
+    (csv_rows(&csv), csv)
+}
+
 #[test]
 fn ogr2ogr_exports_regions_to_geopackage() {
     if !gdal_available() {
         return;
     }
     let server = Server::start();
-    let dir = scratch("regions");
-    let gpkg = dir.join("regions.gpkg");
-    let gpkg = gpkg.to_str().unwrap();
-    gdal("ogr2ogr", &["-f", "GPKG", gpkg, &oapif(&server), "regions"]);
-    let csv = gdal(
-        "ogr2ogr",
-        &[
-            "-f",
-            "CSV",
-            "/vsistdout/",
-            gpkg,
-            "-sql",
-            "SELECT id, status FROM regions",
-        ],
-    );
-    let mut got = csv_rows(&csv);
+    let (dir, gpkg) = export_gpkg(&server, "regions");
+    let (mut got, csv) = gpkg_rows(&gpkg, "SELECT id, status FROM regions");
     let mut want: Vec<Vec<String>> = all_features(&server, "regions")
         .iter()
         .map(|f| {
@@ -234,14 +238,8 @@ fn ogr2ogr_exports_control_periods_with_their_validity() {
         return;
     }
     let server = Server::start();
-    let dir = scratch("control-periods");
-    let gpkg = dir.join("periods.gpkg");
-    let gpkg = gpkg.to_str().unwrap();
-    gdal(
-        "ogr2ogr",
-        &["-f", "GPKG", gpkg, &oapif(&server), "control-periods"],
-    );
-    let info = gdal("ogrinfo", &["-ro", "-so", gpkg, "control-periods"]);
+    let (dir, gpkg) = export_gpkg(&server, "control-periods");
+    let info = gdal("ogrinfo", &["-ro", "-so", &gpkg, "control-periods"]);
     assert_eq!(
         feature_counts(&info).get("control-periods").copied(),
         Some(number_matched(&server, "control-periods")),
@@ -253,18 +251,10 @@ fn ogr2ogr_exports_control_periods_with_their_validity() {
             "{field}?\n{info}"
         );
     }
-    let csv = gdal(
-        "ogr2ogr",
-        &[
-            "-f",
-            "CSV",
-            "/vsistdout/",
-            gpkg,
-            "-sql",
-            "SELECT id, valid_from, valid_to FROM \"control-periods\"",
-        ],
+    let (mut got, csv) = gpkg_rows(
+        &gpkg,
+        "SELECT id, valid_from, valid_to FROM \"control-periods\"",
     );
-    let mut got = csv_rows(&csv);
     let mut want: Vec<Vec<String>> = all_features(&server, "control-periods")
         .iter()
         .map(|f| {

@@ -245,20 +245,13 @@ impl Engine {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{FactionId, Precision, RegionId};
+    use crate::model::{FactionId, RegionId};
     use geo::{Intersects, LineString, MultiPolygon, Polygon};
     use jiff::civil::date;
     use proptest::prelude::*;
 
     fn held(from: Date, faction: &str) -> ControlEntry {
-        ControlEntry {
-            from,
-            precision: Precision::Day,
-            status: ControlStatus::Held,
-            factions: vec![FactionId::new(faction)],
-            note: String::new(),
-            sources: Vec::new(),
-        }
+        ControlEntry::held_by(from, faction)
     }
 
     fn region(id: &str, polygons: Vec<Polygon<f64>>, history: Vec<ControlEntry>) -> Region {

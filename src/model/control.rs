@@ -71,3 +71,18 @@ pub struct ControlEntry {
     /// At least one source.
     pub sources: Vec<Source>,
 }
+
+#[cfg(test)]
+impl ControlEntry {
+    /// A sourceless `held` entry, for tests of code that only reads dates and factions.
+    pub(crate) fn held_by(from: Date, faction: &str) -> Self {
+        Self {
+            from,
+            precision: Precision::Day,
+            status: ControlStatus::Held,
+            factions: vec![FactionId::new(faction)],
+            note: String::new(),
+            sources: Vec::new(),
+        }
+    }
+}

@@ -65,18 +65,10 @@ impl Region {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{ControlStatus, FactionId, Precision};
     use jiff::civil::date;
 
     fn entry(from: Date, faction: &str) -> ControlEntry {
-        ControlEntry {
-            from,
-            precision: Precision::Day,
-            status: ControlStatus::Held,
-            factions: vec![FactionId::new(faction)],
-            note: String::new(),
-            sources: Vec::new(),
-        }
+        ControlEntry::held_by(from, faction)
     }
 
     fn region(history: Vec<ControlEntry>) -> Region {
