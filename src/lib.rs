@@ -7,6 +7,7 @@
 //!   reporting every problem at once.
 //! * [`engine`]: a pure spatial index over a dataset: point-in-region queries, the nearest
 //!   region, control on a date and geodesic areas.
+//! * [`store`]: durable edits behind [`store::Store`] (SQLite), applied on top of the geodata.
 //! * [`answer`]: the JSON shape of a point query, shared by the CLI and the HTTP API.
 //! * [`http`]: the axum server: OGC API – Features, point and batch queries, timeline, stats.
 //! * [`cli`]: the `frontline` command line; the only module that prints.
@@ -19,3 +20,4 @@ pub mod engine;
 pub mod geodata;
 pub mod http;
 pub mod model;
+pub mod store;

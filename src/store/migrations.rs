@@ -1,0 +1,23 @@
+//! Schema versions as ordered SQL, applied at open; `PRAGMA user_version` records the last one.
+
+/// Each entry moves the schema from version `i` to `i + 1`. Never edit a released entry: add one.
+pub(crate) const MIGRATIONS: &[&str] = &[
+    // 1: the change log.
+    "CREATE TABLE changes (
+        id      INTEGER PRIMARY KEY AUTOINCREMENT,
+        time    TEXT    NOT NULL,
+        kind    TEXT    NOT NULL CHECK (kind IN ('control', 'event', 'revert')),
+        target  TEXT    NOT NULL,
+        key     TEXT    NOT NULL,
+        before  TEXT,
+        after   TEXT,
+        author  TEXT    NOT NULL,
+        reverts INTEGER REFERENCES changes (id)
+    );
+    CREATE INDEX changes_by_target ON changes (target, key);",
+];
+
+/// The schema version this build creates.
+pub(crate) fn latest() -> i64 {
+    i64::try_from(MIGRATIONS.len()).unwrap_or(i64::MAX)
+}

@@ -1,0 +1,135 @@
+//! Durable edits applied on top of the bundled geodata: an append-only log of changes behind
+//! the [`Store`] trait. The only module that touches SQLite.
+//!
+//! The trait's methods return boxed futures, so an async driver (PostgreSQL, for several
+//! replicas sharing one database) fits without changing callers; [`SqliteStore`] runs every
+//! SQLite call on tokio's blocking pool.
+
+mod migrations;
+mod sqlite;
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+
+pub use sqlite::SqliteStore;
+
+/// A `Send` future borrowed from the store.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// What a change does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChangeKind {
+    /// Adds or replaces a region's history entry (identified by region and `from`).
+    Control,
+    /// Adds an event.
+    Event,
+    /// Undoes an earlier change.
+    Revert,
+}
+
+impl ChangeKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Control => "control",
+            Self::Event => "event",
+            Self::Revert => "revert",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Self> {
+        match s {
+            "control" => Some(Self::Control),
+            "event" => Some(Self::Event),
+            "revert" => Some(Self::Revert),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for ChangeKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A change as a writer submits it; the store gives it an id and a time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewChange {
+    /// What it does.
+    pub kind: ChangeKind,
+    /// The region or event it changes.
+    pub target: String,
+    /// Which entry of the target: a control entry's `from` date, an event's id.
+    pub key: String,
+    /// The entry before the change (`None` when it adds one), in its file shape.
+    pub before: Option<serde_json::Value>,
+    /// The entry after the change (`None` when it removes one), in its file shape.
+    pub after: Option<serde_json::Value>,
+    /// Who made it (the token's name).
+    pub author: String,
+    /// For a revert, the change it undoes.
+    pub reverts: Option<i64>,
+}
+
+/// A stored change.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Change {
+    /// Position in the log; strictly increasing.
+    pub id: i64,
+    /// When it was committed.
+    pub time: jiff::Timestamp,
+    /// The change itself.
+    pub change: NewChange,
+}
+
+/// Why the store could not do what was asked.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The database could not be opened, read or written.
+    #[error("database {path}: {source}")]
+    Sqlite {
+        /// The database file (or `:memory:`).
+        path: String,
+        /// What SQLite said.
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// The database was written by a newer frontline.
+    #[error("database {path} has schema version {found}; this frontline knows up to {known}")]
+    TooNew {
+        /// The database file.
+        path: String,
+        /// Its `user_version`.
+        found: i64,
+        /// The newest schema this build knows.
+        known: i64,
+    },
+    /// A stored row does not read back (hand-edited or corrupt).
+    #[error("database {path}: change {id}: {reason}")]
+    Corrupt {
+        /// The database file.
+        path: String,
+        /// The row's id.
+        id: i64,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The blocking task running the query failed.
+    #[error("database task failed: {0}")]
+    Task(String),
+}
+
+/// An append-only, durable log of changes.
+pub trait Store: Send + Sync + 'static {
+    /// Appends `change` and returns it with its id and time, once it is durable.
+    fn append(&self, change: NewChange) -> BoxFuture<'_, Result<Change, StoreError>>;
+
+    /// Up to `limit` changes with id greater than `after`, in ascending id order.
+    fn since(&self, after: i64, limit: usize) -> BoxFuture<'_, Result<Vec<Change>, StoreError>>;
+
+    /// The change with this id, if any.
+    fn get(&self, id: i64) -> BoxFuture<'_, Result<Option<Change>, StoreError>>;
+}

@@ -1,0 +1,337 @@
+//! [`SqliteStore`]: the change log in an embedded SQLite file, WAL mode, `synchronous=FULL`,
+//! so a change is on disk before `append` returns.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::migrations::{MIGRATIONS, latest};
+use super::{BoxFuture, Change, ChangeKind, NewChange, Store, StoreError};
+
+/// The change log in SQLite. Cloning shares the connection.
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    /// A rusqlite `Connection` is `Send` but not `Sync`: one writer at a time, which SQLite
+    /// needs anyway. Held only inside blocking tasks, never across an `.await`.
+    conn: Arc<Mutex<Connection>>,
+    /// For messages.
+    path: Arc<str>,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let shown = path.display().to_string();
+        let conn = Connection::open(path).map_err(|e| sqlite_error(&shown, e))?;
+        Self::setup(conn, &shown)
+    }
+
+    /// A private in-memory database, for tests and dry runs.
+    pub fn open_in_memory() -> Result<Self, StoreError> {
+        let conn = Connection::open_in_memory().map_err(|e| sqlite_error(":memory:", e))?;
+        Self::setup(conn, ":memory:")
+    }
+
+    fn setup(mut conn: Connection, path: &str) -> Result<Self, StoreError> {
+        let err = |e| sqlite_error(path, e);
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(err)?;
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(err)?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(err)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(err)?;
+        let version: i64 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .map_err(err)?;
+        if version > latest() {
+            return Err(StoreError::TooNew {
+                path: path.to_owned(),
+                found: version,
+                known: latest(),
+            });
+        }
+        let pending = usize::try_from(version).unwrap_or(0);
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(pending) {
+            let tx = conn.transaction().map_err(err)?;
+            tx.execute_batch(sql).map_err(err)?;
+            tx.pragma_update(
+                None,
+                "user_version",
+                i64::try_from(i + 1).unwrap_or(i64::MAX),
+            )
+            .map_err(err)?;
+            tx.commit().map_err(err)?;
+        }
+        Ok(Self {
+            conn: Arc::new(Mutex::new(conn)),
+            path: path.into(),
+        })
+    }
+
+    /// Runs `f` with the connection on the blocking pool.
+    fn blocking<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Connection, &str) -> Result<T, StoreError> + Send + 'static,
+    ) -> BoxFuture<'_, Result<T, StoreError>> {
+        let conn = Arc::clone(&self.conn);
+        let path = Arc::clone(&self.path);
+        Box::pin(async move {
+            tokio::task::spawn_blocking(move || {
+                let mut guard = conn
+                    .lock()
+                    .map_err(|_| StoreError::Task("connection lock poisoned".into()))?;
+                f(&mut guard, &path)
+            })
+            .await
+            .map_err(|e| StoreError::Task(e.to_string()))?
+        })
+    }
+}
+
+fn sqlite_error(path: &str, source: rusqlite::Error) -> StoreError {
+    StoreError::Sqlite {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+const COLUMNS: &str = "id, time, kind, target, key, before, after, author, reverts";
+
+/// Reads one row of `COLUMNS`.
+fn row_to_change(path: &str, row: &rusqlite::Row<'_>) -> Result<Change, StoreError> {
+    let err = |e| sqlite_error(path, e);
+    let id: i64 = row.get(0).map_err(err)?;
+    let corrupt = |reason: String| StoreError::Corrupt {
+        path: path.to_owned(),
+        id,
+        reason,
+    };
+    let time: String = row.get(1).map_err(err)?;
+    let kind: String = row.get(2).map_err(err)?;
+    let json = |text: Option<String>, column: &str| {
+        text.map(|t| {
+            serde_json::from_str(&t).map_err(|e| corrupt(format!("{column} is not JSON: {e}")))
+        })
+        .transpose()
+    };
+    Ok(Change {
+        id,
+        time: time
+            .parse()
+            .map_err(|e| corrupt(format!("time {time:?}: {e}")))?,
+        change: NewChange {
+            kind: ChangeKind::parse(&kind).ok_or_else(|| corrupt(format!("kind {kind:?}")))?,
+            target: row.get(3).map_err(err)?,
+            key: row.get(4).map_err(err)?,
+            before: json(row.get(5).map_err(err)?, "before")?,
+            after: json(row.get(6).map_err(err)?, "after")?,
+            author: row.get(7).map_err(err)?,
+            reverts: row.get(8).map_err(err)?,
+        },
+    })
+}
+
+impl Store for SqliteStore {
+    fn append(&self, change: NewChange) -> BoxFuture<'_, Result<Change, StoreError>> {
+        self.blocking(move |conn, path| {
+            let err = |e| sqlite_error(path, e);
+            let time = jiff::Timestamp::now();
+            let text = |v: &Option<serde_json::Value>| v.as_ref().map(serde_json::Value::to_string);
+            let tx = conn.transaction().map_err(err)?;
+            tx.execute(
+                "INSERT INTO changes (time, kind, target, key, before, after, author, reverts)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![
+                    time.to_string(),
+                    change.kind.as_str(),
+                    change.target,
+                    change.key,
+                    text(&change.before),
+                    text(&change.after),
+                    change.author,
+                    change.reverts,
+                ],
+            )
+            .map_err(err)?;
+            let id = tx.last_insert_rowid();
+            tx.commit().map_err(err)?;
+            Ok(Change { id, time, change })
+        })
+    }
+
+    fn since(&self, after: i64, limit: usize) -> BoxFuture<'_, Result<Vec<Change>, StoreError>> {
+        self.blocking(move |conn, path| {
+            let err = |e| sqlite_error(path, e);
+            let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+            let mut stmt = conn
+                .prepare_cached(&format!(
+                    "SELECT {COLUMNS} FROM changes WHERE id > ?1 ORDER BY id LIMIT ?2"
+                ))
+                .map_err(err)?;
+            let mut rows = stmt.query(params![after, limit]).map_err(err)?;
+            let mut out = Vec::new();
+            while let Some(row) = rows.next().map_err(err)? {
+                out.push(row_to_change(path, row)?);
+            }
+            Ok(out)
+        })
+    }
+
+    fn get(&self, id: i64) -> BoxFuture<'_, Result<Option<Change>, StoreError>> {
+        self.blocking(move |conn, path| {
+            let err = |e| sqlite_error(path, e);
+            let mut stmt = conn
+                .prepare_cached(&format!("SELECT {COLUMNS} FROM changes WHERE id = ?1"))
+                .map_err(err)?;
+            let found = stmt
+                .query_row(params![id], |row| Ok(row_to_change(path, row)))
+                .optional()
+                .map_err(err)?;
+            found.transpose()
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn control(target: &str, from: &str, author: &str) -> NewChange {
+        NewChange {
+            kind: ChangeKind::Control,
+            target: target.into(),
+            key: from.into(),
+            before: None,
+            after: Some(json!({"from": from, "status": "held", "factions": ["government"]})),
+            author: author.into(),
+            reverts: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn an_empty_log_has_no_changes() {
+        let store = SqliteStore::open_in_memory().unwrap();
+        assert_eq!(store.since(0, 10).await.unwrap(), Vec::new());
+        assert_eq!(store.get(1).await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn appended_changes_read_back_in_order_and_page() {
+        let store = SqliteStore::open_in_memory().unwrap();
+        for i in 0..5 {
+            let c = store
+                .append(control("ghab-plain", &format!("2015-08-1{i}"), "ed"))
+                .await
+                .unwrap();
+            assert_eq!(c.id, i + 1);
+        }
+        let page = store.since(2, 2).await.unwrap();
+        assert_eq!(page.iter().map(|c| c.id).collect::<Vec<_>>(), [3, 4]);
+        assert_eq!(page[0].change, control("ghab-plain", "2015-08-12", "ed"));
+        assert_eq!(
+            store.get(5).await.unwrap().unwrap().change.key,
+            "2015-08-14"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_file_database_keeps_changes_across_reopening_in_wal_mode() {
+        let dir = std::env::temp_dir().join(format!("frontline-store-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("reopen.db");
+        let _ = std::fs::remove_file(&path);
+        {
+            let store = SqliteStore::open(&path).unwrap();
+            store
+                .append(control("ghab-plain", "2015-08-11", "ed"))
+                .await
+                .unwrap();
+        }
+        let store = SqliteStore::open(&path).unwrap();
+        let all = store.since(0, 100).await.unwrap();
+        assert_eq!(all.len(), 1);
+        let conn = store.conn.lock().unwrap();
+        let mode: String = conn
+            .pragma_query_value(None, "journal_mode", |r| r.get(0))
+            .unwrap();
+        let sync: i64 = conn
+            .pragma_query_value(None, "synchronous", |r| r.get(0))
+            .unwrap();
+        let version: i64 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(
+            (mode.as_str(), sync, version),
+            ("wal", 2, latest()),
+            "WAL, FULL (2), migrated"
+        );
+        drop(conn);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_newer_schema_is_refused() {
+        let dir = std::env::temp_dir().join(format!("frontline-store-new-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("newer.db");
+        let _ = std::fs::remove_file(&path);
+        Connection::open(&path)
+            .unwrap()
+            .pragma_update(None, "user_version", 99)
+            .unwrap();
+        let err = SqliteStore::open(&path).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "database {} has schema version 99; this frontline knows up to 1",
+                path.display()
+            )
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn concurrent_writers_each_land_exactly_once() {
+        let store = SqliteStore::open_in_memory().unwrap();
+        let tasks: Vec<_> = (0..8)
+            .map(|w| {
+                let store = store.clone();
+                tokio::spawn(async move {
+                    let mut ids = Vec::new();
+                    for i in 0..50 {
+                        let c = store
+                            .append(control(&format!("r{w}"), &format!("{i}"), &format!("w{w}")))
+                            .await
+                            .unwrap();
+                        ids.push(c.id);
+                    }
+                    ids
+                })
+            })
+            .collect();
+        let mut acknowledged = Vec::new();
+        for t in tasks {
+            acknowledged.extend(t.await.unwrap());
+        }
+        let stored = store.since(0, 1000).await.unwrap();
+        let mut stored_ids: Vec<i64> = stored.iter().map(|c| c.id).collect();
+        acknowledged.sort_unstable();
+        stored_ids.sort_unstable();
+        assert_eq!(acknowledged.len(), 400);
+        assert_eq!(
+            stored_ids, acknowledged,
+            "every acknowledged write is stored exactly once"
+        );
+        let mut keys: Vec<(String, String)> = stored
+            .iter()
+            .map(|c| (c.change.target.clone(), c.change.key.clone()))
+            .collect();
+        keys.sort();
+        keys.dedup();
+        assert_eq!(keys.len(), 400);
+    }
+}
