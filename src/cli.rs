@@ -62,6 +62,13 @@ pub struct ServeArgs {
     /// Where the geodata lives.
     #[command(flatten)]
     pub data: DataArgs,
+    /// The SQLite database of edits (created if missing); back it up with `frontline backup`.
+    #[arg(long, env = "FRONTLINE_DB", default_value = "frontline.db")]
+    pub db: PathBuf,
+    /// Editors' tokens, one `name:token` per line. With neither this nor the `FRONTLINE_TOKEN`
+    /// environment variable, the server is read-only.
+    #[arg(long, env = "FRONTLINE_TOKEN_FILE")]
+    pub token_file: Option<PathBuf>,
 }
 
 /// A point and a date.
@@ -134,7 +141,14 @@ fn serve(args: &ServeArgs) -> Result<ExitCode, Failure> {
         let bound = listener
             .local_addr()
             .map_err(|e| Failure::usage(e.into()))?;
-        let state = crate::http::AppState::new(loaded);
+        let tokens = editor_tokens(args.token_file.as_deref())?;
+        let store = crate::store::SqliteStore::open(&args.db)
+            .context("cannot open the edits database")
+            .map_err(Failure::usage)?;
+        let state = crate::http::AppState::with_store(loaded, std::sync::Arc::new(store), tokens)
+            .await
+            .context("cannot read the edits database")
+            .map_err(Failure::usage)?;
         print(&format!("listening on http://{bound}\n"))?;
         crate::http::serve(listener, state, shutdown_signal())
             .await
@@ -142,6 +156,29 @@ fn serve(args: &ServeArgs) -> Result<ExitCode, Failure> {
             .map_err(Failure::usage)?;
         Ok(ExitCode::SUCCESS)
     })
+}
+
+/// The editors from `FRONTLINE_TOKEN` and the token file; never printed.
+fn editor_tokens(file: Option<&Path>) -> Result<crate::http::Tokens, Failure> {
+    let env_token = std::env::var("FRONTLINE_TOKEN").ok();
+    let text = file
+        .map(|path| {
+            std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read the token file {}", path.display()))
+                .map_err(Failure::usage)
+        })
+        .transpose()?;
+    let tokens =
+        crate::http::Tokens::new(env_token.as_deref(), text.as_deref()).map_err(|why| {
+            let shown = file.map_or_else(String::new, |p| p.display().to_string());
+            Failure::usage(anyhow!("token file {shown}: {why}"))
+        })?;
+    if tokens.enabled() {
+        tracing::info!("editing enabled");
+    } else {
+        tracing::info!("read-only: set FRONTLINE_TOKEN or --token-file to enable editing");
+    }
+    Ok(tokens)
 }
 
 /// Completes on Ctrl-C (SIGINT) or SIGTERM.

@@ -888,3 +888,51 @@ fn places_need_a_name_a_source_and_a_valid_point() {
         ]
     );
 }
+
+// --- entries and events sent by editors ---------------------------------------------------
+
+fn faction_set(ids: &[&str]) -> std::collections::HashSet<String> {
+    ids.iter().map(|s| (*s).to_owned()).collect()
+}
+
+#[test]
+fn an_editor_entry_is_checked_like_a_file_entry() {
+    let ok = r#"{"from":"2015-08-15","status":"held","factions":["red"],"note":"n",
+        "sources":[{"title":"T","url":"https://example.org","published":"2015-08-16"}]}"#;
+    let entry = super::check_control(ok, &faction_set(&["red", "blue"])).unwrap();
+    assert_eq!(entry.from.to_string(), "2015-08-15");
+    let bad = r#"{"from":"2015-13-01","status":"held","factions":["red","green"],"sources":[]}"#;
+    assert_eq!(
+        super::check_control(bad, &faction_set(&["red", "blue"])).unwrap_err(),
+        [
+            "from 2015-13-01 is not a date (expected YYYY-MM-DD)",
+            "the entry is held with 2 faction(s): held needs exactly 1, contested 2 or more",
+            "factions[1] \"green\" is not a faction defined in factions.json",
+            "the entry has no sources (every entry needs at least one)",
+        ]
+    );
+    assert_eq!(
+        super::check_control("5", &faction_set(&[])).unwrap_err(),
+        ["invalid type: integer `5`, expected a JSON object"]
+    );
+}
+
+#[test]
+fn an_editor_event_is_checked_like_a_file_event() {
+    let ok = r#"{"type":"Feature","id":"new-event","geometry":{"type":"Point","coordinates":[36.3,35.6]},
+        "properties":{"date":"2015-08-15","title":"T","description":"D","region":"big",
+        "sources":[{"title":"T","url":"https://example.org","published":"2015-08-16"}]}}"#;
+    let event = super::check_event(ok, &faction_set(&["big"])).unwrap();
+    assert_eq!(event.id, "new-event");
+    let bad = r#"{"type":"Feature","id":"e","geometry":{"type":"Point","coordinates":[36.3,95]},
+        "properties":{"date":"2015-02-30","title":"T","region":"atlantis","sources":[]}}"#;
+    assert_eq!(
+        super::check_event(bad, &faction_set(&["big"])).unwrap_err(),
+        [
+            "point: latitude 95 is outside [-90, 90]",
+            "date 2015-02-30 is not a date (expected YYYY-MM-DD)",
+            "sources is empty (every event needs at least one)",
+            "region \"atlantis\" is not a region in regions.geojson",
+        ]
+    );
+}

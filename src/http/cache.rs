@@ -16,7 +16,10 @@ const CACHE_CONTROL: &str = "public, max-age=60";
 
 /// Paths that are never cached (health checks, streams).
 fn uncached(path: &str) -> bool {
-    path == "/healthz"
+    matches!(
+        path,
+        "/healthz" | "/api/whoami" | "/api/changes" | "/api/changes/stream"
+    )
 }
 
 /// The middleware. The handler always runs first, so a request that would fail still fails

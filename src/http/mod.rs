@@ -4,7 +4,9 @@
 //! engine and shape the response. [`problem`] is the one place that picks status codes.
 
 mod assets;
+mod auth;
 mod cache;
+mod edit;
 mod extract;
 mod features;
 mod meta;
@@ -30,10 +32,11 @@ use tower_http::cors::{Any, CorsLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
+pub use auth::Tokens;
 pub use ogc::CONFORMANCE;
 pub use problem::ApiError;
 pub use query::MAX_BATCH_POINTS;
-pub use state::{AppState, Snapshot};
+pub use state::{AppState, Editing, Snapshot};
 
 /// Largest request body: a 100,000-point batch with ids and dates fits comfortably.
 pub const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
@@ -47,12 +50,23 @@ pub fn app(state: AppState) -> Router {
         .route("/conformance", get(ogc::conformance))
         .route("/collections", get(ogc::collections))
         .route("/collections/{id}", get(ogc::collection))
-        .route("/collections/{id}/items", get(ogc::items))
+        .route(
+            "/collections/{id}/items",
+            get(ogc::items).post(edit::post_event),
+        )
         .route("/collections/{id}/items/{feature}", get(ogc::item))
         .route("/openapi.json", get(meta::openapi))
         .route("/query", get(query::point).post(query::batch))
         .route("/timeline", get(meta::timeline))
-        .route("/stats", get(meta::stats));
+        .route("/stats", get(meta::stats))
+        .route("/whoami", get(edit::whoami))
+        .route(
+            "/regions/{id}/control",
+            axum::routing::post(edit::post_control),
+        )
+        .route("/changes", get(edit::changes))
+        .route("/changes/stream", get(edit::stream))
+        .route("/changes/{id}/revert", axum::routing::post(edit::revert));
     Router::new()
         .route("/places.geojson", get(assets::places))
         .route("/healthz", get(meta::healthz))

@@ -25,6 +25,17 @@ pub enum ApiError {
     /// The body is JSON but says something invalid (422); one message per problem.
     #[error("request body is invalid: {}", .0.join("; "))]
     InvalidBody(Vec<String>),
+    /// The server has no editor tokens (403).
+    #[error(
+        "this server is read-only: start it with FRONTLINE_TOKEN set, or --token-file with name:token lines, to enable editing"
+    )]
+    ReadOnly,
+    /// A write without a valid bearer token (401).
+    #[error("{0}")]
+    Unauthorized(&'static str),
+    /// A revert of a change that a later change superseded (409).
+    #[error("{0}")]
+    Conflict(String),
     /// No such collection, feature or path (404).
     #[error("{0}")]
     NotFound(String),
@@ -67,6 +78,9 @@ impl ApiError {
             }
             Self::InvalidBody(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::ReadOnly => StatusCode::FORBIDDEN,
+            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::Conflict(_) => StatusCode::CONFLICT,
             Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -105,11 +119,18 @@ impl IntoResponse for ApiError {
             errors,
         };
         let json = serde_json::to_vec(&body).unwrap_or_default();
-        (
+        let mut response = (
             status,
             [(header::CONTENT_TYPE, "application/problem+json")],
             json,
         )
-            .into_response()
+            .into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Bearer"),
+            );
+        }
+        response
     }
 }

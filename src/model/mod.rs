@@ -44,4 +44,105 @@ impl Dataset {
     pub fn region(&self, id: &str) -> Option<&Region> {
         self.regions.iter().find(|r| r.id.as_str() == id)
     }
+
+    /// The history entry of region `id` that starts on `from`, if any.
+    #[must_use]
+    pub fn control_entry(&self, id: &str, from: Date) -> Option<&ControlEntry> {
+        let region = self.region(id)?;
+        region.history.iter().find(|e| e.from == from)
+    }
+
+    /// Puts `entry` into region `id`'s history, replacing the entry with the same `from`, and
+    /// keeps the history sorted. Returns the replaced entry; `None` also when the region is
+    /// unknown (then nothing changes).
+    pub fn upsert_control(&mut self, id: &str, entry: ControlEntry) -> Option<ControlEntry> {
+        let region = self.regions.iter_mut().find(|r| r.id.as_str() == id)?;
+        match region.history.binary_search_by_key(&entry.from, |e| e.from) {
+            Ok(i) => Some(std::mem::replace(&mut region.history[i], entry)),
+            Err(i) => {
+                region.history.insert(i, entry);
+                None
+            }
+        }
+    }
+
+    /// Removes region `id`'s entry that starts on `from`, returning it.
+    pub fn remove_control(&mut self, id: &str, from: Date) -> Option<ControlEntry> {
+        let region = self.regions.iter_mut().find(|r| r.id.as_str() == id)?;
+        let i = region.history.iter().position(|e| e.from == from)?;
+        Some(region.history.remove(i))
+    }
+
+    /// Adds `event`, replacing one with the same id; returns the replaced event.
+    pub fn upsert_event(&mut self, event: Event) -> Option<Event> {
+        if let Some(slot) = self.events.iter_mut().find(|e| e.id == event.id) {
+            Some(std::mem::replace(slot, event))
+        } else {
+            self.events.push(event);
+            None
+        }
+    }
+
+    /// Removes the event with this id, returning it.
+    pub fn remove_event(&mut self, id: &str) -> Option<Event> {
+        let i = self.events.iter().position(|e| e.id == id)?;
+        Some(self.events.remove(i))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::civil::date;
+
+    fn dataset() -> Dataset {
+        Dataset {
+            regions: vec![Region {
+                id: RegionId::new("r"),
+                name: "R".into(),
+                name_ar: None,
+                description: String::new(),
+                parent: None,
+                last_reviewed: None,
+                geometry: geo::MultiPolygon::new(Vec::new()),
+                history: vec![
+                    ControlEntry::held_by(date(2011, 3, 1), "a"),
+                    ControlEntry::held_by(date(2015, 8, 11), "b"),
+                ],
+            }],
+            ..Dataset::default()
+        }
+    }
+
+    #[test]
+    fn upsert_inserts_in_order_or_replaces_the_same_date() {
+        let mut d = dataset();
+        assert_eq!(
+            d.upsert_control("r", ControlEntry::held_by(date(2013, 1, 1), "c")),
+            None
+        );
+        let froms: Vec<String> = d.regions[0]
+            .history
+            .iter()
+            .map(|e| e.from.to_string())
+            .collect();
+        assert_eq!(froms, ["2011-03-01", "2013-01-01", "2015-08-11"]);
+        let old = d
+            .upsert_control("r", ControlEntry::held_by(date(2015, 8, 11), "d"))
+            .unwrap();
+        assert_eq!(old.factions[0].as_str(), "b");
+        assert_eq!(
+            d.control_entry("r", date(2015, 8, 11)).unwrap().factions[0].as_str(),
+            "d"
+        );
+        assert_eq!(
+            d.upsert_control("nowhere", ControlEntry::held_by(date(2015, 8, 11), "d")),
+            None
+        );
+        assert_eq!(
+            d.remove_control("r", date(2013, 1, 1)).unwrap().factions[0].as_str(),
+            "c"
+        );
+        assert_eq!(d.remove_control("r", date(2013, 1, 1)), None);
+    }
 }

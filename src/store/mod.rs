@@ -120,6 +120,16 @@ pub enum StoreError {
     /// The blocking task running the query failed.
     #[error("database task failed: {0}")]
     Task(String),
+    /// A backup could not be made; a backup never replaces an existing file.
+    #[error("cannot back up database {path} to {out}: {reason}")]
+    Backup {
+        /// The live database.
+        path: String,
+        /// The backup file asked for.
+        out: String,
+        /// What went wrong: the file exists, SQLite failed, or syncing it to disk failed.
+        reason: String,
+    },
 }
 
 /// An append-only, durable log of changes.

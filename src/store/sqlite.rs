@@ -195,6 +195,63 @@ impl Store for SqliteStore {
     }
 }
 
+impl SqliteStore {
+    /// Writes a consistent copy of the live database to the new file `out` (`VACUUM INTO`):
+    /// every change committed before the call, none after, compacted, and synced to disk.
+    /// Writers wait while it runs; readers of the file itself do not.
+    ///
+    /// Blocks for as long as the copy takes: in async code, call it inside `spawn_blocking`.
+    ///
+    /// # Errors
+    /// [`StoreError::Backup`] when `out` already exists (it is left as it was), when its path
+    /// is not UTF-8, or when SQLite or the file system fails (a partial copy is removed).
+    pub fn backup(&self, out: &Path) -> Result<(), StoreError> {
+        let fail = |reason: String| StoreError::Backup {
+            path: self.path.to_string(),
+            out: out.display().to_string(),
+            reason,
+        };
+        // `symlink_metadata`: a dangling symlink exists too, and SQLite would follow it.
+        if out.symlink_metadata().is_ok() {
+            return Err(fail("the file already exists".into()));
+        }
+        let Some(target) = out.to_str() else {
+            return Err(fail("its path is not valid UTF-8".into()));
+        };
+        let conn = self
+            .conn
+            .lock()
+            .map_err(|_| StoreError::Task("connection lock poisoned".into()))?;
+        let copied = conn
+            .execute("VACUUM INTO ?1", params![target])
+            .map_err(|e| e.to_string())
+            .and_then(|_| sync_new_file(out).map_err(|e| format!("syncing it to disk: {e}")));
+        drop(conn);
+        copied.map_err(|reason| {
+            // The file did not exist before: what is there now is an unfinished copy.
+            let _ = std::fs::remove_file(out);
+            fail(reason)
+        })
+    }
+}
+
+/// Makes a newly written file and its directory entry durable (SQLite does not sync the
+/// output of `VACUUM INTO`).
+fn sync_new_file(path: &Path) -> std::io::Result<()> {
+    std::fs::File::open(path)?.sync_all()?;
+    if cfg!(unix)
+        && let Some(dir) = path.parent()
+    {
+        let dir = if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        };
+        std::fs::File::open(dir)?.sync_all()?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -333,5 +390,92 @@ mod tests {
         keys.sort();
         keys.dedup();
         assert_eq!(keys.len(), 400);
+    }
+
+    /// A fresh directory for one test's files.
+    fn test_dir(name: &str) -> std::path::PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("frontline-store-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[tokio::test]
+    async fn a_backup_of_a_live_database_holds_every_committed_change() {
+        let dir = test_dir("backup");
+        let store = SqliteStore::open(&dir.join("live.db")).unwrap();
+        let mut appended = Vec::new();
+        for from in ["2015-08-11", "2015-09-01", "2016-01-22"] {
+            appended.push(
+                store
+                    .append(control("ghab-plain", from, "ed"))
+                    .await
+                    .unwrap(),
+            );
+        }
+        let out = dir.join("backup.db");
+        store.backup(&out).unwrap();
+        // Later changes go to the live database only.
+        store
+            .append(control("ghab-plain", "2017-01-01", "ed"))
+            .await
+            .unwrap();
+
+        let copy = SqliteStore::open(&out).unwrap();
+        assert_eq!(copy.since(0, 100).await.unwrap(), appended);
+        assert_eq!(
+            store.since(0, 100).await.unwrap().len(),
+            4,
+            "the live store goes on"
+        );
+        // The copy is a working store: ids continue after the last backed-up change.
+        assert_eq!(
+            copy.append(control("x", "2020-01-01", "ed"))
+                .await
+                .unwrap()
+                .id,
+            4
+        );
+        drop((store, copy));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_backup_never_replaces_an_existing_file() {
+        let dir = test_dir("backup-exists");
+        let store = SqliteStore::open(&dir.join("live.db")).unwrap();
+        store
+            .append(control("ghab-plain", "2015-08-11", "ed"))
+            .await
+            .unwrap();
+        let out = dir.join("taken.db");
+        std::fs::write(&out, "not a backup").unwrap();
+        let err = store.backup(&out).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "cannot back up database {} to {}: the file already exists",
+                dir.join("live.db").display(),
+                out.display()
+            )
+        );
+        assert_eq!(std::fs::read_to_string(&out).unwrap(), "not a backup");
+        drop(store);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_failed_backup_leaves_no_file_behind() {
+        let store = SqliteStore::open_in_memory().unwrap();
+        let out = std::env::temp_dir()
+            .join(format!("frontline-no-such-dir-{}", std::process::id()))
+            .join("backup.db");
+        let err = store.backup(&out).unwrap_err();
+        assert!(
+            matches!(&err, StoreError::Backup { out: o, .. } if *o == out.display().to_string()),
+            "{err}"
+        );
+        assert!(!out.exists());
     }
 }

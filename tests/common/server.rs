@@ -17,6 +17,20 @@ pub struct Server {
     /// The port it listens on, from its `listening on` line.
     pub port: u16,
     stderr: Arc<Mutex<String>>,
+    /// The thread draining stderr; joined once the process has exited, so nothing is lost.
+    drain: Option<std::thread::JoinHandle<()>>,
+    /// Its database of edits.
+    pub db: std::path::PathBuf,
+    /// Whether `db` is a scratch file to remove when the server is dropped.
+    owns_db: bool,
+}
+
+/// A fresh database path under the system's temporary directory.
+pub fn scratch_db(label: &str) -> std::path::PathBuf {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    std::env::temp_dir().join(format!("frontline-{label}-{}-{n}.db", std::process::id()))
 }
 
 impl Server {
@@ -27,7 +41,17 @@ impl Server {
 
     /// Serves `data`; panics with the server's stderr if it does not announce its address.
     pub fn start_with(data: &Path) -> Self {
-        let mut server = Self::spawn(data);
+        Self::announce(Self::spawn(data))
+    }
+
+    /// Serves the shipped data with the edits database `db` and extra environment.
+    pub fn start_editing(db: &Path, env: &[(&str, &str)]) -> Self {
+        let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("geodata");
+        Self::announce(Self::spawn_with(&data, db, env))
+    }
+
+    /// Waits for the `listening on` line and records the port.
+    fn announce(mut server: Self) -> Self {
         let line = server.first_line();
         let port = line
             .trim_end()
@@ -48,10 +72,21 @@ impl Server {
 
     /// Starts the binary without waiting for it to listen (for start-up failures).
     pub fn spawn(data: &Path) -> Self {
+        let mut server = Self::spawn_with(data, &scratch_db("serve"), &[]);
+        server.owns_db = true;
+        server
+    }
+
+    /// Starts the binary on `data` with the edits database `db` and extra environment.
+    pub fn spawn_with(data: &Path, db: &Path, env: &[(&str, &str)]) -> Self {
         let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
         let mut child = Command::new(env!("CARGO_BIN_EXE_frontline"))
             .args(["serve", "--addr", "127.0.0.1:0", "--data"])
             .arg(data)
+            .arg("--db")
+            .arg(db)
+            .envs(env.iter().copied())
+            .env_remove("FRONTLINE_TOKEN")
             .current_dir(manifest)
             .env_remove("FRONTLINE_DATA")
             .env("RUST_LOG", "warn")
@@ -64,7 +99,7 @@ impl Server {
         let stderr = Arc::new(Mutex::new(String::new()));
         let mut pipe = child.stderr.take().expect("piped stderr");
         let sink = Arc::clone(&stderr);
-        std::thread::spawn(move || {
+        let drain = std::thread::spawn(move || {
             let mut buf = [0u8; 4096];
             while let Ok(n) = pipe.read(&mut buf) {
                 if n == 0 {
@@ -79,6 +114,9 @@ impl Server {
             child,
             port: 0,
             stderr,
+            drain: Some(drain),
+            db: db.to_path_buf(),
+            owns_db: false,
         }
     }
 
@@ -148,6 +186,9 @@ impl Server {
     pub fn wait(&mut self) -> ExitStatus {
         for _ in 0..600 {
             if let Some(status) = self.child.try_wait().expect("try_wait") {
+                if let Some(drain) = self.drain.take() {
+                    let _ = drain.join();
+                }
                 return status;
             }
             std::thread::sleep(Duration::from_millis(100));
@@ -163,5 +204,17 @@ impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        if self.owns_db {
+            remove_db(&self.db);
+        }
+    }
+}
+
+/// Removes a database file and its WAL companions.
+pub fn remove_db(db: &Path) {
+    for suffix in ["", "-wal", "-shm"] {
+        let mut name = db.as_os_str().to_owned();
+        name.push(suffix);
+        let _ = std::fs::remove_file(std::path::PathBuf::from(name));
     }
 }

@@ -1,0 +1,369 @@
+//! Writes: control entries and events from editors with a bearer token, the change feed, its
+//! live stream, and reverts. Each write is stored durably, then applied and swapped in whole.
+
+use std::collections::HashSet;
+use std::convert::Infallible;
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+use tokio_stream::{Stream, StreamExt};
+
+use super::extract::{JsonBody, Params};
+use super::features;
+use super::ogc::json_response;
+use super::params::FormatOnly;
+use super::problem::ApiError;
+use super::state::{AppState, Editing, Snapshot};
+use crate::geodata;
+use crate::model::{Dataset, parse_date};
+use crate::store::{Change, ChangeKind, NewChange};
+
+/// A stored change as the API shows it.
+#[derive(Serialize)]
+struct ChangeOut<'a> {
+    id: i64,
+    time: String,
+    kind: ChangeKind,
+    target: &'a str,
+    key: &'a str,
+    before: Option<&'a serde_json::Value>,
+    after: Option<&'a serde_json::Value>,
+    author: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reverts: Option<i64>,
+}
+
+fn change_out(c: &Change) -> ChangeOut<'_> {
+    ChangeOut {
+        id: c.id,
+        time: c.time.to_string(),
+        kind: c.change.kind,
+        target: &c.change.target,
+        key: &c.change.key,
+        before: c.change.before.as_ref(),
+        after: c.change.after.as_ref(),
+        author: &c.change.author,
+        reverts: c.change.reverts,
+    }
+}
+
+fn store_error(e: &crate::store::StoreError) -> ApiError {
+    ApiError::Internal(e.to_string())
+}
+
+/// The editing state and the writer's name, or why the request may not write.
+fn editor<'a>(
+    state: &'a AppState,
+    headers: &HeaderMap,
+) -> Result<(&'a Arc<Editing>, String), ApiError> {
+    let editing = state.editing().ok_or(ApiError::ReadOnly)?;
+    let author = editing.tokens.author(headers)?;
+    Ok((editing, author))
+}
+
+#[derive(Serialize)]
+struct WhoAmI {
+    author: String,
+}
+
+/// `GET /api/whoami`: the editor a token belongs to (for the map's edit panel).
+pub async fn whoami(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let (_, author) = editor(&state, &headers)?;
+    Ok(json_response("application/json", &WhoAmI { author }))
+}
+
+/// Stores `change`, applies it to a copy of the current data and installs the result.
+async fn commit(
+    state: &AppState,
+    editing: &Editing,
+    replay: &mut crate::edits::Replay,
+    dataset: Dataset,
+    change: NewChange,
+) -> Result<Response, ApiError> {
+    let stored = editing
+        .store
+        .append(change)
+        .await
+        .map_err(|e| store_error(&e))?;
+    let mut dataset = dataset;
+    replay
+        .apply(&mut dataset, &stored)
+        .map_err(ApiError::Internal)?;
+    let files_version = state.snapshot().files_version.clone();
+    let id = stored.id;
+    let snapshot = tokio::task::spawn_blocking(move || Snapshot::build(dataset, files_version, id))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    state.install(snapshot);
+    let json: Arc<str> = serde_json::to_string(&change_out(&stored))
+        .map_err(|e| ApiError::Internal(e.to_string()))?
+        .into();
+    let _ = editing.feed.send(Arc::clone(&json));
+    let mut response = (
+        StatusCode::CREATED,
+        [(header::CONTENT_TYPE, "application/json")],
+        json.to_string(),
+    )
+        .into_response();
+    if let Ok(location) = HeaderValue::from_str(&format!("/api/changes/{id}")) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    Ok(response)
+}
+
+#[derive(Serialize)]
+struct NoChange<'a> {
+    unchanged: bool,
+    target: &'a str,
+    key: String,
+}
+
+/// `POST /api/regions/{id}/control`: add a history entry, or replace the one with its `from`.
+pub async fn post_control(
+    State(state): State<AppState>,
+    Path(region): Path<String>,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody<Box<RawValue>>,
+) -> Result<Response, ApiError> {
+    let (editing, author) = editor(&state, &headers)?;
+    let mut replay = editing.writer.lock().await;
+    let snapshot = state.snapshot();
+    let dataset = snapshot.engine.dataset();
+    if dataset.region(&region).is_none() {
+        return Err(ApiError::NotFound(format!("no region {region:?}")));
+    }
+    let factions: HashSet<String> = dataset.factions.iter().map(|f| f.id.to_string()).collect();
+    let entry = geodata::check_control(body.get(), &factions).map_err(ApiError::InvalidBody)?;
+    let before = dataset.control_entry(&region, entry.from).cloned();
+    if before.as_ref() == Some(&entry) {
+        let body = NoChange {
+            unchanged: true,
+            target: &region,
+            key: entry.from.to_string(),
+        };
+        return Ok(json_response("application/json", &body));
+    }
+    let to_json = |e| serde_json::to_value(e).map_err(|e| ApiError::Internal(e.to_string()));
+    let change = NewChange {
+        kind: ChangeKind::Control,
+        target: region.clone(),
+        key: entry.from.to_string(),
+        before: before.as_ref().map(to_json).transpose()?,
+        after: Some(to_json(&entry)?),
+        author,
+        reverts: None,
+    };
+    commit(&state, editing, &mut replay, dataset.clone(), change).await
+}
+
+/// `POST /api/collections/events/items`: add an event (or replace the one with its id).
+pub async fn post_event(
+    State(state): State<AppState>,
+    Path(collection): Path<String>,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody<Box<RawValue>>,
+) -> Result<Response, ApiError> {
+    if collection != "events" {
+        return Err(ApiError::MethodNotAllowed(format!(
+            "POST /api/collections/{collection}/items (only events take new items)"
+        )));
+    }
+    let (editing, author) = editor(&state, &headers)?;
+    let mut replay = editing.writer.lock().await;
+    let snapshot = state.snapshot();
+    let dataset = snapshot.engine.dataset();
+    let regions: HashSet<String> = dataset.regions.iter().map(|r| r.id.to_string()).collect();
+    let event = geodata::check_event(body.get(), &regions).map_err(ApiError::InvalidBody)?;
+    let before = dataset.events.iter().find(|e| e.id == event.id);
+    let to_json =
+        |e| serde_json::to_value(features::event(e)).map_err(|e| ApiError::Internal(e.to_string()));
+    let change = NewChange {
+        kind: ChangeKind::Event,
+        target: event.id.clone(),
+        key: event.id.clone(),
+        before: before.map(to_json).transpose()?,
+        after: Some(to_json(&event)?),
+        author,
+        reverts: None,
+    };
+    commit(&state, editing, &mut replay, dataset.clone(), change).await
+}
+
+/// `GET /api/changes` parameters.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChangesParams {
+    since: Option<String>,
+    limit: Option<String>,
+    f: Option<String>,
+}
+
+#[derive(Serialize)]
+struct ChangesPage<'a> {
+    changes: Vec<ChangeOut<'a>>,
+    last_id: i64,
+}
+
+/// Most changes one page of the feed returns.
+const MAX_CHANGES: usize = 10_000;
+
+/// `GET /api/changes?since=N&limit=M`: the log after id N, ascending.
+pub async fn changes(
+    State(state): State<AppState>,
+    Params(p): Params<ChangesParams>,
+) -> Result<Response, ApiError> {
+    super::params::format(p.f.as_deref())?;
+    let since = match p.since.as_deref() {
+        None => 0,
+        Some(t) => t.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
+            ApiError::parameter(
+                "since",
+                format!("{t:?} is not a change id (a whole number of at least 0)"),
+            )
+        })?,
+    };
+    let limit = match p.limit.as_deref() {
+        None => 1000,
+        Some(t) => t
+            .parse::<usize>()
+            .map(|n| n.min(MAX_CHANGES))
+            .map_err(|_| {
+                ApiError::parameter(
+                    "limit",
+                    format!("{t:?} is not a whole number of at least 0"),
+                )
+            })?,
+    };
+    let page = match state.editing() {
+        Some(editing) if limit > 0 => editing
+            .store
+            .since(since, limit)
+            .await
+            .map_err(|e| store_error(&e))?,
+        _ => Vec::new(),
+    };
+    let last_id = page.last().map_or(since, |c| c.id);
+    let body = ChangesPage {
+        changes: page.iter().map(change_out).collect(),
+        last_id,
+    };
+    Ok(json_response("application/json", &body))
+}
+
+/// `GET /api/changes/stream`: Server-Sent Events, one `change` event per committed change.
+/// Ends when the server shuts down.
+pub async fn stream(
+    State(state): State<AppState>,
+    Params(p): Params<FormatOnly>,
+) -> Result<Response, ApiError> {
+    super::params::format(p.f.as_deref())?;
+    let editing = state
+        .editing()
+        .ok_or_else(|| ApiError::NotFound("this server keeps no change log".into()))?;
+    let changes = tokio_stream::wrappers::BroadcastStream::new(editing.feed.subscribe())
+        .filter_map(Result::ok)
+        .map(|json| Ok::<_, Infallible>(SseEvent::default().event("change").data(json.as_ref())));
+    Ok(Sse::new(until_closed(changes, state.closing()))
+        .keep_alive(KeepAlive::default())
+        .into_response())
+}
+
+/// Ends `stream` as soon as shutdown starts, even while it waits for the next change.
+fn until_closed(
+    stream: impl Stream<Item = Result<SseEvent, Infallible>> + Send + 'static,
+    closing: tokio::sync::watch::Receiver<bool>,
+) -> impl Stream<Item = Result<SseEvent, Infallible>> + Send + 'static {
+    let stop = tokio_stream::wrappers::WatchStream::new(closing)
+        .filter(|closed| *closed)
+        .map(|_| None);
+    stream
+        .map(Some)
+        .merge(stop)
+        .take_while(Option::is_some)
+        .filter_map(|x| x)
+}
+
+/// `POST /api/changes/{id}/revert[?force=true]`: a new change undoing change `id`.
+pub async fn revert(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Params(p): Params<RevertParams>,
+) -> Result<Response, ApiError> {
+    let (editing, author) = editor(&state, &headers)?;
+    let id: i64 = id
+        .parse()
+        .map_err(|_| ApiError::NotFound(format!("no change {id:?}")))?;
+    let force = match p.force.as_deref() {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(other) => {
+            return Err(ApiError::parameter(
+                "force",
+                format!("{other:?} is not true or false"),
+            ));
+        }
+    };
+    let mut replay = editing.writer.lock().await;
+    let target = editing
+        .store
+        .get(id)
+        .await
+        .map_err(|e| store_error(&e))?
+        .ok_or_else(|| ApiError::NotFound(format!("no change {id}")))?;
+    let later = editing
+        .store
+        .since(id, usize::MAX)
+        .await
+        .map_err(|e| store_error(&e))?;
+    let same =
+        |c: &&Change| c.change.target == target.change.target && c.change.key == target.change.key;
+    if let Some(newer) = later.iter().find(same)
+        && !force
+    {
+        return Err(ApiError::Conflict(format!(
+            "change {id} was superseded by change {} on the same entry; add ?force=true to revert it anyway",
+            newer.id
+        )));
+    }
+    let snapshot = state.snapshot();
+    let dataset = snapshot.engine.dataset();
+    let current = match replay.subject(id) {
+        Some(ChangeKind::Control) => parse_date(&target.change.key)
+            .and_then(|from| dataset.control_entry(&target.change.target, from))
+            .map(serde_json::to_value)
+            .transpose(),
+        _ => dataset
+            .events
+            .iter()
+            .find(|e| e.id == target.change.key)
+            .map(|e| serde_json::to_value(features::event(e)))
+            .transpose(),
+    }
+    .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let change = NewChange {
+        kind: ChangeKind::Revert,
+        target: target.change.target.clone(),
+        key: target.change.key.clone(),
+        before: current,
+        after: target.change.before.clone(),
+        author,
+        reverts: Some(id),
+    };
+    commit(&state, editing, &mut replay, dataset.clone(), change).await
+}
+
+/// `POST /api/changes/{id}/revert` parameters.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RevertParams {
+    force: Option<String>,
+}

@@ -1,0 +1,429 @@
+//! Editing through the router: bearer auth, validation that lists every problem and writes
+//! nothing, the change feed and its stream, reverts, and concurrent writers.
+
+#![allow(clippy::unwrap_used, reason = "tests fail loudly")]
+
+mod common;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use common::{get, send};
+use frontline::http::{AppState, Tokens, app};
+use frontline::store::SqliteStore;
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+async fn editable() -> AppState {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("geodata");
+    let loaded = frontline::geodata::load(&dir).unwrap();
+    let store = Arc::new(SqliteStore::open_in_memory().unwrap());
+    let tokens = Tokens::new(Some("t0ken"), Some("alice:a-token\n")).unwrap();
+    AppState::with_store(loaded, store, tokens).await.unwrap()
+}
+
+fn write(uri: &str, token: Option<&str>, body: &Value) -> Request<Body> {
+    let mut req = Request::post(uri).header(header::CONTENT_TYPE, "application/json");
+    if let Some(t) = token {
+        req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
+    }
+    req.body(Body::from(body.to_string())).unwrap()
+}
+
+fn entry(from: &str, status: &str, factions: &[&str]) -> Value {
+    json!({"from": from, "status": status, "factions": factions, "note": "Test entry.",
+           "sources": [{"title": "A report", "url": "https://example.org/report", "published": from}]})
+}
+
+async fn ghab_status(router: Router, at: &str) -> Value {
+    let body = send(
+        router,
+        get(&format!(
+            "/api/collections/regions/items/ghab-plain?at={at}"
+        )),
+    )
+    .await
+    .expect(StatusCode::OK)
+    .json();
+    body["properties"]["control"].clone()
+}
+
+#[tokio::test]
+async fn a_read_only_server_refuses_writes_with_403_explaining_how_to_enable_editing() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("geodata");
+    let state = AppState::new(frontline::geodata::load(&dir).unwrap());
+    send(
+        app(state.clone()),
+        write(
+            "/api/regions/ghab-plain/control",
+            Some("t0ken"),
+            &entry("2015-08-15", "held", &["government"]),
+        ),
+    )
+    .await
+    .expect_problem(StatusCode::FORBIDDEN, "FRONTLINE_TOKEN");
+    // The same with tokens configured but none known: a store without editors.
+    let loaded = frontline::geodata::load(&dir).unwrap();
+    let store = Arc::new(SqliteStore::open_in_memory().unwrap());
+    let no_editors = AppState::with_store(loaded, store, Tokens::new(None, None).unwrap())
+        .await
+        .unwrap();
+    send(
+        app(no_editors),
+        Request::get("/api/whoami").body(Body::empty()).unwrap(),
+    )
+    .await
+    .expect_problem(StatusCode::FORBIDDEN, "read-only");
+}
+
+#[tokio::test]
+async fn missing_or_wrong_tokens_are_401_with_www_authenticate() {
+    let state = editable().await;
+    let body = entry("2015-08-15", "held", &["government"]);
+    for token in [None, Some("wrong"), Some("")] {
+        let reply = send(
+            app(state.clone()),
+            write("/api/regions/ghab-plain/control", token, &body),
+        )
+        .await;
+        assert_eq!(reply.header(header::WWW_AUTHENTICATE), "Bearer");
+        reply.expect_problem(StatusCode::UNAUTHORIZED, "");
+    }
+    let feed = send(app(state), get("/api/changes")).await.json();
+    assert_eq!(feed["changes"], json!([]), "nothing was written");
+}
+
+#[tokio::test]
+async fn a_valid_entry_is_stored_with_its_author_and_served_at_once() {
+    let state = editable().await;
+    let who = Request::get("/api/whoami")
+        .header(header::AUTHORIZATION, "Bearer a-token")
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(
+        send(app(state.clone()), who)
+            .await
+            .expect(StatusCode::OK)
+            .json()["author"],
+        "alice"
+    );
+    let before = send(app(state.clone()), get("/healthz")).await.json()["data_version"].clone();
+    assert_eq!(
+        ghab_status(app(state.clone()), "2015-08-16").await["since"],
+        "2015-08-11"
+    );
+    let reply = send(
+        app(state.clone()),
+        write(
+            "/api/regions/ghab-plain/control",
+            Some("a-token"),
+            &entry("2015-08-15", "held", &["government"]),
+        ),
+    )
+    .await
+    .expect(StatusCode::CREATED);
+    assert_eq!(reply.header(header::LOCATION), "/api/changes/1");
+    let change = reply.json();
+    assert_eq!(
+        (
+            change["kind"].as_str(),
+            change["target"].as_str(),
+            change["key"].as_str()
+        ),
+        (Some("control"), Some("ghab-plain"), Some("2015-08-15"))
+    );
+    assert_eq!(change["author"], "alice");
+    assert_eq!(change["before"], Value::Null);
+    let control = ghab_status(app(state.clone()), "2015-08-16").await;
+    assert_eq!(
+        (control["status"].as_str(), control["since"].as_str()),
+        (Some("held"), Some("2015-08-15"))
+    );
+    let after = send(app(state.clone()), get("/healthz")).await.json()["data_version"].clone();
+    assert_ne!(before, after, "the data version follows the change log");
+    // Sending the same entry again changes nothing.
+    let again = send(
+        app(state.clone()),
+        write(
+            "/api/regions/ghab-plain/control",
+            Some("t0ken"),
+            &entry("2015-08-15", "held", &["government"]),
+        ),
+    )
+    .await;
+    assert_eq!(again.expect(StatusCode::OK).json()["unchanged"], true);
+    // Replacing it records a revision with the old value.
+    let revised = send(
+        app(state.clone()),
+        write(
+            "/api/regions/ghab-plain/control",
+            Some("t0ken"),
+            &entry("2015-08-15", "contested", &["government", "jaish-al-fatah"]),
+        ),
+    )
+    .await
+    .expect(StatusCode::CREATED)
+    .json();
+    assert_eq!(revised["before"]["status"], "held");
+    assert_eq!(revised["author"], "editor");
+}
+
+#[tokio::test]
+async fn an_invalid_entry_is_422_listing_every_problem_and_nothing_is_written() {
+    let state = editable().await;
+    let bad = json!({"from": "2015-13-01", "status": "taken", "factions": ["government", "martians"], "sources": []});
+    let problem = send(
+        app(state.clone()),
+        write("/api/regions/ghab-plain/control", Some("t0ken"), &bad),
+    )
+    .await
+    .expect_problem(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "from 2015-13-01 is not a date",
+    );
+    assert_eq!(
+        problem["errors"],
+        json!([
+            "from 2015-13-01 is not a date (expected YYYY-MM-DD)",
+            "status \"taken\" is not one of held, contested",
+            "factions[1] \"martians\" is not a faction defined in factions.json",
+            "the entry has no sources (every entry needs at least one)",
+        ])
+    );
+    send(
+        app(state.clone()),
+        write(
+            "/api/regions/atlantis/control",
+            Some("t0ken"),
+            &entry("2015-08-15", "held", &["government"]),
+        ),
+    )
+    .await
+    .expect_problem(StatusCode::NOT_FOUND, "atlantis");
+    send(
+        app(state.clone()),
+        write("/api/collections/regions/items", Some("t0ken"), &json!({})),
+    )
+    .await
+    .expect_problem(StatusCode::METHOD_NOT_ALLOWED, "only events");
+    assert_eq!(
+        send(app(state), get("/api/changes")).await.json()["changes"],
+        json!([])
+    );
+}
+
+#[tokio::test]
+async fn events_can_be_added() {
+    let state = editable().await;
+    let event = json!({"type": "Feature", "id": "test-event", "geometry": {"type": "Point", "coordinates": [36.33867, 35.68482]},
+        "properties": {"date": "2015-08-15", "title": "A test event", "description": "", "region": "ghab-plain",
+        "sources": [{"title": "A report", "url": "https://example.org/r", "published": "2015-08-15"}]}});
+    send(
+        app(state.clone()),
+        write("/api/collections/events/items", Some("t0ken"), &event),
+    )
+    .await
+    .expect(StatusCode::CREATED);
+    let one = send(app(state), get("/api/collections/events/items/test-event"))
+        .await
+        .expect(StatusCode::OK)
+        .json();
+    assert_eq!(one["properties"]["title"], "A test event");
+}
+
+#[tokio::test]
+async fn the_feed_pages_and_reverts_undo_with_409_when_superseded() {
+    let state = editable().await;
+    for day in ["2015-08-12", "2015-08-13", "2015-08-14"] {
+        send(
+            app(state.clone()),
+            write(
+                "/api/regions/ghab-plain/control",
+                Some("t0ken"),
+                &entry(day, "held", &["government"]),
+            ),
+        )
+        .await
+        .expect(StatusCode::CREATED);
+    }
+    let first = send(app(state.clone()), get("/api/changes?limit=2"))
+        .await
+        .json();
+    assert_eq!(first["changes"].as_array().unwrap().len(), 2);
+    assert_eq!(first["last_id"], 2);
+    let rest = send(app(state.clone()), get("/api/changes?since=2"))
+        .await
+        .json();
+    assert_eq!(rest["changes"][0]["id"], 3);
+    assert_eq!(rest["last_id"], 3);
+    send(app(state.clone()), get("/api/changes?since=-1"))
+        .await
+        .expect_problem(StatusCode::BAD_REQUEST, "parameter since");
+
+    // Revert change 2: the 2015-08-13 entry disappears.
+    let revert = Request::post("/api/changes/2/revert")
+        .header(header::AUTHORIZATION, "Bearer t0ken")
+        .body(Body::empty())
+        .unwrap();
+    let undone = send(app(state.clone()), revert)
+        .await
+        .expect(StatusCode::CREATED)
+        .json();
+    assert_eq!(
+        (undone["kind"].as_str(), undone["reverts"].as_i64()),
+        (Some("revert"), Some(2))
+    );
+    assert_eq!(
+        ghab_status(app(state.clone()), "2015-08-13").await["since"],
+        "2015-08-12"
+    );
+    // Change 2 is now superseded by the revert: reverting it again needs force.
+    let again = Request::post("/api/changes/2/revert")
+        .header(header::AUTHORIZATION, "Bearer t0ken")
+        .body(Body::empty())
+        .unwrap();
+    send(app(state.clone()), again)
+        .await
+        .expect_problem(StatusCode::CONFLICT, "superseded by change 4");
+    let forced = Request::post("/api/changes/2/revert?force=true")
+        .header(header::AUTHORIZATION, "Bearer t0ken")
+        .body(Body::empty())
+        .unwrap();
+    let forced = send(app(state.clone()), forced)
+        .await
+        .expect(StatusCode::CREATED)
+        .json();
+    // A revert always restores what the reverted change found: change 2 added the entry,
+    // so reverting it (again) leaves no entry on 2015-08-13.
+    assert_eq!(
+        (forced["id"].as_i64(), forced["after"].is_null()),
+        (Some(5), true)
+    );
+    assert_eq!(
+        ghab_status(app(state.clone()), "2015-08-13").await["since"],
+        "2015-08-12"
+    );
+    let missing = Request::post("/api/changes/99/revert")
+        .header(header::AUTHORIZATION, "Bearer t0ken")
+        .body(Body::empty())
+        .unwrap();
+    send(app(state), missing)
+        .await
+        .expect_problem(StatusCode::NOT_FOUND, "no change 99");
+}
+
+#[tokio::test]
+async fn the_stream_delivers_a_change_made_after_subscribing() {
+    let state = editable().await;
+    let res = app(state.clone())
+        .oneshot(get("/api/changes/stream"))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()[header::CONTENT_TYPE], "text/event-stream");
+    assert!(
+        res.headers().get(header::ETAG).is_none(),
+        "streams are not cached"
+    );
+    let mut body = res.into_body();
+    send(
+        app(state.clone()),
+        write(
+            "/api/regions/ghab-plain/control",
+            Some("t0ken"),
+            &entry("2015-08-15", "held", &["government"]),
+        ),
+    )
+    .await
+    .expect(StatusCode::CREATED);
+    let mut text = String::new();
+    while !text.contains("\n\n") {
+        let frame = tokio::time::timeout(std::time::Duration::from_secs(10), body.frame())
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        if let Ok(data) = frame.into_data() {
+            text.push_str(std::str::from_utf8(&data).unwrap());
+        }
+    }
+    assert!(text.starts_with("event: change\ndata: "), "{text}");
+    let json: Value =
+        serde_json::from_str(text.trim_start_matches("event: change\ndata: ").trim()).unwrap();
+    assert_eq!(
+        (json["id"].as_i64(), json["key"].as_str()),
+        (Some(1), Some("2015-08-15"))
+    );
+    // The stream ends when the server shuts down.
+    state.close();
+    let end = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        while let Some(frame) = body.frame().await {
+            frame.unwrap();
+        }
+    })
+    .await;
+    assert!(end.is_ok(), "the stream must end on shutdown");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_writers_each_land_exactly_once() {
+    let state = editable().await;
+    let writers: Vec<_> = (0..8)
+        .map(|w| {
+            let state = state.clone();
+            tokio::spawn(async move {
+                let mut ids = Vec::new();
+                for i in 0..50 {
+                    // Distinct dates per writer and write, before the shipped history starts:
+                    // 1990-01-01 plus w * 50 + i days.
+                    let day = jiff::civil::date(1990, 1, 1)
+                        .checked_add(jiff::Span::new().days(w * 50 + i))
+                        .unwrap();
+                    let reply = send(
+                        app(state.clone()),
+                        write(
+                            "/api/regions/ghab-plain/control",
+                            Some("t0ken"),
+                            &entry(&day.to_string(), "held", &["government"]),
+                        ),
+                    )
+                    .await;
+                    ids.push(
+                        reply.expect(StatusCode::CREATED).json()["id"]
+                            .as_i64()
+                            .unwrap(),
+                    );
+                }
+                ids
+            })
+        })
+        .collect();
+    let mut acknowledged = Vec::new();
+    for w in writers {
+        acknowledged.extend(w.await.unwrap());
+    }
+    acknowledged.sort_unstable();
+    let feed = send(app(state.clone()), get("/api/changes?limit=10000"))
+        .await
+        .json();
+    let stored: Vec<i64> = feed["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(acknowledged.len(), 400);
+    assert_eq!(
+        stored, acknowledged,
+        "every acknowledged write is stored exactly once, in order"
+    );
+    let ghab = send(app(state), get("/api/collections/regions/items/ghab-plain"))
+        .await
+        .json();
+    let history = ghab["properties"]["history"].as_array().unwrap().len();
+    assert_eq!(history, 11 + 400, "and every one is applied");
+}

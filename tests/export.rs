@@ -1,0 +1,218 @@
+//! `geodata::write_dir`: a written directory loads back as the same dataset, and the real
+//! `frontline check` accepts it without a warning.
+
+#![allow(
+    clippy::unwrap_used,
+    reason = "a test should fail loudly at the first surprise"
+)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use frontline::geodata::{self, Loaded, write_dir};
+use frontline::model::{ControlEntry, ControlStatus, FactionId, Precision, Source};
+
+/// A fresh directory under the system temp dir, removed when dropped.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> Self {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!(
+            "frontline-export-{}-{n}-{name}",
+            std::process::id()
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        Self(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn load(dir: &Path) -> Loaded {
+    geodata::load(dir).unwrap_or_else(|report| panic!("{} does not load:\n{report}", dir.display()))
+}
+
+/// Runs `frontline check --data dir` and asserts exit 0, one summary line, no warning.
+fn assert_checks_clean(dir: &Path) {
+    let out = Command::new(env!("CARGO_BIN_EXE_frontline"))
+        .args(["check", "--data"])
+        .arg(dir)
+        .env_remove("FRONTLINE_DATA")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+    assert_eq!(stdout.lines().count(), 1, "{stdout}");
+    assert!(stdout.trim_end().ends_with(", 0 warnings"), "{stdout}");
+    assert_eq!(stderr, "");
+}
+
+/// Loads `source`, writes it out, and checks the copy loads as the same dataset.
+fn round_trip(source: &str, name: &str) -> TempDir {
+    let original = load(Path::new(source));
+    let tmp = TempDir::new(name);
+    write_dir(&original.dataset, &tmp.0).unwrap();
+    let copy = load(&tmp.0);
+    assert!(
+        copy.dataset == original.dataset,
+        "{source} changed in the round trip"
+    );
+    assert_eq!(copy.warnings.len(), 0, "{:?}", copy.warnings);
+    assert_checks_clean(&tmp.0);
+    tmp
+}
+
+#[test]
+fn the_shipped_data_round_trips_and_checks_clean() {
+    let tmp = round_trip("geodata", "shipped");
+    let mut names: Vec<String> = std::fs::read_dir(&tmp.0)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "events.geojson",
+            "factions.json",
+            "places.geojson",
+            "regions.geojson"
+        ],
+        "no .tmp file left behind"
+    );
+}
+
+#[test]
+fn the_valid_fixture_round_trips_and_checks_clean() {
+    round_trip("tests/fixtures/valid", "fixture");
+}
+
+#[test]
+fn written_files_look_like_the_shipped_ones() {
+    let tmp = round_trip("geodata", "layout");
+    let regions = std::fs::read_to_string(tmp.0.join("regions.geojson")).unwrap();
+    assert!(
+        regions.starts_with("{\n  \"type\": \"FeatureCollection\",\n  \"version\": 1,\n"),
+        "{}",
+        &regions[..200]
+    );
+    assert!(regions.ends_with("}\n"), "one trailing newline");
+    assert!(!regions.ends_with("}\n\n"), "one trailing newline");
+    // One position a line, as the shipped file has it; the Ghab's first vertex is one.
+    let shipped = std::fs::read_to_string("geodata/regions.geojson").unwrap();
+    let position = shipped
+        .lines()
+        .find(|l| l.trim_start().starts_with("[3"))
+        .unwrap();
+    assert!(
+        regions.lines().any(|l| l == position),
+        "{position:?} not found"
+    );
+    assert!(!regions.contains("\"precision\": \"day\""));
+    assert!(regions.contains("\"precision\": \"month\""));
+    let factions = std::fs::read_to_string(tmp.0.join("factions.json")).unwrap();
+    assert!(
+        factions.starts_with("{\n  \"version\": 1,\n  \"factions\": [\n    {\n      \"id\": "),
+        "{factions}"
+    );
+}
+
+#[test]
+fn an_added_history_entry_is_written_and_loads_back() {
+    let mut dataset = load(Path::new("tests/fixtures/valid")).dataset;
+    let from = jiff::civil::date(2024, 12, 1);
+    let entry = ControlEntry {
+        from,
+        precision: Precision::Month,
+        status: ControlStatus::Held,
+        factions: vec![FactionId::new("blue")],
+        note: "Blue took the rest — «عربي» too.".into(),
+        sources: vec![Source {
+            title: "Source D".into(),
+            url: "https://example.org/d".into(),
+            published: jiff::civil::date(2024, 12, 9),
+        }],
+    };
+    let big = dataset
+        .regions
+        .iter_mut()
+        .find(|r| r.id.as_str() == "big")
+        .unwrap();
+    assert!(big.history.last().unwrap().from < from, "appended in order");
+    big.history.push(entry.clone());
+    let tmp = TempDir::new("edited");
+    write_dir(&dataset, &tmp.0).unwrap();
+    let copy = load(&tmp.0).dataset;
+    let big = copy.region("big").unwrap();
+    assert_eq!(big.history.len(), 3);
+    assert_eq!(big.history.last(), Some(&entry));
+    assert!(copy == dataset);
+    assert_checks_clean(&tmp.0);
+}
+
+#[test]
+fn writing_over_a_previous_export_replaces_it() {
+    let full = load(Path::new("tests/fixtures/valid")).dataset;
+    let tmp = TempDir::new("overwrite");
+    write_dir(&full, &tmp.0).unwrap();
+    let mut fewer = full.clone();
+    fewer.events.clear();
+    fewer.places.clear();
+    write_dir(&fewer, &tmp.0).unwrap();
+    let copy = load(&tmp.0).dataset;
+    assert!(copy == fewer, "no old event or place survives");
+    assert!(!tmp.0.join("places.geojson").exists());
+}
+
+#[test]
+fn an_unwritable_target_names_the_path() {
+    let tmp = TempDir::new("blocked");
+    std::fs::create_dir_all(&tmp.0).unwrap();
+    // A directory where the file should go: the rename over it fails.
+    std::fs::create_dir(tmp.0.join("regions.geojson")).unwrap();
+    std::fs::write(tmp.0.join("regions.geojson").join("keep"), "x").unwrap();
+    let dataset = load(Path::new("tests/fixtures/valid")).dataset;
+    let err = write_dir(&dataset, &tmp.0).unwrap_err();
+    let target = tmp.0.join("regions.geojson");
+    assert_eq!(
+        err.to_string(),
+        format!("cannot write {}", target.display())
+    );
+    assert!(std::error::Error::source(&err).is_some(), "the io error");
+    assert!(
+        !tmp.0.join("regions.geojson.tmp").exists(),
+        "the temporary file is cleaned up"
+    );
+}
+
+#[test]
+fn full_precision_coordinates_round_trip_exactly() {
+    // As QGIS or GDAL would write them; 1.9994141423413994 is one the fast parser misreads.
+    let mut dataset = load(Path::new("tests/fixtures/valid")).dataset;
+    let big = dataset
+        .regions
+        .iter_mut()
+        .find(|r| r.id.as_str() == "big")
+        .unwrap();
+    big.geometry.0[0].exterior_mut(|ring| {
+        assert_eq!((ring.0[1].x, ring.0[1].y), (2.0, 0.0));
+        ring.0[1].x = 1.999_414_142_341_399_4;
+    });
+    let tmp = TempDir::new("precision");
+    write_dir(&dataset, &tmp.0).unwrap();
+    let copy = load(&tmp.0).dataset;
+    let x = copy.region("big").unwrap().geometry.0[0].exterior().0[1].x;
+    assert_eq!(x, 1.999_414_142_341_399_4);
+}
