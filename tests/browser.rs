@@ -90,15 +90,38 @@ fn map_page_in_chromium() {
         repo().join("web/index.html").is_file(),
         "web/index.html is missing: the map page is what this test checks"
     );
-
     let server = Server::start();
+    run_suite(&server, "web/test/map.test.mjs", &[]);
+}
+
+#[test]
+fn edit_panel_in_chromium() {
+    if !tools_available() {
+        return;
+    }
+    // A server of its own with an empty edits database: this suite writes.
+    let db = common::server::scratch_db("browser-edit");
+    let token = "browser-test-token";
+    let server = Server::start_editing(&db, &[("FRONTLINE_TOKEN", token)]);
+    run_suite(
+        &server,
+        "web/test/edit.test.mjs",
+        &[("FRONTLINE_TOKEN", token)],
+    );
+    drop(server);
+    common::server::remove_db(&db);
+}
+
+/// Runs one Node test file against `server`, failing with its report and the server's stderr.
+fn run_suite(server: &Server, file: &str, env: &[(&str, &str)]) {
     let (status, body) = server.get("/");
     assert!(status.contains(" 200 "), "GET /: {status}\n\n{body}");
 
     let mut child = Command::new("node")
-        .args(["--test", "--test-reporter=spec", "web/test/"])
+        .args(["--test", "--test-reporter=spec", file])
         .current_dir(repo())
         .env("FRONTLINE_URL", server.url())
+        .envs(env.iter().copied())
         // A proxy in the environment must not swallow requests to our loopback server.
         .env("NO_PROXY", "127.0.0.1,localhost")
         .env("no_proxy", "127.0.0.1,localhost")
@@ -142,7 +165,7 @@ fn map_page_in_chromium() {
     };
     assert!(
         status.success(),
-        "`node --test web/test/` failed ({status}):\n{output}\nserver stderr:\n{}",
+        "`node --test {file}` failed ({status}):\n{output}\nserver stderr:\n{}",
         server.stderr()
     );
 }

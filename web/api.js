@@ -1,8 +1,47 @@
 // The only module that knows URLs or calls `fetch`. Every function returns parsed JSON or
-// throws an Error whose message names the URL and, for an RFC 9457 problem, its detail.
+// throws an `ApiError` whose message names the URL and, for an RFC 9457 problem, its detail.
+// Edits send the editor's token as `Authorization: Bearer …`; it never goes into a URL.
 
 const REGIONS = '/api/collections/regions/items';
 const EVENTS = '/api/collections/events/items';
+const CHANGES = '/api/changes';
+const CHANGE_STREAM = '/api/changes/stream';
+
+/** How long the server lets browsers reuse a data response without asking (its max-age, ms). */
+const SERVER_MAX_AGE_MS = 60_000;
+/** Until then, data requests revalidate with the server, because the data changed meanwhile. */
+let revalidateUntil = 0;
+
+/** A failed request: `status` is the HTTP status (0 when there was no answer), `problem` its body. */
+export class ApiError extends Error {
+  constructor(message, status, problem = null) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.problem = problem;
+  }
+}
+
+/**
+ * Tells this module the data changed on the server: for as long as a browser may still hold an
+ * older answer, requests revalidate (ETag) instead of reusing it.
+ */
+export function noteDataChanged() {
+  revalidateUntil = Date.now() + SERVER_MAX_AGE_MS;
+}
+
+/** The `ApiError` for a response that is not ok, with its problem+json body when it has one. */
+async function failure(url, response) {
+  let detail = response.statusText;
+  let problem = null;
+  try {
+    problem = await response.json();
+    detail = problem?.detail ?? detail;
+  } catch {
+    // The body was not JSON; the status text will do.
+  }
+  return new ApiError(`${url}: ${response.status} ${detail}`, response.status, problem);
+}
 
 /** OpenStreetMap's standard tiles, used only when the user turns that layer on. */
 export const OSM_TILES = {
@@ -17,16 +56,10 @@ export const BASEMAP_ATTRIBUTION =
   ' · Towns: <a href="https://www.geonames.org/" target="_blank" rel="noopener noreferrer">GeoNames</a> (CC BY 4.0)';
 
 async function getJson(url, signal) {
-  const response = await fetch(url, { signal, headers: { Accept: 'application/json, application/geo+json' } });
+  const cache = Date.now() < revalidateUntil ? 'no-cache' : 'default';
+  const response = await fetch(url, { signal, cache, headers: { Accept: 'application/json, application/geo+json' } });
   if (!response.ok) {
-    let detail = response.statusText;
-    try {
-      const problem = await response.json();
-      detail = problem.detail ?? detail;
-    } catch {
-      // The body was not JSON; the status text will do.
-    }
-    throw new Error(`${url}: ${response.status} ${detail}`);
+    throw await failure(url, response);
   }
   return response.json();
 }
@@ -70,4 +103,70 @@ export function fetchPlaces(signal) {
 /** The bundled light basemap: land, borders, coasts and country labels (GeoJSON). */
 export function fetchBasemap(signal) {
   return getJson('/vendor/basemap/countries.geojson', signal);
+}
+
+/** Headers that carry the editor's `token`. */
+function authorized(token, headers = {}) {
+  return { ...headers, Accept: 'application/json', Authorization: `Bearer ${token}` };
+}
+
+/**
+ * Who `token` belongs to: `{author}`. Throws an `ApiError` with status 401 when the token is
+ * wrong and 403 when the server is read-only (its `detail` says how to enable editing).
+ */
+export async function whoami(token, signal) {
+  const url = '/api/whoami';
+  const response = await fetch(url, { signal, cache: 'no-store', headers: authorized(token) });
+  if (!response.ok) {
+    throw await failure(url, response);
+  }
+  return response.json();
+}
+
+/**
+ * Adds a control entry (`{from, precision, status, factions, note?, sources}`) to region
+ * `regionId`. Returns the stored change `{id, time, kind, target, key, before, after, author}`,
+ * or `{unchanged: true, target, key}` when the region already had exactly that entry.
+ * Throws an `ApiError`: 422 with `problem.errors` listing every problem, 401, 403, …
+ */
+export async function postControl(regionId, entry, token, signal) {
+  const url = `/api/regions/${encodeURIComponent(regionId)}/control`;
+  const response = await fetch(url, {
+    method: 'POST',
+    signal,
+    cache: 'no-store',
+    headers: authorized(token, { 'Content-Type': 'application/json' }),
+    body: JSON.stringify(entry),
+  });
+  if (!response.ok) {
+    throw await failure(url, response);
+  }
+  const answer = await response.json();
+  if (response.status === 201) {
+    noteDataChanged();
+  }
+  return answer;
+}
+
+/** Changes after change `since` (all when null), oldest first: `{changes: [change…], last_id}`. */
+export async function fetchChanges(since, limit, signal) {
+  const params = new URLSearchParams({ limit: String(limit) });
+  if (since !== null && since !== undefined) {
+    params.set('since', String(since));
+  }
+  const url = `${CHANGES}?${params}`;
+  const response = await fetch(url, { signal, cache: 'no-store', headers: { Accept: 'application/json' } });
+  if (!response.ok) {
+    throw await failure(url, response);
+  }
+  return response.json();
+}
+
+/**
+ * Opens the server's change stream (Server-Sent Events, one `change` event per committed
+ * change, `data` the change as JSON). The EventSource reconnects by itself after a dropped
+ * connection; the caller closes it.
+ */
+export function openChangeStream() {
+  return new EventSource(CHANGE_STREAM);
 }

@@ -1,10 +1,13 @@
-// Wiring only: creates the modules, loads the data once, and passes the selected date and the
-// map view between them. Nothing here knows a URL, a Leaflet class or how a popup looks.
+// Wiring only: creates the modules, loads the data (again whenever the server reports a change),
+// and passes the selected date and the map view between them. Nothing here knows a URL, a
+// Leaflet class or how a popup looks.
 
 import * as api from './api.js';
 import { FIRST_DATE, clampDate, todayIso } from './dates.js';
+import { EditPanel } from './edit.js';
 import { EventsLayer } from './events.js';
 import { Legend } from './legend.js';
+import { LiveUpdates } from './live.js';
 import { MapView } from './map.js';
 import { onHashChange, readHash, writeHash } from './permalink.js';
 import { errorContent, loadingContent, queryContent } from './popup.js';
@@ -52,6 +55,14 @@ legend.setOpen(!narrow);
 const search = new PlaceSearch(byId('place-search'), byId('place-results'), { onChoose: (feature) => mapView.flyToPoint(feature) });
 const download = byId('download-geojson');
 let events = null;
+const live = new LiveUpdates({ onChange: () => refreshAll() });
+const editPanel = new EditPanel(byId('edit-panel'), byId('edit-open'), {
+  currentDate: () => state.date,
+  onSaved: (change) => {
+    live.seen(change.id);
+    refreshAll();
+  },
+});
 
 /**
  * Asks the server where `at` is on the selected date and shows the answer, with the events
@@ -86,12 +97,34 @@ async function loadDate() {
     state.regionsById = new Map(regions.features.map((f) => [String(f.id), f]));
     mapView.setRegions(regions, (id) => state.factions.get(id)?.color);
     legend.update(stats);
+    editPanel.setChoices({ regions: regions.features, factions: stats.factions });
     byId('map').dataset.date = date;
     status.hidden = true;
   } catch (error) {
     if (error.name !== 'AbortError') {
       report(error);
     }
+  }
+}
+
+/** The timeline's marks: every date on which some region's control changed. */
+async function loadChangeDates() {
+  try {
+    const timelineData = await api.fetchTimeline();
+    timeline.setChangeDates(timelineData.changes.map((c) => c.date));
+  } catch (error) {
+    report(error);
+  }
+}
+
+/** Redraws everything for the selected date after the data changed on the server. */
+async function refreshAll() {
+  api.noteDataChanged();
+  loadChangeDates();
+  await loadDate();
+  const open = mapView.queryPopupPosition();
+  if (open) {
+    runQuery(open, events?.near(mapView.screenOf(open)) ?? [], false);
   }
 }
 
@@ -130,7 +163,8 @@ onHashChange(({ date, view }) => {
 selectDate(state.date, false);
 
 api.fetchBasemap().then((basemap) => mapView.setBasemap(basemap), report);
-api.fetchTimeline().then((timelineData) => timeline.setChangeDates(timelineData.changes.map((c) => c.date)), report);
+loadChangeDates();
+live.start();
 api.fetchPlaces().then((places) => {
   search.setPlaces(places);
   mapView.setTowns(places);

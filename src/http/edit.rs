@@ -250,7 +250,10 @@ pub async fn changes(
             .map_err(|e| store_error(&e))?,
         _ => Vec::new(),
     };
-    let last_id = page.last().map_or(since, |c| c.id);
+    // An empty page (limit=0 asks for none) still says where the log stands.
+    let last_id = page
+        .last()
+        .map_or_else(|| since.max(state.snapshot().last_change), |c| c.id);
     let body = ChangesPage {
         changes: page.iter().map(change_out).collect(),
         last_id,

@@ -1,0 +1,130 @@
+// Live updates: listens to the server's change stream and calls `onChange` once a burst of
+// changes has settled, so the page can redraw the selected date without a reload. The stream
+// opens only after `GET /api/changes` answers, so a server without the feed causes no errors.
+
+import * as api from './api.js';
+
+/** Wait this long after the last change of a burst before redrawing (ms). */
+const SETTLE_MS = 300;
+/** After the stream fails for good, ask again after this long, doubling up to the maximum (ms). */
+const RETRY_MIN_MS = 30_000;
+const RETRY_MAX_MS = 300_000;
+/** How many missed changes to ask for after a reconnect; more than this just means "redraw". */
+const CATCH_UP_LIMIT = 100;
+
+export class LiveUpdates {
+  /** @param {{onChange: (changes: object[]) => void}} options `changes` may be empty after a gap */
+  constructor({ onChange }) {
+    this.onChange = onChange;
+    this.source = null;
+    /** The newest change this page has seen, so a change it made itself is not redrawn twice. */
+    this.lastId = null;
+    this.pending = [];
+    this.settleTimer = null;
+    this.retryTimer = null;
+    this.retryMs = RETRY_MIN_MS;
+    this.opened = false;
+  }
+
+  /** Starts listening if the server has a change feed; returns whether it does. */
+  async start() {
+    this.stop();
+    let feed;
+    try {
+      feed = await api.fetchChanges(null, 0);
+    } catch (error) {
+      if (error.status !== 404) {
+        this.retryLater(); // the server is away or busy; a server without the feed stays quiet
+      }
+      return false;
+    }
+    this.lastId = Math.max(this.lastId ?? 0, Number(feed.last_id) || 0);
+    this.opened = false;
+    const source = api.openChangeStream();
+    this.source = source;
+    source.addEventListener('change', (event) => this.received(event.data));
+    source.addEventListener('open', () => {
+      this.retryMs = RETRY_MIN_MS;
+      if (this.opened) {
+        this.catchUp(); // a reconnect: changes may have been made while the stream was down
+      }
+      this.opened = true;
+    });
+    source.addEventListener('error', () => {
+      // CONNECTING: the EventSource retries by itself. CLOSED: the server refused the stream.
+      if (source.readyState === EventSource.CLOSED) {
+        this.stop();
+        this.retryLater();
+      }
+    });
+    return true;
+  }
+
+  /** Closes the stream and cancels pending work. */
+  stop() {
+    this.source?.close();
+    this.source = null;
+    clearTimeout(this.settleTimer);
+    clearTimeout(this.retryTimer);
+    this.settleTimer = null;
+    this.retryTimer = null;
+  }
+
+  /** Records that this page already shows change `id` (it made it), so its event is skipped. */
+  seen(id) {
+    if (Number.isInteger(id) && id > (this.lastId ?? 0)) {
+      this.lastId = id;
+    }
+  }
+
+  received(data) {
+    try {
+      this.accept(JSON.parse(data));
+    } catch {
+      // Not a change: nothing to redraw.
+    }
+  }
+
+  accept(change) {
+    if (typeof change !== 'object' || change === null) {
+      return;
+    }
+    if (Number.isInteger(change.id) && this.lastId !== null && change.id <= this.lastId) {
+      return;
+    }
+    this.seen(change.id);
+    this.pending.push(change);
+    this.settle();
+  }
+
+  settle() {
+    clearTimeout(this.settleTimer);
+    this.settleTimer = setTimeout(() => {
+      const changes = this.pending;
+      this.pending = [];
+      this.settleTimer = null;
+      this.onChange(changes);
+    }, SETTLE_MS);
+  }
+
+  async catchUp() {
+    try {
+      const missed = await api.fetchChanges(this.lastId, CATCH_UP_LIMIT);
+      for (const change of missed.changes) {
+        this.accept(change);
+      }
+      if (missed.changes.length === 0 && Number(missed.last_id) > (this.lastId ?? 0)) {
+        this.seen(Number(missed.last_id));
+        this.settle();
+      }
+    } catch {
+      this.settle(); // cannot tell what was missed: redraw anyway
+    }
+  }
+
+  retryLater() {
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => this.start(), this.retryMs);
+    this.retryMs = Math.min(this.retryMs * 2, RETRY_MAX_MS);
+  }
+}

@@ -1,0 +1,418 @@
+// The edit panel and live updates in a real Chromium, against a running `frontline serve` that
+// accepts the editor token in FRONTLINE_TOKEN:
+//
+//   FRONTLINE_URL=http://127.0.0.1:PORT FRONTLINE_TOKEN=… node --test test/edit.test.mjs   (from web/)
+//
+// The first test adds a control entry, so run this file against a fresh store, on its own server:
+// the map tests read the shipped history and must not see the edit. Without FRONTLINE_TOKEN the
+// file is skipped. On failure a screenshot is saved to <repo>/target/browser-failure-edit-<test>.png.
+
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, rm } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+const BASE = (process.env.FRONTLINE_URL || '').replace(/\/+$/, '');
+const TOKEN = process.env.FRONTLINE_TOKEN || '';
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-dev-shm-usage',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+
+const GHAB = 'ghab-plain';
+const FACTION = 'government';
+/** The new entry starts on FROM; the map is looked at the day after. */
+const FROM = '2015-08-15';
+const SHOWN = '2015-08-16';
+const VIEW = { lat: 35.6, lon: 36.3, z: 9 };
+/** How long the page may take to react (fetch, stream, render) before a check fails. */
+const WAIT_MS = 15_000;
+
+let browser;
+
+// ---------------------------------------------------------------------------------------------
+// API helpers: the expectations.
+
+async function api(pathAndQuery, init = {}) {
+  const response = await fetch(BASE + pathAndQuery, { ...init, headers: { accept: 'application/json', ...init.headers } });
+  return { status: response.status, body: await response.json().catch(() => null) };
+}
+
+async function apiOk(pathAndQuery) {
+  const { status, body } = await api(pathAndQuery);
+  assert.equal(status, 200, `GET ${pathAndQuery}: ${JSON.stringify(body)}`);
+  return body;
+}
+
+async function ghabAt(date) {
+  const page = await apiOk(`/api/collections/regions/items?at=${date}&limit=10000`);
+  const feature = page.features.find((f) => (f.id ?? f.properties.id) === GHAB);
+  assert.ok(feature, `${GHAB} is in the regions collection`);
+  return feature.properties;
+}
+
+async function factionColor(id) {
+  const stats = await apiOk(`/api/stats?at=${SHOWN}`);
+  const faction = stats.factions.find((f) => f.id === id);
+  assert.match(faction?.color ?? '', /^#[0-9a-f]{6}$/i, `${id} has a colour in /api/stats`);
+  return faction.color.toLowerCase();
+}
+
+function permalink(date) {
+  return `${BASE}/#date=${date}&lat=${VIEW.lat}&lon=${VIEW.lon}&z=${VIEW.z}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Page helpers (as in map.test.mjs).
+
+function slug(name) {
+  return name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')
+    .slice(0, 55);
+}
+
+/** Collects console errors and warnings, page errors, failed requests and error responses. */
+function watch(page) {
+  const problems = { console: [], pageErrors: [], requests: [], responses: [] };
+  page.on('console', (message) => {
+    if (message.type() === 'error' || message.type() === 'warning') {
+      problems.console.push(`console ${message.type()}: ${message.text()} (${message.location().url})`);
+    }
+  });
+  page.on('pageerror', (error) => problems.pageErrors.push(`page error: ${error.stack || error}`));
+  page.on('requestfailed', (request) => {
+    // Closing the context ends the event stream; that is not a problem of the page.
+    if (!request.url().endsWith('/api/changes/stream')) {
+      problems.requests.push(`request failed: ${request.method()} ${request.url()}: ${request.failure()?.errorText}`);
+    }
+  });
+  page.on('response', (response) => {
+    if (response.status() >= 400) {
+      problems.responses.push(`HTTP ${response.status()}: ${response.request().method()} ${response.url()}`);
+    }
+  });
+  problems.all = () => [...problems.console, ...problems.pageErrors, ...problems.requests, ...problems.responses];
+  return problems;
+}
+
+/**
+ * Runs `body(open)` where `open(options)` makes a page in a fresh browser context (so two pages
+ * share nothing, not even sessionStorage). On failure saves a screenshot of every page. Uncaught
+ * page errors fail every test.
+ */
+function pagesTest(name, body) {
+  test(name, { timeout: 90_000 }, async () => {
+    const shotFile = (index) => path.join(REPO, 'target', `browser-failure-edit-${slug(name)}-${index}.png`);
+    // Screenshots from an earlier failure would mislead.
+    await Promise.all([1, 2].map((index) => rm(shotFile(index), { force: true })));
+    const opened = [];
+    const open = async ({ viewport = { width: 1280, height: 800 } } = {}) => {
+      const context = await browser.newContext({ viewport, reducedMotion: 'reduce' });
+      const page = await context.newPage();
+      page.setDefaultTimeout(WAIT_MS);
+      const problems = watch(page);
+      opened.push({ context, page, problems });
+      return { page, problems };
+    };
+    try {
+      await body(open);
+      for (const { problems } of opened) assert.deepEqual(problems.pageErrors, [], 'uncaught errors in the page');
+    } catch (error) {
+      for (const [index, { page, problems }] of opened.entries()) {
+        const file = shotFile(index + 1);
+        try {
+          await mkdir(path.dirname(file), { recursive: true });
+          await page.screenshot({ path: file, fullPage: true });
+          console.error(`screenshot of the failure: ${file}`);
+        } catch (shotError) {
+          console.error(`could not save a screenshot to ${file}: ${shotError.message}`);
+        }
+        if (problems.all().length) console.error(`page ${index + 1} problems:\n  ${problems.all().join('\n  ')}`);
+      }
+      throw error;
+    } finally {
+      for (const { context } of opened) await context.close();
+    }
+  });
+}
+
+/** Opens the map at `date` and waits until the regions are drawn and the change stream is open. */
+async function openMap(page, date) {
+  const stream = page.waitForResponse((r) => r.url().endsWith('/api/changes/stream'), { timeout: WAIT_MS });
+  await page.goto(permalink(date), { waitUntil: 'load' });
+  await page.waitForFunction(() => document.querySelectorAll('#map path.region').length >= 5);
+  const response = await stream;
+  assert.equal(response.status(), 200, 'GET /api/changes/stream');
+  // A mark the page itself never sets: if it is gone, the page was reloaded.
+  await page.evaluate(() => document.documentElement.setAttribute('data-test-no-reload', 'yes'));
+}
+
+async function notReloaded(page, what) {
+  assert.equal(
+    await page.evaluate(() => document.documentElement.getAttribute('data-test-no-reload')),
+    'yes',
+    `${what} was not reloaded`,
+  );
+}
+
+/** Waits until `read()` (run in the page with `arg`) returns `expected`; else fails with the last value. */
+async function until(page, what, read, arg, expected) {
+  try {
+    await page.waitForFunction(
+      `JSON.stringify((${read})(${JSON.stringify(arg)})) === ${JSON.stringify(JSON.stringify(expected))}`,
+      undefined,
+      { timeout: WAIT_MS },
+    );
+  } catch (error) {
+    if (!/Timeout/i.test(error.message)) throw error;
+  }
+  assert.deepEqual(await page.evaluate(read, arg), expected, what);
+}
+
+/** The Ghab's drawn status and fill (lower case). */
+const ghabDrawn = (id) => {
+  const path = document.querySelector(`#map path.region[data-region-id="${id}"]`);
+  return { status: path?.getAttribute('data-status') ?? null, fill: path?.getAttribute('fill')?.toLowerCase() ?? null };
+};
+
+const storage = () => ({
+  session: Object.keys(sessionStorage).map((key) => sessionStorage.getItem(key)),
+  local: Object.keys(localStorage).map((key) => localStorage.getItem(key)),
+});
+
+/** Opens the panel and signs in with `token`; returns once the panel has answered. */
+async function signIn(page, token) {
+  await page.locator('#edit-open').click();
+  await page.locator('#edit-panel').waitFor({ state: 'visible' });
+  await page.locator('#edit-token').fill(token);
+  await page.locator('#edit-signin').click();
+}
+
+/** Fills the form with an entry for the Ghab (`status` and `factions` as given). */
+async function fillEntry(page, { status, factions, note }) {
+  await page.locator('#edit-region').selectOption(GHAB);
+  await page.locator('#edit-date').fill(FROM);
+  await page.locator('#edit-precision').selectOption('day');
+  await page.locator('#edit-status').selectOption(status);
+  for (const box of await page.locator('#edit-factions input[type=checkbox]').all()) {
+    await box.setChecked(factions.includes(await box.getAttribute('value')));
+  }
+  await page.locator('#edit-note').fill(note);
+  await page.locator('#edit-source-title').fill('Syrian army retakes positions in al-Ghab (test source)');
+  await page.locator('#edit-source-url').fill('https://example.org/ghab-2015-08-15');
+  await page.locator('#edit-source-published').fill('2015-08-16');
+}
+
+// ---------------------------------------------------------------------------------------------
+
+if (!TOKEN) {
+  test('edit panel', (t) => {
+    t.skip('set FRONTLINE_TOKEN (and FRONTLINE_URL) to a server that accepts that editor token');
+  });
+} else {
+  describe('edit panel', () => {
+    let author;
+
+    before(async () => {
+      assert.ok(BASE, 'set FRONTLINE_URL to a running `frontline serve` (cargo test --test browser does)');
+      const who = await api('/api/whoami', { headers: { authorization: `Bearer ${TOKEN}` } });
+      assert.equal(who.status, 200, `GET /api/whoami with FRONTLINE_TOKEN: ${JSON.stringify(who.body)}`);
+      author = who.body.author;
+      browser = await chromium.launch({
+        executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+        args: CHROMIUM_ARGS,
+      });
+    });
+
+    after(async () => {
+      await browser?.close();
+    });
+
+    pagesTest('a saved entry recolours the Ghab live, here and in another browser', async (open) => {
+      const government = await factionColor(FACTION);
+      const was = await ghabAt(SHOWN);
+      assert.ok(
+        !(was.status === 'held' && was.control?.factions?.[0] === FACTION),
+        `the Ghab is already held by ${FACTION} on ${SHOWN}: run this file against a fresh store`,
+      );
+      const { last_id: lastBefore } = await apiOk('/api/changes?limit=0');
+
+      const editor = await open();
+      const watcher = await open();
+      await openMap(editor.page, SHOWN);
+      await openMap(watcher.page, SHOWN);
+      const before = await editor.page.evaluate(ghabDrawn, GHAB);
+      assert.notEqual(before.fill, government, `before the edit the Ghab is not ${government}`);
+
+      await signIn(editor.page, TOKEN);
+      await until(editor.page, 'the panel says who signed in', (s) => document.querySelector(s)?.textContent.trim(), '#edit-author', `Signed in as ${author}`);
+      assert.ok(await editor.page.locator('#edit-signout').isVisible(), '#edit-signout is shown');
+      const stored = await editor.page.evaluate(storage);
+      assert.deepEqual(stored.session, [TOKEN], 'the token is kept in sessionStorage');
+      assert.deepEqual(stored.local, [], 'nothing is kept in localStorage');
+      assert.ok(!editor.page.url().includes(TOKEN), 'the token is not in the URL');
+
+      await fillEntry(editor.page, { status: 'held', factions: [FACTION], note: 'Browser test: the army holds the Ghab.' });
+      await editor.page.locator('#edit-submit').click();
+      const result = editor.page.locator('#edit-result');
+      await until(editor.page, '#edit-result after saving', (s) => /^Saved as change #\d+$/.test(document.querySelector(s)?.textContent.trim()), '#edit-result', true);
+      const id = Number(/#(\d+)/.exec(await result.textContent())[1]);
+
+      // The server stored what the form said.
+      const feed = await apiOk(`/api/changes?since=${lastBefore}&limit=10`);
+      const change = feed.changes.find((c) => c.id === id);
+      assert.ok(change, `change #${id} is in /api/changes?since=${lastBefore}: ${JSON.stringify(feed)}`);
+      assert.equal(change.kind, 'control');
+      assert.equal(change.target, GHAB);
+      assert.equal(change.author, author);
+      assert.equal(change.after.from, FROM);
+      assert.equal(change.after.status, 'held');
+      assert.deepEqual(change.after.factions, [FACTION]);
+      assert.equal(change.after.sources[0].url, 'https://example.org/ghab-2015-08-15');
+      const now = await ghabAt(SHOWN);
+      assert.equal(now.status, 'held', `the API holds the Ghab on ${SHOWN} after the edit`);
+
+      // Both pages redraw without a reload: the editor's own and, through the stream, the other.
+      const held = { status: 'held', fill: government };
+      await until(editor.page, `the editor's Ghab on ${SHOWN}`, ghabDrawn, GHAB, held);
+      await until(watcher.page, `the other page's Ghab on ${SHOWN}`, ghabDrawn, GHAB, held);
+      const tick = (date) => Boolean(document.querySelector(`#timeline-ticks .tick[data-date="${date}"]`));
+      await until(watcher.page, `the other page's timeline marks ${FROM}`, tick, FROM, true);
+      await notReloaded(editor.page, 'the editing page');
+      await notReloaded(watcher.page, 'the other page');
+      for (const [who, { problems }] of [['editor', editor], ['watcher', watcher]]) {
+        assert.deepEqual(problems.all(), [], `console errors/warnings, failed or 4xx/5xx requests (${who})`);
+      }
+    });
+
+    pagesTest('every problem the server finds is listed by the form', async (open) => {
+      const { page } = await open();
+      await openMap(page, SHOWN);
+      await signIn(page, TOKEN);
+      await page.locator('#edit-form').waitFor({ state: 'visible' });
+      // A faction the server does not know: the client cannot catch that, only the server can.
+      await page.evaluate(() => {
+        const box = document.createElement('input');
+        Object.assign(box, { type: 'checkbox', value: 'no-such-faction', checked: true });
+        document.querySelector('#edit-factions-list').append(box);
+      });
+      await fillEntry(page, { status: 'contested', factions: [FACTION, 'no-such-faction'], note: 'Browser test: must not be saved.' });
+      const { last_id: lastBefore } = await apiOk('/api/changes?limit=0');
+
+      // What the server says about the same entry.
+      const entry = {
+        from: FROM,
+        precision: 'day',
+        status: 'contested',
+        factions: [FACTION, 'no-such-faction'],
+        note: 'Browser test: must not be saved.',
+        sources: [{ title: 'Syrian army retakes positions in al-Ghab (test source)', url: 'https://example.org/ghab-2015-08-15', published: '2015-08-16' }],
+      };
+      const direct = await api(`/api/regions/${GHAB}/control`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify(entry),
+      });
+      assert.equal(direct.status, 422, `POST an unknown faction: ${JSON.stringify(direct.body)}`);
+      assert.ok(direct.body.errors.some((e) => e.includes('no-such-faction')), `the problems name the faction: ${JSON.stringify(direct.body)}`);
+
+      await page.locator('#edit-submit').click();
+      const listed = (selector) => [...document.querySelectorAll(selector)].map((li) => li.textContent);
+      await until(page, '#edit-errors li', listed, '#edit-errors li', direct.body.errors);
+      assert.ok(await page.locator('#edit-errors').isVisible(), 'the problems are shown');
+      assert.doesNotMatch(await page.locator('#edit-result').textContent(), /Saved/, 'nothing is reported saved');
+      assert.equal((await apiOk('/api/changes?limit=0')).last_id, lastBefore, 'nothing was stored');
+    });
+
+    pagesTest('the form checks the number of factions before sending', async (open) => {
+      const { page } = await open();
+      await openMap(page, SHOWN);
+      await signIn(page, TOKEN);
+      await page.locator('#edit-form').waitFor({ state: 'visible' });
+      await fillEntry(page, { status: 'contested', factions: [FACTION], note: '' });
+      let posted = 0;
+      page.on('request', (request) => {
+        if (request.method() === 'POST') posted += 1;
+      });
+      await page.locator('#edit-submit').click();
+      const count = (selector) => document.querySelectorAll(selector).length;
+      await until(page, 'one problem listed', count, '#edit-errors li', 1);
+      assert.match(await page.locator('#edit-errors li').textContent(), /two or more/i);
+      assert.equal(await page.locator('#edit-factions').getAttribute('aria-invalid'), 'true', 'the factions are marked invalid');
+      assert.equal(posted, 0, 'nothing was sent');
+    });
+
+    pagesTest('a wrong token is refused and signing out forgets the right one', async (open) => {
+      const { page } = await open();
+      await openMap(page, SHOWN);
+      await signIn(page, `${TOKEN}-wrong`);
+      const message = (s) => document.querySelector(s)?.textContent.trim() ?? '';
+      await until(page, 'the refusal', (s) => /not accepted/.test(document.querySelector(s)?.textContent ?? ''), '#edit-auth-message', true);
+      assert.ok(await page.locator('#edit-token').isVisible(), 'the panel asks for the token again');
+      assert.ok(await page.locator('#edit-form').isHidden(), 'the form stays hidden');
+      assert.deepEqual((await page.evaluate(storage)).session, [], 'a refused token is not kept');
+
+      await page.locator('#edit-token').fill(TOKEN);
+      await page.locator('#edit-signin').click();
+      await until(page, 'signed in', message, '#edit-author', `Signed in as ${author}`);
+      // Kept for this tab: closing and reopening the panel needs no new sign-in.
+      await page.keyboard.press('Escape');
+      await page.locator('#edit-panel').waitFor({ state: 'hidden' });
+      await page.locator('#edit-open').click();
+      await until(page, 'still signed in', message, '#edit-author', `Signed in as ${author}`);
+      await page.locator('#edit-signout').click();
+      assert.ok(await page.locator('#edit-token').isVisible(), 'signing out asks for the token again');
+      assert.deepEqual((await page.evaluate(storage)).session, [], 'signing out forgets the token');
+    });
+
+    pagesTest('the panel works by keyboard and fits a 375×667 screen', async (open) => {
+      const { page } = await open({ viewport: { width: 375, height: 667 } });
+      await openMap(page, SHOWN);
+      const button = page.locator('#edit-open');
+      assert.match(await button.ariaSnapshot(), /button "Edit"/, 'the Edit button is named "Edit"');
+      await button.focus();
+      await page.keyboard.press('Enter');
+      await page.locator('#edit-panel').waitFor({ state: 'visible' });
+      const focused = () => document.activeElement?.id ?? null;
+      await until(page, 'focus goes to the token field', focused, null, 'edit-token');
+      await page.keyboard.type(TOKEN);
+      await page.keyboard.press('Enter');
+      await until(page, 'focus goes to the form', focused, null, 'edit-region');
+
+      const inside = (box) => box && box.x >= -1 && box.y >= -1 && box.x + box.width <= 376 && box.y + box.height <= 668;
+      const panel = await page.locator('#edit-panel').boundingBox();
+      assert.ok(inside(panel), `#edit-panel lies inside the viewport: ${JSON.stringify(panel)}`);
+      for (const id of [
+        'edit-signout', 'edit-region', 'edit-date', 'edit-precision', 'edit-status', 'edit-note',
+        'edit-source-title', 'edit-source-url', 'edit-source-published', 'edit-submit',
+      ]) {
+        const field = page.locator(`#${id}`);
+        await field.scrollIntoViewIfNeeded();
+        const box = await field.boundingBox();
+        assert.ok(inside(box), `#${id} fits the screen once scrolled to: ${JSON.stringify(box)}`);
+        const name = /^- [\w-]+ "((?:[^"\\]|\\.)*)"/.exec((await field.ariaSnapshot()).split('\n')[0])?.[1] ?? '';
+        assert.ok(name.trim(), `#${id} has an accessible name`);
+      }
+      const scroll = await page.evaluate(() => {
+        const panel = document.querySelector('#edit-panel');
+        return { panel: panel.scrollWidth - panel.clientWidth, page: document.documentElement.scrollWidth };
+      });
+      assert.ok(scroll.panel <= 0, `the panel does not scroll sideways: ${JSON.stringify(scroll)}`);
+      assert.ok(scroll.page <= 375, `the page does not scroll sideways: ${JSON.stringify(scroll)}`);
+
+      await page.keyboard.press('Escape');
+      await page.locator('#edit-panel').waitFor({ state: 'hidden' });
+      await until(page, 'focus returns to the Edit button', focused, null, 'edit-open');
+    });
+  });
+}
