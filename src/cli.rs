@@ -43,6 +43,43 @@ pub enum Command {
     Check(DataArgs),
     /// Which regions contain a point, under whose control, on which date.
     Query(QueryArgs),
+    /// Write the geodata files with the stored edits applied (so an editor can commit them).
+    Export(ExportArgs),
+    /// Copy a live edits database consistently (use this, not cp: the WAL may hold writes).
+    Backup(BackupArgs),
+}
+
+/// The edits database, for commands that read it.
+#[derive(Debug, Args)]
+pub struct DbArgs {
+    /// The SQLite database of edits; its changes are applied on top of the geodata files.
+    #[arg(long, env = "FRONTLINE_DB", default_value = "frontline.db")]
+    pub db: PathBuf,
+}
+
+/// Where to export to.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Directory to write factions.json, regions.geojson, events.geojson (and places.geojson).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// The edits.
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// The geodata the edits apply to.
+    #[command(flatten)]
+    pub data: DataArgs,
+}
+
+/// Where to back up to.
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// The copy to create; must not exist yet.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// The database to copy.
+    #[command(flatten)]
+    pub db: DbArgs,
 }
 
 /// Where the geodata lives.
@@ -86,6 +123,9 @@ pub struct QueryArgs {
     /// Where the geodata lives.
     #[command(flatten)]
     pub data: DataArgs,
+    /// The edits to apply, if the database exists (it is never created by a query).
+    #[command(flatten)]
+    pub db: DbArgs,
 }
 
 /// Why a command could not finish, and the exit status that says so.
@@ -113,7 +153,71 @@ pub fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Some(Command::Serve(args)) => serve(&args),
         Some(Command::Check(args)) => check(&args),
         Some(Command::Query(args)) => query(&args),
+        Some(Command::Export(args)) => export(&args),
+        Some(Command::Backup(args)) => backup(&args),
     }
+}
+
+/// The geodata in `data` with the edits in `db` applied (when `db` exists, or `create`).
+fn edited_dataset(data: &Path, db: &Path, create: bool) -> Result<crate::model::Dataset, Failure> {
+    let mut dataset = load_or_fail(data)?.dataset;
+    if !create && !db.exists() {
+        return Ok(dataset);
+    }
+    let store = crate::store::SqliteStore::open(db)
+        .context("cannot open the edits database")
+        .map_err(Failure::usage)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+        .map_err(Failure::usage)?;
+    runtime
+        .block_on(crate::edits::replay_all(&store, &mut dataset))
+        .context("cannot read the edits database")
+        .map_err(Failure::usage)?;
+    Ok(dataset)
+}
+
+fn export(args: &ExportArgs) -> Result<ExitCode, Failure> {
+    if !args.db.db.exists() {
+        return Err(Failure::usage(anyhow!(
+            "edits database {} does not exist",
+            args.db.db.display()
+        )));
+    }
+    let dataset = edited_dataset(&args.data.data, &args.db.db, false)?;
+    crate::geodata::write_dir(&dataset, &args.out)
+        .context("cannot export")
+        .map_err(Failure::usage)?;
+    print(&format!(
+        "{}: exported {}\n",
+        args.out.display(),
+        count(dataset.regions.len(), "region")
+    ))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn backup(args: &BackupArgs) -> Result<ExitCode, Failure> {
+    if !args.db.db.exists() {
+        return Err(Failure::usage(anyhow!(
+            "edits database {} does not exist",
+            args.db.db.display()
+        )));
+    }
+    let store = crate::store::SqliteStore::open(&args.db.db)
+        .context("cannot open the edits database")
+        .map_err(Failure::usage)?;
+    store
+        .backup(&args.out)
+        .context("backup failed")
+        .map_err(Failure::usage)?;
+    print(&format!(
+        "{}: backed up {}\n",
+        args.out.display(),
+        args.db.db.display()
+    ))?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn serve(args: &ServeArgs) -> Result<ExitCode, Failure> {
@@ -240,7 +344,7 @@ fn query(args: &QueryArgs) -> Result<ExitCode, Failure> {
         Some(text) => parse_at(text).map_err(Failure::usage)?,
         None => today_utc(),
     };
-    let engine = Engine::new(load_or_fail(&args.data.data)?.dataset);
+    let engine = Engine::new(edited_dataset(&args.data.data, &args.db.db, false)?);
     let answer = PointAnswer::new(pos, at, &engine.query(pos, at));
     let json = serde_json::to_string_pretty(&answer).map_err(|e| Failure::usage(e.into()))?;
     print(&format!("{json}\n"))?;

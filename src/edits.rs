@@ -1,12 +1,12 @@
 //! Applying stored changes on top of the geodata baseline: the bridge between the change log
 //! ([`crate::store`]) and the data set ([`crate::model`]), checked with the loader's rules
-//! ([`crate::geodata`]). No I/O of its own.
+//! ([`crate::geodata`]). No I/O of its own beyond reading the store it is given.
 
 use std::collections::{HashMap, HashSet};
 
 use crate::geodata;
 use crate::model::{Dataset, parse_date};
-use crate::store::{Change, ChangeKind};
+use crate::store::{Change, ChangeKind, Store, StoreError};
 
 /// What a change's payload is about, for replaying reverts (a revert undoes a control or an
 /// event change, or another revert).
@@ -46,6 +46,27 @@ impl Replay {
             _ => apply_event(dataset, &c.key, c.after.as_ref()),
         }
     }
+}
+
+/// Applies every change in `store` to `dataset`, in log order. Changes that no longer apply
+/// (a region dropped from the files) are logged as warnings and skipped; they stay in the log.
+///
+/// # Errors
+/// When the store cannot be read.
+pub async fn replay_all(store: &dyn Store, dataset: &mut Dataset) -> Result<Replay, StoreError> {
+    let mut replay = Replay::default();
+    let mut after = 0;
+    loop {
+        let page = store.since(after, 10_000).await?;
+        let Some(last) = page.last() else { break };
+        after = last.id;
+        for change in &page {
+            if let Err(why) = replay.apply(dataset, change) {
+                tracing::warn!(change = change.id, "stored change not applied: {why}");
+            }
+        }
+    }
+    Ok(replay)
 }
 
 fn apply_control(

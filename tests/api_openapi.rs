@@ -16,14 +16,14 @@ const DOCUMENT: &str = include_str!("../src/http/openapi.json");
 const DOCUMENT_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/src/http/openapi.json");
 
 /// Every route of `frontline::http::app`, with its methods, in OpenAPI path syntax.
-const ROUTES: [(&str, &[&str]); 12] = [
+const ROUTES: [(&str, &[&str]); 17] = [
     ("/", &["get"]),
     ("/healthz", &["get"]),
     ("/api", &["get"]),
     ("/api/conformance", &["get"]),
     ("/api/collections", &["get"]),
     ("/api/collections/{collectionId}", &["get"]),
-    ("/api/collections/{collectionId}/items", &["get"]),
+    ("/api/collections/{collectionId}/items", &["get", "post"]),
     (
         "/api/collections/{collectionId}/items/{featureId}",
         &["get"],
@@ -32,11 +32,23 @@ const ROUTES: [(&str, &[&str]); 12] = [
     ("/api/query", &["get", "post"]),
     ("/api/timeline", &["get"]),
     ("/api/stats", &["get"]),
+    ("/api/whoami", &["get"]),
+    ("/api/regions/{regionId}/control", &["post"]),
+    ("/api/changes", &["get"]),
+    ("/api/changes/stream", &["get"]),
+    ("/api/changes/{changeId}/revert", &["post"]),
 ];
 
-/// The query parameters each operation accepts, as `src/http/params.rs` defines them
-/// (`deny_unknown_fields` refuses every other name).
-const QUERY_PARAMETERS: [(&str, &str, &[&str]); 13] = [
+/// The operations that write, each needing a bearer token (`src/http/edit.rs`).
+const SECURED: [(&str, &str); 4] = [
+    ("/api/whoami", "get"),
+    ("/api/regions/{regionId}/control", "post"),
+    ("/api/collections/{collectionId}/items", "post"),
+    ("/api/changes/{changeId}/revert", "post"),
+];
+
+/// The query parameters each operation accepts, as `src/http/params.rs` `src/http/edit.rs` define them (`deny_unknown_fields` refuses every other name).
+const QUERY_PARAMETERS: [(&str, &str, &[&str]); 19] = [
     ("/", "get", &[]),
     ("/healthz", "get", &[]),
     ("/api", "get", &["f"]),
@@ -58,6 +70,12 @@ const QUERY_PARAMETERS: [(&str, &str, &[&str]); 13] = [
     ("/api/query", "post", &["at", "f"]),
     ("/api/timeline", "get", &["f"]),
     ("/api/stats", "get", &["at", "f"]),
+    ("/api/collections/{collectionId}/items", "post", &[]),
+    ("/api/whoami", "get", &[]),
+    ("/api/regions/{regionId}/control", "post", &[]),
+    ("/api/changes", "get", &["since", "limit", "f"]),
+    ("/api/changes/stream", "get", &["f"]),
+    ("/api/changes/{changeId}/revert", "post", &["force"]),
 ];
 
 const METHODS: [&str; 8] = [
@@ -135,6 +153,10 @@ fn parses_as_openapi_3_0() {
         "Stats",
         "Health",
         "Problem",
+        "Change",
+        "ChangeList",
+        "Unchanged",
+        "WhoAmI",
     ] {
         assert!(
             components.schemas.contains_key(name),
@@ -149,7 +171,7 @@ fn every_route_is_described_with_operation_ids() {
     let tags: BTreeSet<&str> = spec.tags.iter().map(|t| t.name.as_str()).collect();
     assert_eq!(
         tags,
-        BTreeSet::from(["OGC API – Features", "Queries", "Service"])
+        BTreeSet::from(["Editing", "OGC API – Features", "Queries", "Service"])
     );
     let described: BTreeMap<&str, Vec<&str>> = spec
         .paths
@@ -190,10 +212,11 @@ fn every_route_is_described_with_operation_ids() {
             );
         }
         assert!(
-            op.responses
+            [200, 201].into_iter().any(|code| op
                 .responses
-                .contains_key(&openapiv3::StatusCode::Code(200)),
-            "{method} {path} has no 200 response"
+                .responses
+                .contains_key(&openapiv3::StatusCode::Code(code))),
+            "{method} {path} has no 200 or 201 response"
         );
     }
 }
@@ -324,6 +347,108 @@ fn query_parameters_match_what_the_server_accepts() {
 }
 
 #[test]
+fn writes_need_a_bearer_token_and_answer_with_changes() {
+    let doc = document();
+    let scheme = &doc["components"]["securitySchemes"]["bearerAuth"];
+    assert_eq!(
+        (&scheme["type"], &scheme["scheme"]),
+        (&Value::from("http"), &Value::from("bearer"))
+    );
+    assert!(doc.get("security").is_none(), "reads need no token");
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in METHODS {
+            let Some(op) = item.get(method) else { continue };
+            let secured = SECURED.contains(&(path.as_str(), method));
+            if secured {
+                assert_eq!(
+                    op["security"],
+                    serde_json::json!([{"bearerAuth": []}]),
+                    "{method} {path}"
+                );
+                let responses = &op["responses"];
+                for code in ["401", "403"] {
+                    assert!(
+                        responses.get(code).is_some(),
+                        "{method} {path} lacks {code}"
+                    );
+                }
+                let unauthorized = resolve(&doc, &responses["401"]);
+                assert!(
+                    unauthorized["headers"].get("WWW-Authenticate").is_some(),
+                    "{method} {path}: 401 without WWW-Authenticate"
+                );
+            } else {
+                assert!(
+                    op.get("security").is_none(),
+                    "{method} {path} needs no token"
+                );
+            }
+            if let Some(created) = op["responses"].get("201") {
+                let created = resolve(&doc, created);
+                assert!(
+                    created["headers"].get("Location").is_some(),
+                    "{method} {path}"
+                );
+                assert_eq!(
+                    created["content"]["application/json"]["schema"]["$ref"],
+                    "#/components/schemas/Change",
+                    "{method} {path}"
+                );
+            }
+        }
+    }
+
+    let paths = &doc["paths"];
+    let control = &paths["/api/regions/{regionId}/control"]["post"];
+    for code in ["200", "201", "400", "404", "413", "415", "422"] {
+        assert!(
+            control["responses"].get(code).is_some(),
+            "control lacks {code}"
+        );
+    }
+    let event = &paths["/api/collections/{collectionId}/items"]["post"];
+    for code in ["201", "405", "422"] {
+        assert!(event["responses"].get(code).is_some(), "event lacks {code}");
+    }
+    for (op, schema) in [(control, "HistoryEntry"), (event, "EventFeature")] {
+        assert_eq!(
+            op["requestBody"]["content"]["application/json"]["schema"]["$ref"],
+            format!("#/components/schemas/{schema}")
+        );
+    }
+    let revert = &paths["/api/changes/{changeId}/revert"]["post"]["responses"];
+    for code in ["201", "404", "409"] {
+        assert!(revert.get(code).is_some(), "revert lacks {code}");
+    }
+    let stream = &paths["/api/changes/stream"]["get"]["responses"]["200"]["content"];
+    assert!(stream.get("text/event-stream").is_some());
+
+    let change = &doc["components"]["schemas"]["Change"];
+    let required: BTreeSet<&str> = change["required"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        required,
+        BTreeSet::from([
+            "after", "author", "before", "id", "key", "kind", "target", "time"
+        ])
+    );
+    let properties = &change["properties"];
+    assert_eq!(
+        properties["kind"]["enum"],
+        serde_json::json!(["control", "event", "revert"])
+    );
+    assert_eq!(properties["time"]["format"], "date-time");
+    assert_eq!(properties["reverts"]["type"], "integer");
+    for side in ["before", "after"] {
+        assert_eq!(properties[side]["nullable"], true, "{side}");
+    }
+}
+
+#[test]
 fn description_covers_the_behaviour_clients_rely_on() {
     let doc = document();
     let text = doc["info"]["description"].as_str().unwrap();
@@ -337,6 +462,10 @@ fn description_covers_the_behaviour_clients_rely_on() {
         "304",
         "gzip",
         "CORS",
+        "FRONTLINE_TOKEN",
+        "--token-file",
+        "read-only",
+        "Bearer",
     ] {
         assert!(
             text.contains(needle),

@@ -49,6 +49,7 @@ async fn point_query_is_exactly_the_cli_answer() {
         ])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env_remove("FRONTLINE_DATA")
+        .env("FRONTLINE_DB", "/nonexistent/frontline-test.db")
         .output()
         .unwrap();
     assert!(cli.status.success());

@@ -13,6 +13,7 @@ fn frontline(args: &[&str]) -> Output {
         .args(args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env_remove("FRONTLINE_DATA")
+        .env("FRONTLINE_DB", "/nonexistent/frontline-test.db")
         .output()
         .expect("the frontline binary runs")
 }

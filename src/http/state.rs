@@ -116,18 +116,7 @@ impl AppState {
         tokens: Tokens,
     ) -> Result<Self, StoreError> {
         let mut dataset = loaded.dataset;
-        let mut replay = Replay::default();
-        let mut after = 0;
-        loop {
-            let page = store.since(after, 10_000).await?;
-            let Some(last) = page.last() else { break };
-            after = last.id;
-            for change in &page {
-                if let Err(why) = replay.apply(&mut dataset, change) {
-                    tracing::warn!(change = change.id, "stored change not applied: {why}");
-                }
-            }
-        }
+        let replay = crate::edits::replay_all(store.as_ref(), &mut dataset).await?;
         let version = loaded.version;
         let last = replay.last_id;
         let snapshot = tokio::task::spawn_blocking(move || Snapshot::build(dataset, version, last))

@@ -164,11 +164,23 @@ impl Server {
         )
     }
 
+    /// `POST path` with a JSON body and a bearer token over plain HTTP/1.0: the status line
+    /// and the body, or the I/O error (the server may be killed mid-request).
+    pub fn post(&self, path: &str, token: &str, body: &str) -> std::io::Result<(String, String)> {
+        post_to(self.port, path, token, body)
+    }
+
     /// `GET path`, asserting 200, parsed as JSON.
     pub fn get_json(&self, path: &str) -> Value {
         let (status, body) = self.get(path);
         assert!(status.contains(" 200 "), "GET {path}: {status}\n\n{body}");
         serde_json::from_str(&body).expect("JSON")
+    }
+
+    /// Kills the process with SIGKILL, as a crash would, and reaps it.
+    pub fn kill_hard(&mut self) {
+        self.child.kill().expect("SIGKILL");
+        self.wait();
     }
 
     /// Sends SIGTERM and waits (up to a minute) for the process to exit.
@@ -217,4 +229,31 @@ pub fn remove_db(db: &Path) {
         name.push(suffix);
         let _ = std::fs::remove_file(std::path::PathBuf::from(name));
     }
+}
+
+/// `POST path` to a server on `port` (usable from other threads without the `Server`).
+pub fn post_to(
+    port: u16,
+    path: &str,
+    token: &str,
+    body: &str,
+) -> std::io::Result<(String, String)> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port))?;
+    stream.set_read_timeout(Some(Duration::from_secs(60)))?;
+    write!(
+        stream,
+        "POST {path} HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )?;
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response)?;
+    let response = String::from_utf8_lossy(&response).into_owned();
+    let (head, body) = response
+        .split_once("\r\n\r\n")
+        .ok_or_else(|| std::io::Error::other("no header block"))?;
+    Ok((
+        head.lines().next().unwrap_or("").to_owned(),
+        body.to_owned(),
+    ))
 }
