@@ -253,6 +253,7 @@ fn serve(args: &ServeArgs) -> Result<ExitCode, Failure> {
             .await
             .context("cannot read the edits database")
             .map_err(Failure::usage)?;
+        tokio::spawn(watch_geodata(state.clone(), args.data.data.clone()));
         print(&format!("listening on http://{bound}\n"))?;
         crate::http::serve(listener, state, shutdown_signal())
             .await
@@ -283,6 +284,50 @@ fn editor_tokens(file: Option<&Path>) -> Result<crate::http::Tokens, Failure> {
         tracing::info!("read-only: set FRONTLINE_TOKEN or --token-file to enable editing");
     }
     Ok(tokens)
+}
+
+/// How often the geodata files are checked for changes; a change is applied once the files have
+/// stayed the same for one more period (debounce: editors save several files in a row).
+const WATCH_PERIOD: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// Reloads the geodata on SIGHUP and when the files change on disk. Invalid files are refused
+/// with the check report in the log, and the old data stays served.
+async fn watch_geodata(state: crate::http::AppState, dir: PathBuf) {
+    #[cfg(unix)]
+    let mut hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).ok();
+    let mut seen = crate::geodata::fingerprint(&dir);
+    let mut pending: Option<Vec<Option<(std::time::SystemTime, u64)>>> = None;
+    let mut tick = tokio::time::interval(WATCH_PERIOD);
+    loop {
+        #[cfg(unix)]
+        let signal = async {
+            match hangup.as_mut() {
+                Some(s) => s.recv().await,
+                None => std::future::pending().await,
+            }
+        };
+        #[cfg(not(unix))]
+        let signal = std::future::pending::<Option<()>>();
+        let forced = tokio::select! {
+            _ = signal => true,
+            _ = tick.tick() => false,
+        };
+        let now = crate::geodata::fingerprint(&dir);
+        if !forced {
+            // Reload once a change has held still for a whole period.
+            let settled = pending.as_ref() == Some(&now) && now != seen;
+            pending = (now != seen).then(|| now.clone());
+            if !settled {
+                continue;
+            }
+        }
+        seen = now;
+        pending = None;
+        match state.reload(&dir).await {
+            Ok(summary) => tracing::info!("reloaded {}: {summary}", dir.display()),
+            Err(report) => tracing::warn!("{report}"),
+        }
+    }
 }
 
 /// Completes on Ctrl-C (SIGINT) or SIGTERM.

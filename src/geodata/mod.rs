@@ -62,6 +62,19 @@ impl Texts<'_> {
     }
 }
 
+/// The size and modification time of each data file in `dir` (`None` when absent): changes
+/// whenever a file is written, so a watcher can tell when to reload.
+#[must_use]
+pub fn fingerprint(dir: &Path) -> Vec<Option<(std::time::SystemTime, u64)>> {
+    [FACTIONS, REGIONS, EVENTS, PLACES]
+        .iter()
+        .map(|name| {
+            let meta = std::fs::metadata(dir.join(name)).ok()?;
+            Some((meta.modified().ok()?, meta.len()))
+        })
+        .collect()
+}
+
 /// Reads and validates the data set in `dir`.
 ///
 /// # Errors

@@ -158,6 +158,44 @@ impl AppState {
         self.closing.subscribe()
     }
 
+    /// Reloads the geodata files from `dir` and reapplies the stored changes on top, then
+    /// swaps the result in. Invalid files are refused and the current data stays served.
+    ///
+    /// # Errors
+    /// The full check report (or the store's error); nothing is changed then.
+    pub async fn reload(&self, dir: &std::path::Path) -> Result<String, String> {
+        let dir = dir.to_path_buf();
+        let loaded = tokio::task::spawn_blocking(move || crate::geodata::load(&dir))
+            .await
+            .map_err(|e| e.to_string())?
+            .map_err(|report| format!("the new geodata is invalid, keeping the old:\n{report}"))?;
+        let mut dataset = loaded.dataset;
+        let (replay, _guard) = match &self.editing {
+            Some(editing) => {
+                // Hold the writer lock, so no edit lands between the replay and the swap.
+                let mut guard = editing.writer.lock().await;
+                let replay = crate::edits::replay_all(editing.store.as_ref(), &mut dataset)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                *guard = replay;
+                (guard.last_id, Some(guard))
+            }
+            None => (0, None),
+        };
+        let summary = format!(
+            "{} regions, {} events",
+            dataset.regions.len(),
+            dataset.events.len()
+        );
+        let version = loaded.version;
+        let snapshot =
+            tokio::task::spawn_blocking(move || Snapshot::build(dataset, version, replay))
+                .await
+                .map_err(|e| e.to_string())?;
+        self.install(snapshot);
+        Ok(summary)
+    }
+
     /// Makes `snapshot` the data being served.
     pub fn install(&self, snapshot: Snapshot) {
         self.current.store(Arc::new(snapshot));

@@ -177,6 +177,11 @@ impl Server {
         serde_json::from_str(&body).expect("JSON")
     }
 
+    /// The process id, for signals.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Kills the process with SIGKILL, as a crash would, and reaps it.
     pub fn kill_hard(&mut self) {
         self.child.kill().expect("SIGKILL");
