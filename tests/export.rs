@@ -216,3 +216,120 @@ fn full_precision_coordinates_round_trip_exactly() {
     let x = copy.region("big").unwrap().geometry.0[0].exterior().0[1].x;
     assert_eq!(x, 1.999_414_142_341_399_4);
 }
+
+/// `frontline` with the given arguments, from the repository root.
+fn frontline(args: &[&std::ffi::OsStr]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_frontline"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("FRONTLINE_DATA")
+        .env_remove("FRONTLINE_DB")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn export_and_backup_commands_carry_the_stored_edits() {
+    use frontline::store::{ChangeKind, NewChange, SqliteStore, Store};
+    let tmp = TempDir::new("cli");
+    std::fs::create_dir_all(&tmp.0).unwrap();
+    let db = tmp.0.join("edits.db");
+    let entry = serde_json::json!({"from": "2015-08-15", "status": "held", "factions": ["government"],
+        "note": "Stored edit.", "sources": [{"title": "T", "url": "https://example.org", "published": "2015-08-16"}]});
+    let store = SqliteStore::open(&db).unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime
+        .block_on(store.append(NewChange {
+            kind: ChangeKind::Control,
+            target: "ghab-plain".into(),
+            key: "2015-08-15".into(),
+            before: None,
+            after: Some(entry),
+            author: "editor".into(),
+            reverts: None,
+        }))
+        .unwrap();
+    drop(store);
+
+    // The query applies the edit; the export writes it into files that check clean.
+    let out = frontline(
+        &[
+            "query",
+            "--lon",
+            "36.33867",
+            "--lat",
+            "35.68482",
+            "--at",
+            "2015-08-16",
+            "--db",
+        ]
+        .map(std::ffi::OsStr::new)
+        .iter()
+        .copied()
+        .chain([db.as_os_str()])
+        .collect::<Vec<_>>(),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let answer: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(answer["regions"][0]["control"]["since"], "2015-08-15");
+    let exported = tmp.0.join("exported");
+    let out = frontline(&[
+        std::ffi::OsStr::new("export"),
+        "--db".as_ref(),
+        db.as_os_str(),
+        "--out".as_ref(),
+        exported.as_os_str(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_checks_clean(&exported);
+    let copy = load(&exported);
+    let ghab = copy.dataset.region("ghab-plain").unwrap();
+    assert!(
+        ghab.history
+            .iter()
+            .any(|e| e.from.to_string() == "2015-08-15" && e.note == "Stored edit.")
+    );
+
+    // A backup holds the same log; a second backup to the same file is refused.
+    let backup = tmp.0.join("backup.db");
+    let out = frontline(&[
+        std::ffi::OsStr::new("backup"),
+        "--db".as_ref(),
+        db.as_os_str(),
+        "--out".as_ref(),
+        backup.as_os_str(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let copied = runtime
+        .block_on(SqliteStore::open(&backup).unwrap().since(0, 10))
+        .unwrap();
+    assert_eq!(copied.len(), 1);
+    let again = frontline(&[
+        std::ffi::OsStr::new("backup"),
+        "--db".as_ref(),
+        db.as_os_str(),
+        "--out".as_ref(),
+        backup.as_os_str(),
+    ]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("already exists"),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+}
