@@ -15,7 +15,7 @@ use std::collections::HashSet;
 use std::path::Path;
 
 pub use report::{Item, Location, Problem, ProblemKind, Report, Warning, WarningKind};
-pub use write::{WriteError, write_dir};
+pub use write::{WriteError, places_collection, write_dir};
 
 use crate::model::{ControlEntry, Dataset, Event};
 

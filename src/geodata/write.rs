@@ -296,6 +296,12 @@ fn event(e: &Event) -> PointFeature<'_, EventProperties<'_>> {
     }
 }
 
+/// The places as a `GeoJSON` `FeatureCollection`, exactly as `places.geojson` holds them
+/// (the server answers `/places.geojson` with it).
+pub fn places_collection(places: &[Place]) -> impl Serialize + '_ {
+    collection(places.iter().map(place))
+}
+
 fn place(p: &Place) -> PointFeature<'_, PlaceProperties<'_>> {
     PointFeature {
         kind: "Feature",

@@ -4,12 +4,10 @@
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
 
 use super::ogc::json_response;
 use super::problem::ApiError;
 use super::state::AppState;
-use crate::model::Place;
 
 /// Everything under `web/` that a browser loads; npm's files, tests and scripts stay out.
 #[derive(rust_embed::RustEmbed)]
@@ -81,68 +79,12 @@ fn hex(bytes: &[u8]) -> String {
         })
 }
 
-#[derive(Serialize)]
-struct PlaceFeature<'a> {
-    #[serde(rename = "type")]
-    kind: &'static str,
-    id: &'a str,
-    geometry: PointGeometry,
-    properties: PlaceProperties<'a>,
-}
-
-#[derive(Serialize)]
-struct PointGeometry {
-    #[serde(rename = "type")]
-    kind: &'static str,
-    coordinates: [f64; 2],
-}
-
-#[derive(Serialize)]
-struct PlaceProperties<'a> {
-    name: &'a str,
-    name_ar: Option<&'a str>,
-    name_geonames: Option<&'a str>,
-    major: bool,
-    source: &'a str,
-}
-
-#[derive(Serialize)]
-struct Places<'a> {
-    #[serde(rename = "type")]
-    kind: &'static str,
-    features: Vec<PlaceFeature<'a>>,
-}
-
 /// `GET /places.geojson`: the data set's towns, for labels and the search box.
 pub async fn places(State(state): State<AppState>) -> Response {
     let snapshot = state.snapshot();
-    let body = Places {
-        kind: "FeatureCollection",
-        features: snapshot
-            .engine
-            .dataset()
-            .places
-            .iter()
-            .map(place_feature)
-            .collect(),
-    };
-    json_response("application/geo+json", &body)
-}
-
-fn place_feature(p: &Place) -> PlaceFeature<'_> {
-    PlaceFeature {
-        kind: "Feature",
-        id: &p.id,
-        geometry: PointGeometry {
-            kind: "Point",
-            coordinates: [p.location.lon(), p.location.lat()],
-        },
-        properties: PlaceProperties {
-            name: &p.name,
-            name_ar: p.name_ar.as_deref(),
-            name_geonames: p.name_geonames.as_deref(),
-            major: p.major,
-            source: &p.source,
-        },
-    }
+    let places = &snapshot.engine.dataset().places;
+    json_response(
+        "application/geo+json",
+        &crate::geodata::places_collection(places),
+    )
 }
