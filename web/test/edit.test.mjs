@@ -91,8 +91,10 @@ function watch(page) {
   });
   page.on('pageerror', (error) => problems.pageErrors.push(`page error: ${error.stack || error}`));
   page.on('requestfailed', (request) => {
-    // Closing the context ends the event stream; that is not a problem of the page.
-    if (!request.url().endsWith('/api/changes/stream')) {
+    // Closing the context ends the event stream, and the page cancels its own superseded
+    // fetches (an AbortController per refresh): neither is a problem of the page.
+    const cancelled = request.method() === 'GET' && request.failure()?.errorText === 'net::ERR_ABORTED';
+    if (!request.url().endsWith('/api/changes/stream') && !cancelled) {
       problems.requests.push(`request failed: ${request.method()} ${request.url()}: ${request.failure()?.errorText}`);
     }
   });

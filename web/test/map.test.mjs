@@ -138,9 +138,13 @@ function watch(page) {
     }
   });
   page.on('pageerror', (error) => problems.pageErrors.push(`page error: ${error.stack || error}`));
-  page.on('requestfailed', (request) =>
-    problems.requests.push(`request failed: ${request.method()} ${request.url()}: ${request.failure()?.errorText}`),
-  );
+  page.on('requestfailed', (request) => {
+    // The page cancels its own superseded fetches (an AbortController per refresh).
+    if (request.method() === 'GET' && request.failure()?.errorText === 'net::ERR_ABORTED') {
+      return;
+    }
+    problems.requests.push(`request failed: ${request.method()} ${request.url()}: ${request.failure()?.errorText}`);
+  });
   page.on('response', (response) => {
     if (response.status() >= 400) {
       problems.responses.push(`HTTP ${response.status()}: ${response.request().method()} ${response.url()}`);
