@@ -34,6 +34,14 @@ fn write(uri: &str, token: Option<&str>, body: &Value) -> Request<Body> {
     req.body(Body::from(body.to_string())).unwrap()
 }
 
+/// A revert request (`uri` with its query) from the `editor` token.
+fn revert_request(uri: &str) -> Request<Body> {
+    Request::post(uri)
+        .header(header::AUTHORIZATION, "Bearer t0ken")
+        .body(Body::empty())
+        .unwrap()
+}
+
 fn entry(from: &str, status: &str, factions: &[&str]) -> Value {
     json!({"from": from, "status": status, "factions": factions, "note": "Test entry.",
            "sources": [{"title": "A report", "url": "https://example.org/report", "published": from}]})
@@ -265,10 +273,7 @@ async fn the_feed_pages_and_reverts_undo_with_409_when_superseded() {
         .expect_problem(StatusCode::BAD_REQUEST, "parameter since");
 
     // Revert change 2: the 2015-08-13 entry disappears.
-    let revert = Request::post("/api/changes/2/revert")
-        .header(header::AUTHORIZATION, "Bearer t0ken")
-        .body(Body::empty())
-        .unwrap();
+    let revert = revert_request("/api/changes/2/revert");
     let undone = send(app(state.clone()), revert)
         .await
         .expect(StatusCode::CREATED)
@@ -282,17 +287,11 @@ async fn the_feed_pages_and_reverts_undo_with_409_when_superseded() {
         "2015-08-12"
     );
     // Change 2 is now superseded by the revert: reverting it again needs force.
-    let again = Request::post("/api/changes/2/revert")
-        .header(header::AUTHORIZATION, "Bearer t0ken")
-        .body(Body::empty())
-        .unwrap();
+    let again = revert_request("/api/changes/2/revert");
     send(app(state.clone()), again)
         .await
         .expect_problem(StatusCode::CONFLICT, "superseded by change 4");
-    let forced = Request::post("/api/changes/2/revert?force=true")
-        .header(header::AUTHORIZATION, "Bearer t0ken")
-        .body(Body::empty())
-        .unwrap();
+    let forced = revert_request("/api/changes/2/revert?force=true");
     let forced = send(app(state.clone()), forced)
         .await
         .expect(StatusCode::CREATED)
@@ -307,10 +306,7 @@ async fn the_feed_pages_and_reverts_undo_with_409_when_superseded() {
         ghab_status(app(state.clone()), "2015-08-13").await["since"],
         "2015-08-12"
     );
-    let missing = Request::post("/api/changes/99/revert")
-        .header(header::AUTHORIZATION, "Bearer t0ken")
-        .body(Body::empty())
-        .unwrap();
+    let missing = revert_request("/api/changes/99/revert");
     send(app(state), missing)
         .await
         .expect_problem(StatusCode::NOT_FOUND, "no change 99");
