@@ -8,6 +8,12 @@ use crate::model::{
     ControlEntry, ControlStatus, Date, FactionId, LonLat, Precision, RegionId, Source,
 };
 
+/// An area as every answer gives it: km² to 0.1 km².
+#[must_use]
+pub fn km2(value: f64) -> f64 {
+    round_to(value, 10.0)
+}
+
 /// `{"point","at","regions","nearest"}`.
 #[derive(Debug, Serialize)]
 pub struct PointAnswer<'a> {
@@ -40,7 +46,7 @@ pub struct RegionAnswer<'a> {
 #[derive(Debug, Serialize)]
 pub struct ControlAnswer<'a> {
     /// `held`, `contested`, or `unknown` before the region's first history entry.
-    pub status: &'static str,
+    pub status: ControlStatus,
     /// The controlling faction(s); empty when unknown.
     pub factions: &'a [FactionId],
     /// First day of this status, `null` when unknown.
@@ -83,7 +89,7 @@ impl<'a> ControlAnswer<'a> {
     pub fn new(entry: Option<&'a ControlEntry>) -> Self {
         match entry {
             None => ControlAnswer {
-                status: "unknown",
+                status: ControlStatus::Unknown,
                 factions: &[],
                 since: None,
                 precision: None,
@@ -91,10 +97,7 @@ impl<'a> ControlAnswer<'a> {
                 sources: &[],
             },
             Some(entry) => ControlAnswer {
-                status: match entry.status {
-                    ControlStatus::Held => "held",
-                    ControlStatus::Contested => "contested",
-                },
+                status: entry.status,
                 factions: &entry.factions,
                 since: Some(entry.from),
                 precision: Some(entry.precision),
@@ -112,7 +115,7 @@ impl<'a> RegionAnswer<'a> {
             id: &hit.region.id,
             name: &hit.region.name,
             parent: hit.region.parent.as_ref(),
-            area_km2: round_to(hit.area_km2, 10.0),
+            area_km2: km2(hit.area_km2),
             control,
         }
     }

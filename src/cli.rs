@@ -5,13 +5,14 @@ use std::io::{self, Write};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::{Context, anyhow};
 use clap::{Args, Parser, Subcommand};
 
 use crate::answer::PointAnswer;
-use crate::engine::Engine;
 use crate::geodata::{self, Loaded, Report};
+use crate::live::Live;
 use crate::model::{Date, LonLat, parse_date, today_utc};
 
 const EXIT_CODES: &str = "\
@@ -158,25 +159,25 @@ pub fn run(cli: Cli) -> Result<ExitCode, Failure> {
     }
 }
 
-/// The geodata in `data` with the edits in `db` applied (when `db` exists, or `create`).
-fn edited_dataset(data: &Path, db: &Path, create: bool) -> Result<crate::model::Dataset, Failure> {
-    let mut dataset = load_or_fail(data)?.dataset;
-    if !create && !db.exists() {
-        return Ok(dataset);
-    }
-    let store = crate::store::SqliteStore::open(db)
-        .context("cannot open the edits database")
-        .map_err(Failure::usage)?;
+/// The geodata in `data`, served with the edits in `db` applied when that database exists.
+fn open_data(data: &Path, db: &Path) -> Result<(Live, tokio::runtime::Runtime), Failure> {
+    let loaded = load_or_fail(data)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")
         .map_err(Failure::usage)?;
-    runtime
-        .block_on(crate::edits::replay_all(&store, &mut dataset))
+    if !db.exists() {
+        return Ok((Live::new(loaded), runtime));
+    }
+    let store = crate::store::SqliteStore::open(db)
+        .context("cannot open the edits database")
+        .map_err(Failure::usage)?;
+    let live = runtime
+        .block_on(Live::open(loaded, Arc::new(store)))
         .context("cannot read the edits database")
         .map_err(Failure::usage)?;
-    Ok(dataset)
+    Ok((live, runtime))
 }
 
 fn export(args: &ExportArgs) -> Result<ExitCode, Failure> {
@@ -186,8 +187,10 @@ fn export(args: &ExportArgs) -> Result<ExitCode, Failure> {
             args.db.db.display()
         )));
     }
-    let dataset = edited_dataset(&args.data.data, &args.db.db, false)?;
-    crate::geodata::write_dir(&dataset, &args.out)
+    let (live, _runtime) = open_data(&args.data.data, &args.db.db)?;
+    let snapshot = live.snapshot();
+    let dataset = snapshot.engine.dataset();
+    crate::geodata::write_dir(dataset, &args.out)
         .context("cannot export")
         .map_err(Failure::usage)?;
     print(&format!(
@@ -249,11 +252,12 @@ fn serve(args: &ServeArgs) -> Result<ExitCode, Failure> {
         let store = crate::store::SqliteStore::open(&args.db)
             .context("cannot open the edits database")
             .map_err(Failure::usage)?;
-        let state = crate::http::AppState::with_store(loaded, std::sync::Arc::new(store), tokens)
+        let live = Live::open(loaded, Arc::new(store))
             .await
             .context("cannot read the edits database")
             .map_err(Failure::usage)?;
-        tokio::spawn(watch_geodata(state.clone(), args.data.data.clone()));
+        tokio::spawn(watch_geodata(live.clone(), args.data.data.clone()));
+        let state = crate::http::AppState::new(live, tokens);
         print(&format!("listening on http://{bound}\n"))?;
         crate::http::serve(listener, state, shutdown_signal())
             .await
@@ -292,7 +296,7 @@ const WATCH_PERIOD: std::time::Duration = std::time::Duration::from_millis(500);
 
 /// Reloads the geodata on SIGHUP and when the files change on disk. Invalid files are refused
 /// with the check report in the log, and the old data stays served.
-async fn watch_geodata(state: crate::http::AppState, dir: PathBuf) {
+async fn watch_geodata(live: Live, dir: PathBuf) {
     #[cfg(unix)]
     let mut hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).ok();
     let mut seen = crate::geodata::fingerprint(&dir);
@@ -323,9 +327,9 @@ async fn watch_geodata(state: crate::http::AppState, dir: PathBuf) {
         }
         seen = now;
         pending = None;
-        match state.reload(&dir).await {
+        match live.reload(&dir).await {
             Ok(summary) => tracing::info!("reloaded {}: {summary}", dir.display()),
-            Err(report) => tracing::warn!("{report}"),
+            Err(e) => tracing::warn!("{e}"),
         }
     }
 }
@@ -389,8 +393,9 @@ fn query(args: &QueryArgs) -> Result<ExitCode, Failure> {
         Some(text) => parse_at(text).map_err(Failure::usage)?,
         None => today_utc(),
     };
-    let engine = Engine::new(edited_dataset(&args.data.data, &args.db.db, false)?);
-    let answer = PointAnswer::new(pos, at, &engine.query(pos, at));
+    let (live, _runtime) = open_data(&args.data.data, &args.db.db)?;
+    let snapshot = live.snapshot();
+    let answer = PointAnswer::new(pos, at, &snapshot.engine.query(pos, at));
     let json = serde_json::to_string_pretty(&answer).map_err(|e| Failure::usage(e.into()))?;
     print(&format!("{json}\n"))?;
     Ok(ExitCode::SUCCESS)

@@ -7,19 +7,23 @@
 //!   reporting every problem at once.
 //! * [`engine`]: a pure spatial index over a dataset: point-in-region queries, the nearest
 //!   region, control on a date and geodesic areas.
-//! * [`store`]: durable edits behind [`store::Store`] (SQLite), applied on top of the geodata.
-//! * [`edits`]: replays stored changes onto the data set, with the loader's checks.
+//! * [`store`]: the durable change log behind [`store::Store`] (SQLite). It stores edits in the
+//!   versioned form [`geodata::change`] defines and never reads them.
+//! * [`live`]: the one owner of the served data: the current snapshot (engine and data), the
+//!   store, the writer lock, the change feed, reloads and shutdown. Opens the geodata with the
+//!   log replayed on top; applies, reverts and announces edits.
 //! * [`answer`]: the JSON shape of a point query, shared by the CLI and the HTTP API.
-//! * [`http`]: the axum server: OGC API – Features, point and batch queries, timeline, stats.
+//! * [`http`]: the axum server: OGC API – Features, point and batch queries, timeline, stats,
+//!   edits. Handlers translate requests into calls on [`live`] and results into responses.
 //! * [`cli`]: the `frontline` command line; the only module that prints.
 //!
-//! Dependencies point one way: `cli → http → {answer, engine, geodata} → model`.
+//! Dependencies point one way: `cli → http → live → {store, engine, geodata, answer} → model`.
 
 pub mod answer;
 pub mod cli;
-pub mod edits;
 pub mod engine;
 pub mod geodata;
 pub mod http;
+pub mod live;
 pub mod model;
 pub mod store;

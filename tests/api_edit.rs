@@ -13,9 +13,11 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use common::{get, send};
 use frontline::http::{AppState, Tokens, app};
+use frontline::live::Live;
 use frontline::store::SqliteStore;
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tower::ServiceExt;
 
 async fn editable() -> AppState {
@@ -23,7 +25,7 @@ async fn editable() -> AppState {
     let loaded = frontline::geodata::load(&dir).unwrap();
     let store = Arc::new(SqliteStore::open_in_memory().unwrap());
     let tokens = Tokens::new(Some("t0ken"), Some("alice:a-token\n")).unwrap();
-    AppState::with_store(loaded, store, tokens).await.unwrap()
+    AppState::new(Live::open(loaded, store).await.unwrap(), tokens)
 }
 
 fn write(uri: &str, token: Option<&str>, body: &Value) -> Request<Body> {
@@ -63,7 +65,10 @@ async fn ghab_status(router: Router, at: &str) -> Value {
 #[tokio::test]
 async fn a_read_only_server_refuses_writes_with_403_explaining_how_to_enable_editing() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("geodata");
-    let state = AppState::new(frontline::geodata::load(&dir).unwrap());
+    let state = AppState::new(
+        Live::new(frontline::geodata::load(&dir).unwrap()),
+        Tokens::new(Some("t0ken"), None).unwrap(),
+    );
     send(
         app(state.clone()),
         write(
@@ -77,9 +82,10 @@ async fn a_read_only_server_refuses_writes_with_403_explaining_how_to_enable_edi
     // The same with tokens configured but none known: a store without editors.
     let loaded = frontline::geodata::load(&dir).unwrap();
     let store = Arc::new(SqliteStore::open_in_memory().unwrap());
-    let no_editors = AppState::with_store(loaded, store, Tokens::new(None, None).unwrap())
-        .await
-        .unwrap();
+    let no_editors = AppState::new(
+        Live::open(loaded, store).await.unwrap(),
+        Tokens::new(None, None).unwrap(),
+    );
     send(
         app(no_editors),
         Request::get("/api/whoami").body(Body::empty()).unwrap(),
@@ -196,10 +202,10 @@ async fn an_invalid_entry_is_422_listing_every_problem_and_nothing_is_written() 
     assert_eq!(
         problem["errors"],
         json!([
-            "from 2015-13-01 is not a date (expected YYYY-MM-DD)",
-            "status \"taken\" is not one of held, contested",
-            "factions[1] \"martians\" is not a faction defined in factions.json",
-            "the entry has no sources (every entry needs at least one)",
+            {"pointer": "/from", "detail": "from 2015-13-01 is not a date (expected YYYY-MM-DD)"},
+            {"pointer": "/status", "detail": "status \"taken\" is not one of held, contested"},
+            {"pointer": "/factions/1", "detail": "factions[1] \"martians\" is not a faction defined in factions.json"},
+            {"pointer": "/sources", "detail": "the entry has no sources (every entry needs at least one)"},
         ])
     );
     send(
@@ -354,15 +360,45 @@ async fn the_stream_delivers_a_change_made_after_subscribing() {
         (json["id"].as_i64(), json["key"].as_str()),
         (Some(1), Some("2015-08-15"))
     );
-    // The stream ends when the server shuts down.
-    state.close();
-    let end = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+    // Streams end when the server shuts down: serve the same state on a socket, open a stream
+    // there too, and stop the server the way `frontline serve` does on SIGTERM.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(frontline::http::serve(listener, state.clone(), async {
+        let _ = stopped.await;
+    }));
+    let mut socket = tokio::net::TcpStream::connect(addr).await.unwrap();
+    socket
+        .write_all(b"GET /api/changes/stream HTTP/1.1\r\nHost: test\r\n\r\n")
+        .await
+        .unwrap();
+    let mut head = vec![0; 1024];
+    let n = socket.read(&mut head).await.unwrap();
+    assert!(
+        head[..n].starts_with(b"HTTP/1.1 200"),
+        "{}",
+        String::from_utf8_lossy(&head[..n])
+    );
+    stop.send(()).unwrap();
+    let ten_seconds = std::time::Duration::from_secs(10);
+    let mut rest = Vec::new();
+    tokio::time::timeout(ten_seconds, socket.read_to_end(&mut rest))
+        .await
+        .expect("the socket's stream must end on shutdown")
+        .unwrap();
+    tokio::time::timeout(ten_seconds, server)
+        .await
+        .expect("the server must stop with a stream open")
+        .unwrap()
+        .unwrap();
+    let end = tokio::time::timeout(ten_seconds, async {
         while let Some(frame) = body.frame().await {
             frame.unwrap();
         }
     })
     .await;
-    assert!(end.is_ok(), "the stream must end on shutdown");
+    assert!(end.is_ok(), "every stream of the state ends on shutdown");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -509,7 +509,8 @@ fn passes_openapi_spec_validator() {
 #[tokio::test]
 async fn the_router_serves_the_document() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("geodata");
-    let state = frontline::http::AppState::new(frontline::geodata::load(dir.as_path()).unwrap());
+    let live = frontline::live::Live::new(frontline::geodata::load(dir.as_path()).unwrap());
+    let state = frontline::http::AppState::new(live, frontline::http::Tokens::default());
     let response = frontline::http::app(state)
         .oneshot(
             Request::get("/api/openapi.json")

@@ -216,10 +216,10 @@ async fn invalid_points_are_422_naming_every_feature_index() {
     assert_eq!(
         problem["errors"],
         json!([
-            "features[1]: latitude 95 is outside [-90, 90]",
-            "features[2]: properties.date \"2015-02-30\" is not a date (expected YYYY-MM-DD)",
-            "features[3]: geometry is a LineString, expected Point",
-            "features[4]: has no geometry",
+            {"pointer": "/features/1/geometry/coordinates", "detail": "features[1]: latitude 95 is outside [-90, 90]"},
+            {"pointer": "/features/2/properties/date", "detail": "features[2]: properties.date \"2015-02-30\" is not a date (expected YYYY-MM-DD)"},
+            {"pointer": "/features/3/geometry", "detail": "features[3]: geometry is a LineString, expected Point"},
+            {"pointer": "/features/4/geometry", "detail": "features[4]: has no geometry"},
         ])
     );
     send(

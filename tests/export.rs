@@ -11,7 +11,7 @@ use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use frontline::geodata::{self, Loaded, write_dir};
-use frontline::model::{ControlEntry, ControlStatus, FactionId, Precision, Source};
+use frontline::model::{ControlEntry, ControlStatus, FactionId, Precision, Region, Source};
 
 /// A fresh directory under the system temp dir, removed when dropped.
 struct TempDir(PathBuf);
@@ -145,13 +145,11 @@ fn an_added_history_entry_is_written_and_loads_back() {
             published: jiff::civil::date(2024, 12, 9),
         }],
     };
-    let big = dataset
-        .regions
-        .iter_mut()
-        .find(|r| r.id.as_str() == "big")
-        .unwrap();
+    let mut regions: Vec<Region> = dataset.regions.iter().cloned().collect();
+    let big = regions.iter_mut().find(|r| r.id.as_str() == "big").unwrap();
     assert!(big.history.last().unwrap().from < from, "appended in order");
     big.history.push(entry.clone());
+    dataset.regions = regions.into();
     let tmp = TempDir::new("edited");
     write_dir(&dataset, &tmp.0).unwrap();
     let copy = load(&tmp.0).dataset;
@@ -201,15 +199,13 @@ fn an_unwritable_target_names_the_path() {
 fn full_precision_coordinates_round_trip_exactly() {
     // As QGIS or GDAL would write them; 1.9994141423413994 is one the fast parser misreads.
     let mut dataset = load(Path::new("tests/fixtures/valid")).dataset;
-    let big = dataset
-        .regions
-        .iter_mut()
-        .find(|r| r.id.as_str() == "big")
-        .unwrap();
+    let mut regions: Vec<Region> = dataset.regions.iter().cloned().collect();
+    let big = regions.iter_mut().find(|r| r.id.as_str() == "big").unwrap();
     big.geometry.0[0].exterior_mut(|ring| {
         assert_eq!((ring.0[1].x, ring.0[1].y), (2.0, 0.0));
         ring.0[1].x = 1.999_414_142_341_399_4;
     });
+    dataset.regions = regions.into();
     let tmp = TempDir::new("precision");
     write_dir(&dataset, &tmp.0).unwrap();
     let copy = load(&tmp.0).dataset;
@@ -250,6 +246,7 @@ fn export_and_backup_commands_carry_the_stored_edits() {
             after: Some(entry),
             author: "editor".into(),
             reverts: None,
+            form: frontline::geodata::change::FORM,
         }))
         .unwrap();
     drop(store);

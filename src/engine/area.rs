@@ -6,7 +6,7 @@ use geo::{BooleanOps, BoundingRect, GeodesicArea, MultiPolygon, unary_union};
 use rstar::RTree;
 
 use super::index::{Entry, envelope};
-use crate::model::Region;
+use crate::model::Regions;
 
 /// Square metres per square kilometre.
 const M2_PER_KM2: f64 = 1e6;
@@ -27,11 +27,7 @@ pub(crate) fn area_km2(shape: &MultiPolygon<f64>) -> f64 {
 
 /// For each region, the km² where no smaller region (by area, then by index) also lies.
 /// These pieces partition the union of all regions, each with its smallest covering region.
-pub(crate) fn own_areas_km2(
-    regions: &[Region],
-    areas_km2: &[f64],
-    tree: &RTree<Entry>,
-) -> Vec<f64> {
+pub(crate) fn own_areas_km2(regions: &Regions, areas_km2: &[f64], tree: &RTree<Entry>) -> Vec<f64> {
     let smaller = |j: usize, i: usize| (areas_km2[j], j) < (areas_km2[i], i);
     regions
         .iter()

@@ -1,42 +1,40 @@
 //! The spatial engine: pure, with no I/O, no async and no HTTP types.
 //!
-//! [`Engine::new`] builds, once per data set:
-//! 1. a [`PreparedPolygon`](contains::PreparedPolygon) per polygon (edge bands for exact,
-//!    boundary-inclusive point tests that stay fast on polygons with thousands of vertices);
-//! 2. an R-tree over the polygons' bounding boxes, bulk-loaded;
-//! 3. each region's geodesic area.
+//! An [`Engine`] is two halves:
+//! 1. the [`Spatial`] half, built once from region geometry: a
+//!    [`PreparedPolygon`](contains::PreparedPolygon) per polygon (edge bands for exact,
+//!    boundary-inclusive point tests that stay fast on polygons with thousands of vertices),
+//!    an R-tree over the polygons' bounding boxes, bulk-loaded, each polygon's rings on the
+//!    unit sphere and each region's geodesic area;
+//! 2. the [`Dataset`]: factions, histories and events, cheap to copy.
 //!
-//! A query then costs one tree descent plus a few edge tests. The engine is `Send + Sync` and
-//! never mutated: to change the data, build a new one and swap the `Arc`.
+//! A query costs one tree descent plus a few edge tests. An engine is `Send + Sync` and never
+//! mutated: an [`Edit`] changes histories and events into a new engine that shares the first
+//! one's `Arc<Spatial>`, and [`Engine::reloaded`] rebuilds only the shapes whose geometry
+//! changed. (Control areas drawn by editors will get an index of their own beside this one.)
 
 mod area;
 mod contains;
 mod index;
 mod nearest;
+mod spatial;
 
-use std::sync::OnceLock;
+use std::ops::Deref;
+use std::sync::Arc;
 
 use geo::{Intersects, Rect};
-use rstar::{AABB, RTree};
+use rstar::AABB;
 
-use crate::model::{ControlEntry, ControlStatus, Dataset, Date, Faction, LonLat, Region};
-use contains::PreparedPolygon;
-use index::{Entry, PolygonRef};
+use crate::model::{ControlEntry, ControlStatus, Dataset, Date, Event, Faction, LonLat, Region};
+pub use spatial::Spatial;
 
 /// A data set with its spatial index, ready for queries.
 #[derive(Debug)]
 pub struct Engine {
+    /// Built from the regions' geometry; shared by every engine with the same geometry.
+    spatial: Arc<Spatial>,
+    /// What the index was built for, with histories and events.
     dataset: Dataset,
-    /// Per region, its polygons prepared for point tests (same order as the geometry).
-    prepared: Vec<Vec<PreparedPolygon>>,
-    /// Per region, its polygons' rings as unit vectors, for the nearest-region search.
-    spheres: Vec<Vec<nearest::SphereRings>>,
-    /// Geodesic area of each region, km².
-    areas_km2: Vec<f64>,
-    /// Per region, the km² where it is the smallest region; computed on first use, since only
-    /// statistics need it and it costs polygon clipping.
-    own_areas_km2: OnceLock<Vec<f64>>,
-    tree: RTree<Entry>,
 }
 
 /// One region containing the queried point, with its control on the queried date.
@@ -83,38 +81,37 @@ pub struct Stats<'a> {
 }
 
 impl Engine {
-    /// Indexes `dataset` (already validated by [`crate::geodata`]).
+    /// Indexes `dataset` (already validated by [`crate::geodata`]). CPU-bound: for large data,
+    /// call it from a blocking thread.
     #[must_use]
     pub fn new(dataset: Dataset) -> Self {
-        let prepared: Vec<Vec<PreparedPolygon>> = dataset
-            .regions
-            .iter()
-            .map(|r| r.geometry.iter().filter_map(PreparedPolygon::new).collect())
-            .collect();
-        let boxes = prepared.iter().enumerate().flat_map(|(region, polys)| {
-            polys
-                .iter()
-                .enumerate()
-                .map(move |(polygon, p)| (p.bbox(), PolygonRef { region, polygon }))
-        });
-        let tree = index::build(boxes);
-        let spheres = dataset
-            .regions
-            .iter()
-            .map(|r| r.geometry.iter().map(nearest::SphereRings::new).collect())
-            .collect();
-        let areas_km2 = dataset
-            .regions
-            .iter()
-            .map(|r| area::area_km2(&r.geometry))
-            .collect();
         Self {
+            spatial: Arc::new(Spatial::new(&dataset.regions)),
             dataset,
-            prepared,
-            spheres,
-            areas_km2,
-            own_areas_km2: OnceLock::new(),
-            tree,
+        }
+    }
+
+    /// An engine for `dataset` (a reload of the files) that reuses this one's work: the whole
+    /// spatial index when every region kept its id, place and geometry, otherwise the prepared
+    /// shape of each region whose geometry is unchanged.
+    #[must_use]
+    pub fn reloaded(&self, dataset: Dataset) -> Self {
+        let old = &self.dataset.regions;
+        let spatial = if Spatial::same_geometry(&dataset.regions, old) {
+            Arc::clone(&self.spatial)
+        } else {
+            Arc::new(Spatial::rebuilt(&dataset.regions, &self.spatial, old))
+        };
+        Self { spatial, dataset }
+    }
+
+    /// A copy of the data to change histories and events on (cheap: regions are shared until
+    /// one is changed). [`Edit::finish`] makes it an engine sharing this one's spatial index.
+    #[must_use]
+    pub fn edit(&self) -> Edit {
+        Edit {
+            dataset: self.dataset.clone(),
+            spatial: Arc::clone(&self.spatial),
         }
     }
 
@@ -124,10 +121,16 @@ impl Engine {
         &self.dataset
     }
 
+    /// The spatial half, shared between engines with the same geometry.
+    #[must_use]
+    pub fn spatial(&self) -> &Arc<Spatial> {
+        &self.spatial
+    }
+
     /// Geodesic area of the region at `index` (data-set order), in km².
     #[must_use]
     pub fn area_km2(&self, index: usize) -> f64 {
-        self.areas_km2[index]
+        self.spatial.shape(index).area_km2
     }
 
     /// Indices of every region containing `pos` (boundary included), smallest area first
@@ -136,15 +139,16 @@ impl Engine {
     pub fn locate(&self, pos: LonLat) -> Vec<usize> {
         let p = pos.to_point();
         let mut found: Vec<usize> = self
+            .spatial
             .tree
             .locate_in_envelope_intersecting(&AABB::from_point([p.x(), p.y()]))
             .map(|e| e.data)
-            .filter(|r| self.prepared[r.region][r.polygon].contains(p.0))
+            .filter(|r| self.spatial.shape(r.region).prepared[r.polygon].contains(p.0))
             .map(|r| r.region)
             .collect();
         found.sort_unstable_by(|&a, &b| {
-            self.areas_km2[a]
-                .total_cmp(&self.areas_km2[b])
+            self.area_km2(a)
+                .total_cmp(&self.area_km2(b))
                 .then(a.cmp(&b))
         });
         found.dedup();
@@ -156,6 +160,7 @@ impl Engine {
     #[must_use]
     pub fn regions_intersecting(&self, rect: Rect<f64>) -> Vec<usize> {
         let mut found: Vec<usize> = self
+            .spatial
             .tree
             .locate_in_envelope_intersecting(&index::envelope(rect))
             .map(|e| e.data)
@@ -170,7 +175,7 @@ impl Engine {
     /// The bounding box of all regions, `None` for an empty data set.
     #[must_use]
     pub fn extent(&self) -> Option<Rect<f64>> {
-        let envelope = self.tree.root().envelope();
+        let envelope = self.spatial.tree.root().envelope();
         let (min, max) = (envelope.lower(), envelope.upper());
         (min[0] <= max[0]).then(|| Rect::new((min[0], min[1]), (max[0], max[1])))
     }
@@ -186,7 +191,7 @@ impl Engine {
                 let region = &self.dataset.regions[i];
                 Hit {
                     region,
-                    area_km2: self.areas_km2[i],
+                    area_km2: self.area_km2(i),
                     control: region.control_at(date),
                 }
             })
@@ -204,30 +209,31 @@ impl Engine {
     #[must_use]
     pub fn nearest(&self, pos: LonLat) -> Option<Nearest<'_>> {
         let regions = &self.dataset.regions;
-        nearest::nearest(&self.tree, pos.to_point(), |r, p| &self.spheres[r][p]).map(
-            |(i, distance_km)| Nearest {
-                region: &regions[i],
-                distance_km,
-            },
-        )
+        nearest::nearest(&self.spatial.tree, pos.to_point(), |r, p| {
+            &self.spatial.shape(r).spheres[p]
+        })
+        .map(|(i, distance_km)| Nearest {
+            region: &regions[i],
+            distance_km,
+        })
     }
 
     /// Area held by each faction, contested and unknown on `date`.
     #[must_use]
     pub fn stats(&self, date: Date) -> Stats<'_> {
-        let own = self.own_areas_km2.get_or_init(|| {
-            area::own_areas_km2(&self.dataset.regions, &self.areas_km2, &self.tree)
-        });
+        let own = self.spatial.own_areas_km2(&self.dataset.regions);
         let mut factions: Vec<(&Faction, f64)> =
             self.dataset.factions.iter().map(|f| (f, 0.0)).collect();
         let (mut contested_km2, mut unknown_km2, mut total_km2) = (0.0, 0.0, 0.0);
         for (region, &km2) in self.dataset.regions.iter().zip(own) {
             total_km2 += km2;
-            match region.control_at(date) {
-                None => unknown_km2 += km2,
-                Some(e) if e.status == ControlStatus::Contested => contested_km2 += km2,
-                Some(e) => {
-                    if let Some(slot) = factions.iter_mut().find(|(f, _)| f.id == e.factions[0]) {
+            let entry = region.control_at(date);
+            match ControlStatus::of(entry) {
+                ControlStatus::Unknown => unknown_km2 += km2,
+                ControlStatus::Contested => contested_km2 += km2,
+                ControlStatus::Held => {
+                    let holder = entry.and_then(ControlEntry::holder);
+                    if let Some(slot) = factions.iter_mut().find(|(f, _)| Some(&f.id) == holder) {
                         slot.1 += km2;
                     }
                 }
@@ -238,6 +244,53 @@ impl Engine {
             contested_km2,
             unknown_km2,
             total_km2,
+        }
+    }
+}
+
+/// A copy of an engine's data whose histories and events can change; the geometry cannot, so
+/// the spatial index stays valid. Reads go through `Deref` to the [`Dataset`].
+#[derive(Debug)]
+pub struct Edit {
+    dataset: Dataset,
+    spatial: Arc<Spatial>,
+}
+
+impl Deref for Edit {
+    type Target = Dataset;
+
+    fn deref(&self) -> &Dataset {
+        &self.dataset
+    }
+}
+
+impl Edit {
+    /// See [`Dataset::upsert_control`].
+    pub fn upsert_control(&mut self, region: &str, entry: ControlEntry) -> Option<ControlEntry> {
+        self.dataset.upsert_control(region, entry)
+    }
+
+    /// See [`Dataset::remove_control`].
+    pub fn remove_control(&mut self, region: &str, from: Date) -> Option<ControlEntry> {
+        self.dataset.remove_control(region, from)
+    }
+
+    /// See [`Dataset::upsert_event`].
+    pub fn upsert_event(&mut self, event: Event) -> Option<Event> {
+        self.dataset.upsert_event(event)
+    }
+
+    /// See [`Dataset::remove_event`].
+    pub fn remove_event(&mut self, id: &str) -> Option<Event> {
+        self.dataset.remove_event(id)
+    }
+
+    /// The engine over the changed data, sharing the spatial index it was copied from.
+    #[must_use]
+    pub fn finish(self) -> Engine {
+        Engine {
+            spatial: self.spatial,
+            dataset: self.dataset,
         }
     }
 }
@@ -291,7 +344,7 @@ mod tests {
     fn engine(regions: Vec<Region>) -> Engine {
         Engine::new(Dataset {
             factions: vec![faction("red"), faction("blue")],
-            regions,
+            regions: regions.into(),
             ..Dataset::default()
         })
     }
@@ -442,6 +495,67 @@ mod tests {
         assert!(close(s.factions[1].1, small));
         assert!(close(s.factions[0].1 + s.factions[1].1, big));
         assert_eq!(s.contested_km2, 0.0);
+    }
+
+    #[test]
+    fn an_edit_shares_the_spatial_index_and_changes_only_histories() {
+        let e = engine(vec![
+            region(
+                "a",
+                vec![square(0.0, 0.0, 1.0)],
+                vec![held(date(2012, 1, 1), "red")],
+            ),
+            region("b", vec![square(2.0, 0.0, 1.0)], vec![]),
+        ]);
+        let mut edit = e.edit();
+        edit.upsert_control("b", held(date(2015, 8, 11), "blue"));
+        let edited = edit.finish();
+        assert!(Arc::ptr_eq(e.spatial(), edited.spatial()));
+        let holder = |e: &Engine, d| {
+            e.query(at(2.5, 0.5), d).regions[0]
+                .control
+                .and_then(ControlEntry::holder)
+                .map(|f| f.as_str().to_owned())
+        };
+        assert_eq!(
+            holder(&e, date(2016, 1, 1)),
+            None,
+            "the original is untouched"
+        );
+        assert_eq!(holder(&edited, date(2016, 1, 1)).as_deref(), Some("blue"));
+        assert_eq!(edited.dataset().regions.index_of("b"), Some(1));
+    }
+
+    #[test]
+    fn a_reload_reuses_the_shapes_whose_geometry_did_not_change() {
+        let e = engine(vec![
+            region("a", vec![square(0.0, 0.0, 1.0)], vec![]),
+            region("b", vec![square(2.0, 0.0, 1.0)], vec![]),
+        ]);
+        let same = e.reloaded(e.dataset().clone());
+        assert!(Arc::ptr_eq(e.spatial(), same.spatial()), "nothing moved");
+        // b is redrawn and a new region c comes first.
+        let moved = e.reloaded(Dataset {
+            regions: vec![
+                region("c", vec![square(5.0, 5.0, 1.0)], vec![]),
+                region("a", vec![square(0.0, 0.0, 1.0)], vec![]),
+                region("b", vec![square(2.0, 0.0, 2.0)], vec![]),
+            ]
+            .into(),
+            ..e.dataset().clone()
+        });
+        assert!(!Arc::ptr_eq(e.spatial(), moved.spatial()));
+        assert!(
+            moved.spatial().shares_shape(1, e.spatial(), 0),
+            "a kept its shape"
+        );
+        assert!(
+            !moved.spatial().shares_shape(2, e.spatial(), 1),
+            "b was rebuilt"
+        );
+        assert_eq!(moved.locate(at(3.5, 1.5)), [2], "the new b is indexed");
+        assert_eq!(moved.locate(at(5.5, 5.5)), [0]);
+        assert!((moved.area_km2(2) - 4.0 * e.area_km2(1)).abs() < 0.01 * moved.area_km2(2));
     }
 
     // --- Property tests: the index against a brute-force scan with geo's `Intersects` ---------

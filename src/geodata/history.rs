@@ -4,8 +4,8 @@ use std::collections::HashSet;
 
 use serde::Deserialize;
 
-use super::parse::object_only;
 use super::report::{ProblemKind, Sink};
+use super::wire::object_only;
 use crate::model::{ControlEntry, ControlStatus, Date, FactionId, Precision, Source, parse_date};
 
 /// A history entry as written in `regions.geojson`. Text stays text until checked.
@@ -50,7 +50,7 @@ pub(crate) fn history(
     let entries: Vec<Option<ControlEntry>> = wire
         .iter()
         .enumerate()
-        .map(|(i, w)| entry(i, w, factions, sink))
+        .map(|(i, w)| entry(w, &format!("history[{i}]."), factions, sink))
         .collect();
     let dates: Vec<Option<Date>> = wire.iter().map(|w| parse_date(&w.from)).collect();
     for (index, pair) in dates.windows(2).enumerate() {
@@ -74,19 +74,20 @@ pub(crate) fn history(
     entries.filter(|e| e.windows(2).all(|p| p[0].from < p[1].from))
 }
 
-fn entry(
-    index: usize,
+/// Converts one entry; `at` is its path with a trailing dot (`history[3].`), or empty for an
+/// entry sent alone, and prefixes every field named in a problem.
+pub(crate) fn entry(
     w: &WireEntry,
+    at: &str,
     factions: Option<&HashSet<String>>,
     sink: &mut Sink<'_>,
 ) -> Option<ControlEntry> {
-    let at = format!("history[{index}]");
-    let precision = precision(w.precision.as_deref(), &format!("{at}.precision"), sink);
-    let from = date(&w.from, &format!("{at}.from"), precision, sink);
+    let precision = precision(w.precision.as_deref(), &format!("{at}precision"), sink);
+    let from = date(&w.from, &format!("{at}from"), precision, sink);
     let status = ControlStatus::parse(&w.status);
     if status.is_none() {
         sink.problem(ProblemKind::UnknownStatus {
-            field: format!("{at}.status"),
+            field: format!("{at}status"),
             value: w.status.clone(),
         });
     }
@@ -94,16 +95,18 @@ fn entry(
         && !s.accepts_faction_count(w.factions.len())
     {
         sink.problem(ProblemKind::FactionCount {
-            index,
+            entry: at.to_owned(),
             status: s.to_string(),
             count: w.factions.len(),
         });
     }
-    let factions_ok = faction_refs(&w.factions, &format!("{at}.factions"), factions, sink);
+    let factions_ok = faction_refs(&w.factions, &format!("{at}factions"), factions, sink);
     if w.sources.is_empty() {
-        sink.problem(ProblemKind::NoSources { field: at.clone() });
+        sink.problem(ProblemKind::NoSources {
+            entry: at.to_owned(),
+        });
     }
-    let sources = sources(&w.sources, &format!("{at}."), sink).filter(|s| !s.is_empty());
+    let sources = sources(&w.sources, at, sink).filter(|s| !s.is_empty());
     Some(ControlEntry {
         from: from?,
         precision: precision?,

@@ -5,19 +5,22 @@
 //! (a value, so `check`, `query` and the server print the same thing), and nothing downstream
 //! re-parses a string. The format is documented in `geodata/README.md`.
 
+pub mod change;
 mod geometry;
 mod history;
 mod parse;
 mod report;
+mod wire;
 mod write;
 
 use std::collections::HashSet;
 use std::path::Path;
 
-pub use report::{Item, Location, Problem, ProblemKind, Report, Warning, WarningKind};
+pub use change::BodyProblem;
+pub use report::{Item, Location, Problem, ProblemKind, Report, Warning, WarningKind, pointer};
 pub use write::{WriteError, places_collection, write_dir};
 
-use crate::model::{ControlEntry, Dataset, Event};
+use crate::model::Dataset;
 
 /// The factions file name.
 pub const FACTIONS: &str = "factions.json";
@@ -153,7 +156,7 @@ fn parse_into(texts: Texts<'_>, mut report: Report) -> Result<Loaded, Report> {
                 version: texts.version(),
                 dataset: Dataset {
                     factions: factions.items,
-                    regions: regions.items,
+                    regions: regions.items.into(),
                     events: events.items,
                     places: places.items,
                 },
@@ -162,60 +165,6 @@ fn parse_into(texts: Texts<'_>, mut report: Report) -> Result<Loaded, Report> {
         }
         _ => Err(report),
     }
-}
-
-/// Checks one control entry sent by an editor (a single JSON value, the shape of a history
-/// entry in `regions.geojson`) with the loader's own checks. Faction ids must be in
-/// `factions`.
-///
-/// # Errors
-/// Every problem, in plain words, each naming the field (`from 2015-13-01 is not a date …`).
-pub fn check_control(body: &str, factions: &HashSet<String>) -> Result<ControlEntry, Vec<String>> {
-    let list = format!("[{body}]");
-    let wire: Vec<history::WireEntry> = serde_json::from_str(&list).map_err(|e| {
-        let message = e.to_string();
-        vec![
-            message
-                .rsplit_once(" at line ")
-                .map_or(message.as_str(), |(m, _)| m)
-                .to_owned(),
-        ]
-    })?;
-    let mut report = Report::default();
-    let mut sink = report::Sink::new("request", Item::File, &mut report);
-    let entries = history::history(&wire, Some(factions), &mut sink);
-    if !report.problems.is_empty() {
-        return Err(report
-            .problems
-            .iter()
-            .map(|p| {
-                p.kind
-                    .to_string()
-                    .replace("history[0].", "")
-                    .replace("history[0] ", "the entry ")
-            })
-            .collect());
-    }
-    entries
-        .and_then(|mut e| e.pop())
-        .ok_or_else(|| vec!["the entry is invalid".to_owned()])
-}
-
-/// Checks one event sent by an editor (a GeoJSON Point feature, the shape of a feature of
-/// `events.geojson`). A `region` must be one of `regions`.
-///
-/// # Errors
-/// Every problem, in plain words.
-pub fn check_event(body: &str, regions: &HashSet<String>) -> Result<Event, Vec<String>> {
-    let collection = format!(r#"{{"type":"FeatureCollection","features":[{body}]}}"#);
-    let mut report = Report::default();
-    let parsed = parse::events(&collection, Some(regions), &mut report);
-    if !report.problems.is_empty() {
-        return Err(report.problems.iter().map(|p| p.kind.to_string()).collect());
-    }
-    parsed
-        .and_then(|mut p| p.items.pop())
-        .ok_or_else(|| vec!["the event is invalid".to_owned()])
 }
 
 fn problem(report: &mut Report, file: &str, kind: ProblemKind) {

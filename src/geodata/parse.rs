@@ -9,35 +9,9 @@ use serde_json::value::RawValue;
 
 use super::history::{self, WireEntry, WireSource};
 use super::report::{Item, ProblemKind, Report, Sink};
+use super::wire::object_only;
 use super::{EVENTS, FACTIONS, PLACES, REGIONS, geometry};
 use crate::model::{Color, Event, Faction, FactionId, Place, Precision, Region, RegionId};
-
-/// Implements `Deserialize` for a struct derived with `#[serde(remote = "Self")]` so that it
-/// reads only from a JSON object: serde's derive also takes an array of the fields in order,
-/// and names the Rust type in its errors (`expected struct WireSource`).
-macro_rules! object_only {
-    ($ty:ident) => {
-        impl<'de> serde::Deserialize<'de> for $ty {
-            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                struct Object;
-                impl<'de> serde::de::Visitor<'de> for Object {
-                    type Value = $ty;
-                    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                        f.write_str("a JSON object")
-                    }
-                    fn visit_map<A: serde::de::MapAccess<'de>>(
-                        self,
-                        map: A,
-                    ) -> Result<$ty, A::Error> {
-                        $ty::deserialize(serde::de::value::MapAccessDeserializer::new(map))
-                    }
-                }
-                deserializer.deserialize_map(Object)
-            }
-        }
-    };
-}
-pub(crate) use object_only;
 
 /// `factions.json`.
 #[derive(Deserialize)]
@@ -311,46 +285,75 @@ pub(crate) fn events(
     regions: Option<&HashSet<String>>,
     report: &mut Report,
 ) -> Option<Parsed<Event>> {
-    features(
-        text,
+    let known = regions.map(|set| move |id: &str| set.contains(id));
+    features(text, EVENTS, report, |id, wire, sink| {
+        event(
+            id,
+            wire,
+            known.as_ref().map(|k| k as &dyn Fn(&str) -> bool),
+            sink,
+        )
+    })
+}
+
+/// Reads one event feature sent alone (an editor's), with the checks of `events.geojson`.
+pub(crate) fn event_feature(
+    text: &str,
+    is_region: &dyn Fn(&str) -> bool,
+    report: &mut Report,
+) -> Option<Event> {
+    let mut sink = Sink::new(EVENTS, Item::File, report);
+    let raw: &RawValue = read_json(text, "", &mut sink)?;
+    feature(
+        raw,
+        0,
+        &mut Ids::default(),
         EVENTS,
         report,
-        |id, wire: WireFeature<WireEvent>, sink| {
-            let props = properties(wire.properties, sink)?;
-            let location = geometry::event_point(wire.geometry.as_ref(), sink);
-            let precision = history::precision(props.precision.as_deref(), "precision", sink);
-            let date = history::date(&props.date, "date", precision, sink);
-            let title = required_text(&props.title, "title", sink);
-            let sources = match &props.sources {
-                Some(sources) if !sources.is_empty() => history::sources(sources, "", sink),
-                absent_or_empty => {
-                    sink.problem(ProblemKind::NoEventSources {
-                        absent: absent_or_empty.is_none(),
-                    });
-                    None
-                }
-            };
-            if let (Some(known), Some(region)) = (regions, &props.region)
-                && !known.contains(region.as_str())
-            {
-                sink.problem(ProblemKind::UnknownRegion {
-                    field: "region".into(),
-                    id: region.clone(),
-                });
-                return None;
-            }
-            Some(Event {
-                id,
-                date: date?,
-                precision: precision.unwrap_or(Precision::Day),
-                title: title?,
-                description: props.description,
-                region: props.region.map(RegionId::new),
-                location: location?,
-                sources: sources?,
-            })
-        },
+        |id, wire, sink| event(id, wire, Some(is_region), sink),
     )
+}
+
+/// Converts an event feature; `is_region` tells known region ids, when they can be checked.
+fn event(
+    id: String,
+    wire: WireFeature<WireEvent>,
+    is_region: Option<&dyn Fn(&str) -> bool>,
+    sink: &mut Sink<'_>,
+) -> Option<Event> {
+    let props = properties(wire.properties, sink)?;
+    let location = geometry::event_point(wire.geometry.as_ref(), sink);
+    let precision = history::precision(props.precision.as_deref(), "precision", sink);
+    let date = history::date(&props.date, "date", precision, sink);
+    let title = required_text(&props.title, "title", sink);
+    let sources = match &props.sources {
+        Some(sources) if !sources.is_empty() => history::sources(sources, "", sink),
+        absent_or_empty => {
+            sink.problem(ProblemKind::NoEventSources {
+                absent: absent_or_empty.is_none(),
+            });
+            None
+        }
+    };
+    if let (Some(is_region), Some(region)) = (is_region, &props.region)
+        && !is_region(region)
+    {
+        sink.problem(ProblemKind::UnknownRegion {
+            field: "region".into(),
+            id: region.clone(),
+        });
+        return None;
+    }
+    Some(Event {
+        id,
+        date: date?,
+        precision: precision.unwrap_or(Precision::Day),
+        title: title?,
+        description: props.description,
+        region: props.region.map(RegionId::new),
+        location: location?,
+        sources: sources?,
+    })
 }
 
 /// Reads a `FeatureCollection`, converting each feature with `convert` and its own [`Sink`].
@@ -375,32 +378,42 @@ fn features<P: DeserializeOwned, T>(
         return None;
     };
     let mut ids = Ids::default();
-    let mut out = Vec::with_capacity(raw_features.len());
-    for (index, raw) in raw_features.iter().enumerate() {
-        if !is_object(raw) {
-            Sink::new(file, Item::FeatureIndex(index), report).problem(ProblemKind::NotObject);
-            continue;
-        }
-        let (item, id) = ids.name(raw, index, Item::Feature, Item::FeatureIndex, file, report);
-        let mut sink = Sink::new(file, item, report);
-        // Properties are named by their own paths (`history[0].from`), as every check names them.
-        let Some(wire) = read_json::<WireFeature<P>>(raw.get(), "properties.", &mut sink) else {
-            continue;
-        };
-        if !has_type(wire.kind.as_deref(), "Feature", &mut sink) {
-            continue;
-        }
-        // Check the whole feature even without a usable id; keep it only with one.
-        let converted = convert(id.clone().unwrap_or_default(), wire, &mut sink);
-        if let (Some(converted), Some(_)) = (converted, id) {
-            out.push(converted);
-        }
-    }
+    let out: Vec<T> = raw_features
+        .iter()
+        .enumerate()
+        .filter_map(|(index, raw)| feature(raw, index, &mut ids, file, report, &mut convert))
+        .collect();
     Some(Parsed {
         items: out,
         ids: ids.into_set(),
         complete: report.problems.len() == before,
     })
+}
+
+/// Reads the feature at `index` of `file`, converting it with `convert` and its own [`Sink`]:
+/// `None` when it has a problem or no usable id.
+fn feature<P: DeserializeOwned, T>(
+    raw: &RawValue,
+    index: usize,
+    ids: &mut Ids,
+    file: &str,
+    report: &mut Report,
+    convert: impl FnOnce(String, WireFeature<P>, &mut Sink<'_>) -> Option<T>,
+) -> Option<T> {
+    if !is_object(raw) {
+        Sink::new(file, Item::FeatureIndex(index), report).problem(ProblemKind::NotObject);
+        return None;
+    }
+    let (item, id) = ids.name(raw, index, Item::Feature, Item::FeatureIndex, file, report);
+    let mut sink = Sink::new(file, item, report);
+    // Properties are named by their own paths (`history[0].from`), as every check names them.
+    let wire = read_json::<WireFeature<P>>(raw.get(), "properties.", &mut sink)?;
+    if !has_type(wire.kind.as_deref(), "Feature", &mut sink) {
+        return None;
+    }
+    // Check the whole feature even without a usable id; keep it only with one.
+    let converted = convert(id.clone().unwrap_or_default(), wire, &mut sink);
+    converted.zip(id).map(|(c, _)| c)
 }
 
 /// Whether `kind` is `expected`; reports a missing or wrong `type` when not.
@@ -464,7 +477,7 @@ fn required_text(value: &str, field: &str, sink: &mut Sink<'_>) -> Option<String
 
 /// Parses JSON into `T`, reporting syntax errors with line and column and shape errors with
 /// the path of the offending value, less `strip` at its start.
-fn read_json<'de, T: Deserialize<'de>>(
+pub(crate) fn read_json<'de, T: Deserialize<'de>>(
     text: &'de str,
     strip: &str,
     sink: &mut Sink<'_>,

@@ -204,11 +204,13 @@ pub enum ProblemKind {
     },
     /// The wrong number of factions for the status.
     #[error(
-        "history[{index}] is {status} with {count} faction(s): held needs exactly 1, contested 2 or more"
+        "{} is {status} with {count} faction(s): held needs exactly 1, contested 2 or more",
+        entry_name(.entry)
     )]
     FactionCount {
-        /// Index of the entry.
-        index: usize,
+        /// The path of the entry with a trailing dot, such as `history[3].`; empty for an
+        /// entry sent alone.
+        entry: String,
         /// Its status.
         status: String,
         /// How many factions it names.
@@ -231,10 +233,10 @@ pub enum ProblemKind {
         id: String,
     },
     /// A history entry without a source.
-    #[error("{field} has no sources (every entry needs at least one)")]
+    #[error("{} has no sources (every entry needs at least one)", entry_name(.entry))]
     NoSources {
-        /// Such as `history[3]`.
-        field: String,
+        /// The path of the entry with a trailing dot, as for `FactionCount`.
+        entry: String,
     },
     /// An event without a source.
     #[error(
@@ -294,6 +296,82 @@ pub enum ProblemKind {
         /// The ids of the regions in the loop, in chain order from where the chain enters it.
         ids: Vec<String>,
     },
+}
+
+/// How a message names a history entry: by its path, or as "the entry" when it was sent alone.
+fn entry_name(prefix: &str) -> &str {
+    match prefix.strip_suffix('.') {
+        Some(path) if !path.is_empty() => path,
+        _ => "the entry",
+    }
+}
+
+impl ProblemKind {
+    /// Where in its item the problem is, as a dotted path such as `history[3].sources[0].url`
+    /// (a feature's properties without the leading `properties.`, as the messages name them);
+    /// empty when the item as a whole is at fault.
+    #[must_use]
+    pub fn path(&self) -> String {
+        match self {
+            Self::Missing
+            | Self::Unreadable(_)
+            | Self::Json { .. }
+            | Self::NotObject
+            | Self::MissingId
+            | Self::BadId(_)
+            | Self::DuplicateId { .. } => String::new(),
+            Self::Shape { path, .. } => path.clone(),
+            Self::MissingType { .. } | Self::WrongType { .. } => "type".into(),
+            Self::Version(_) | Self::MissingVersion => "version".into(),
+            Self::MissingGeometry
+            | Self::GeometryType { .. }
+            | Self::NoRings { .. }
+            | Self::ShortRing { .. }
+            | Self::UnclosedRing { .. }
+            | Self::BadPosition { .. }
+            | Self::BadPoint(_)
+            | Self::InvalidGeometry(_) => "geometry".into(),
+            Self::EmptyText(field)
+            | Self::BadDate { field, .. }
+            | Self::BadPrecision { field, .. }
+            | Self::PrecisionMismatch { field, .. }
+            | Self::UnknownStatus { field, .. }
+            | Self::UnknownFaction { field, .. }
+            | Self::RepeatedFaction { field, .. }
+            | Self::BadUrl { field, .. }
+            | Self::UnknownRegion { field, .. } => field.clone(),
+            Self::FactionCount { entry, .. } => format!("{entry}factions"),
+            Self::NoSources { entry } => format!("{entry}sources"),
+            Self::NoEventSources { .. } => "sources".into(),
+            Self::MissingHistory => "history".into(),
+            Self::Unsorted { index, .. } | Self::DuplicateFrom { index, .. } => {
+                format!("history[{index}].from")
+            }
+            Self::BadColor(_) => "color".into(),
+            Self::ParentCycle | Self::ParentLoop { .. } => "parent".into(),
+        }
+    }
+}
+
+/// A dotted path (`sources[0].url`) as an RFC 6901 JSON Pointer (`/sources/0/url`) below
+/// `base` (a pointer itself, empty for the document).
+#[must_use]
+pub fn pointer(base: &str, path: &str) -> String {
+    let mut out = base.to_owned();
+    for part in path.split('.').filter(|p| !p.is_empty()) {
+        let (key, indices) = part.split_once('[').unwrap_or((part, ""));
+        if !key.is_empty() {
+            out.push('/');
+            out.push_str(&key.replace('~', "~0").replace('/', "~1"));
+        }
+        for index in indices.split('[').map(|i| i.trim_end_matches(']')) {
+            if !index.is_empty() {
+                out.push('/');
+                out.push_str(index);
+            }
+        }
+    }
+    out
 }
 
 /// A problem that makes the data set unusable, and where it is.
@@ -401,5 +479,45 @@ impl<'a> Sink<'a> {
     /// How many problems the whole report holds so far.
     pub(crate) fn problem_count(&self) -> usize {
         self.report.problems.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dotted_paths_become_json_pointers() {
+        assert_eq!(pointer("", "sources[0].url"), "/sources/0/url");
+        assert_eq!(
+            pointer("", "history[3].factions[1]"),
+            "/history/3/factions/1"
+        );
+        assert_eq!(pointer("/properties", "date"), "/properties/date");
+        assert_eq!(pointer("/features/2", ""), "/features/2");
+        assert_eq!(pointer("", "a/b.c~d"), "/a~1b/c~0d");
+    }
+
+    #[test]
+    fn an_entry_is_named_by_its_path_or_as_the_entry() {
+        let count = |entry: &str| ProblemKind::FactionCount {
+            entry: entry.into(),
+            status: "held".into(),
+            count: 2,
+        };
+        assert!(
+            count("history[3].")
+                .to_string()
+                .starts_with("history[3] is held")
+        );
+        assert!(count("").to_string().starts_with("the entry is held"));
+        assert_eq!(count("history[3].").path(), "history[3].factions");
+        assert_eq!(
+            ProblemKind::NoSources {
+                entry: String::new()
+            }
+            .path(),
+            "sources"
+        );
     }
 }

@@ -895,15 +895,19 @@ fn faction_set(ids: &[&str]) -> std::collections::HashSet<String> {
     ids.iter().map(|s| (*s).to_owned()).collect()
 }
 
+fn details(problems: &[super::BodyProblem]) -> Vec<&str> {
+    problems.iter().map(|p| p.detail.as_str()).collect()
+}
+
 #[test]
 fn an_editor_entry_is_checked_like_a_file_entry() {
     let ok = r#"{"from":"2015-08-15","status":"held","factions":["red"],"note":"n",
         "sources":[{"title":"T","url":"https://example.org","published":"2015-08-16"}]}"#;
-    let entry = super::check_control(ok, &faction_set(&["red", "blue"])).unwrap();
+    let entry = super::change::control_entry(ok, &faction_set(&["red", "blue"])).unwrap();
     assert_eq!(entry.from.to_string(), "2015-08-15");
     let bad = r#"{"from":"2015-13-01","status":"held","factions":["red","green"],"sources":[]}"#;
     assert_eq!(
-        super::check_control(bad, &faction_set(&["red", "blue"])).unwrap_err(),
+        details(&super::change::control_entry(bad, &faction_set(&["red", "blue"])).unwrap_err()),
         [
             "from 2015-13-01 is not a date (expected YYYY-MM-DD)",
             "the entry is held with 2 faction(s): held needs exactly 1, contested 2 or more",
@@ -912,7 +916,7 @@ fn an_editor_entry_is_checked_like_a_file_entry() {
         ]
     );
     assert_eq!(
-        super::check_control("5", &faction_set(&[])).unwrap_err(),
+        details(&super::change::control_entry("5", &faction_set(&[])).unwrap_err()),
         ["invalid type: integer `5`, expected a JSON object"]
     );
 }
@@ -922,12 +926,13 @@ fn an_editor_event_is_checked_like_a_file_event() {
     let ok = r#"{"type":"Feature","id":"new-event","geometry":{"type":"Point","coordinates":[36.3,35.6]},
         "properties":{"date":"2015-08-15","title":"T","description":"D","region":"big",
         "sources":[{"title":"T","url":"https://example.org","published":"2015-08-16"}]}}"#;
-    let event = super::check_event(ok, &faction_set(&["big"])).unwrap();
+    let is_region = |id: &str| id == "big";
+    let event = super::change::event(ok, &is_region).unwrap();
     assert_eq!(event.id, "new-event");
     let bad = r#"{"type":"Feature","id":"e","geometry":{"type":"Point","coordinates":[36.3,95]},
         "properties":{"date":"2015-02-30","title":"T","region":"atlantis","sources":[]}}"#;
     assert_eq!(
-        super::check_event(bad, &faction_set(&["big"])).unwrap_err(),
+        details(&super::change::event(bad, &is_region).unwrap_err()),
         [
             "point: latitude 95 is outside [-90, 90]",
             "date 2015-02-30 is not a date (expected YYYY-MM-DD)",

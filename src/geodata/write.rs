@@ -124,7 +124,7 @@ struct RegionFeature<'a> {
 
 /// An event or place feature: a short geometry first, as in the shipped files.
 #[derive(Serialize)]
-struct PointFeature<'a, P> {
+pub(super) struct PointFeature<'a, P> {
     #[serde(rename = "type")]
     kind: &'static str,
     id: &'a str,
@@ -161,7 +161,7 @@ struct RegionProperties<'a> {
 }
 
 #[derive(Serialize)]
-struct WireEntry<'a> {
+pub(super) struct WireEntry<'a> {
     #[serde(serialize_with = "display")]
     from: crate::model::Date,
     #[serde(skip_serializing_if = "is_day", serialize_with = "display")]
@@ -174,7 +174,7 @@ struct WireEntry<'a> {
 }
 
 #[derive(Serialize)]
-struct EventProperties<'a> {
+pub(super) struct EventProperties<'a> {
     #[serde(serialize_with = "display")]
     date: crate::model::Date,
     #[serde(skip_serializing_if = "is_day", serialize_with = "display")]
@@ -254,7 +254,7 @@ fn rings(polygon: &Polygon<f64>) -> Vec<Vec<Position>> {
         .collect()
 }
 
-fn entry(e: &ControlEntry) -> WireEntry<'_> {
+pub(super) fn entry(e: &ControlEntry) -> WireEntry<'_> {
     WireEntry {
         from: e.from,
         precision: e.precision,
@@ -280,7 +280,7 @@ fn point(at: LonLat) -> Geometry {
     Geometry::Point([at.lon(), at.lat()])
 }
 
-fn event(e: &Event) -> PointFeature<'_, EventProperties<'_>> {
+pub(super) fn event(e: &Event) -> PointFeature<'_, EventProperties<'_>> {
     PointFeature {
         kind: "Feature",
         id: &e.id,

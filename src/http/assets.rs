@@ -35,15 +35,7 @@ pub async fn file(req: Request) -> Response {
         return ApiError::NotFound(format!("no such path {}", req.uri().path())).into_response();
     };
     let tag = format!("\"{}\"", hex(&file.metadata.sha256_hash()[..12]));
-    let matches = req
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.split(',')
-                .any(|t| t.trim().trim_start_matches("W/") == tag)
-        });
-    let mut response = if matches {
+    let mut response = if super::cache::if_none_match(req.headers(), &tag) {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
         let mime = file.metadata.mimetype();

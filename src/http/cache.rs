@@ -4,7 +4,7 @@
 use std::hash::{DefaultHasher, Hash, Hasher};
 
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -14,18 +14,32 @@ use crate::model::today_utc;
 /// How long clients and caches may reuse a response before revalidating.
 const CACHE_CONTROL: &str = "public, max-age=60";
 
-/// Paths that are never cached (health checks, streams).
-fn uncached(path: &str) -> bool {
-    matches!(
-        path,
-        "/healthz" | "/api/whoami" | "/api/changes" | "/api/changes/stream"
-    )
+/// Marks a response that must never be cached or answered 304 (health, the editor's identity,
+/// the change feed and its stream): the handler says so, not a list of paths.
+#[derive(Debug, Clone, Copy)]
+struct Uncached;
+
+/// Marks `response` as never cached by this layer.
+pub(super) fn uncached(mut response: Response) -> Response {
+    response.extensions_mut().insert(Uncached);
+    response
+}
+
+/// Whether `If-None-Match` in `headers` matches `tag` (weak comparison, `*` matches all).
+pub(super) fn if_none_match(headers: &HeaderMap, tag: &str) -> bool {
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .any(|candidate| candidate == "*" || weak_eq(candidate, tag))
 }
 
 /// The middleware. The handler always runs first, so a request that would fail still fails
 /// (a matching `If-None-Match` never hides a 400 or 404).
 pub async fn etag(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    if !matches!(*req.method(), Method::GET | Method::HEAD) || uncached(req.uri().path()) {
+    if !matches!(*req.method(), Method::GET | Method::HEAD) {
         return next.run(req).await;
     }
     let tag = {
@@ -49,17 +63,13 @@ pub async fn etag(State(state): State<AppState>, req: Request, next: Next) -> Re
         format!("W/\"{:016x}\"", hasher.finish())
     };
     let tag = HeaderValue::from_str(&tag).unwrap_or_else(|_| HeaderValue::from_static("W/\"0\""));
-    let matches = req
-        .headers()
-        .get_all(header::IF_NONE_MATCH)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .map(str::trim)
-        .any(|candidate| candidate == "*" || weak_eq(candidate, tag.to_str().unwrap_or("")));
+    let matches = if_none_match(req.headers(), tag.to_str().unwrap_or(""));
     let response = next.run(req).await;
     // Errors are not cached; files of the map carry their own content-hash ETag.
-    if response.status() != StatusCode::OK || response.headers().contains_key(header::ETAG) {
+    if response.status() != StatusCode::OK
+        || response.headers().contains_key(header::ETAG)
+        || response.extensions().get::<Uncached>().is_some()
+    {
         return response;
     }
     let mut response = if matches {

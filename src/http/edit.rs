@@ -1,9 +1,8 @@
 //! Writes: control entries and events from editors with a bearer token, the change feed, its
-//! live stream, and reverts. Each write is stored durably, then applied and swapped in whole.
+//! live stream, and reverts. Each handler checks the request and calls [`crate::live`], which
+//! stores the change durably, applies it and announces it.
 
-use std::collections::HashSet;
 use std::convert::Infallible;
-use std::sync::Arc;
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -11,17 +10,16 @@ use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
-use tokio_stream::{Stream, StreamExt};
+use tokio_stream::StreamExt;
 
+use super::cache::uncached;
 use super::extract::{JsonBody, Params};
-use super::features;
 use super::ogc::json_response;
 use super::params::FormatOnly;
 use super::problem::ApiError;
-use super::state::{AppState, Editing, Snapshot};
-use crate::geodata;
-use crate::model::{Dataset, parse_date};
-use crate::store::{Change, ChangeKind, NewChange};
+use super::state::AppState;
+use crate::live::Outcome;
+use crate::store::{Change, ChangeKind};
 
 /// A stored change as the API shows it.
 #[derive(Serialize)]
@@ -52,20 +50,6 @@ fn change_out(c: &Change) -> ChangeOut<'_> {
     }
 }
 
-fn store_error(e: &crate::store::StoreError) -> ApiError {
-    ApiError::Internal(e.to_string())
-}
-
-/// The editing state and the writer's name, or why the request may not write.
-fn editor<'a>(
-    state: &'a AppState,
-    headers: &HeaderMap,
-) -> Result<(&'a Arc<Editing>, String), ApiError> {
-    let editing = state.editing().ok_or(ApiError::ReadOnly)?;
-    let author = editing.tokens.author(headers)?;
-    Ok((editing, author))
-}
-
 #[derive(Serialize)]
 struct WhoAmI {
     author: String,
@@ -76,54 +60,39 @@ pub async fn whoami(
     State(state): State<AppState>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let (_, author) = editor(&state, &headers)?;
-    Ok(json_response("application/json", &WhoAmI { author }))
-}
-
-/// Stores `change`, applies it to a copy of the current data and installs the result.
-async fn commit(
-    state: &AppState,
-    editing: &Editing,
-    replay: &mut crate::edits::Replay,
-    dataset: Dataset,
-    change: NewChange,
-) -> Result<Response, ApiError> {
-    let stored = editing
-        .store
-        .append(change)
-        .await
-        .map_err(|e| store_error(&e))?;
-    let mut dataset = dataset;
-    replay
-        .apply(&mut dataset, &stored)
-        .map_err(ApiError::Internal)?;
-    let files_version = state.snapshot().files_version.clone();
-    let id = stored.id;
-    let snapshot = tokio::task::spawn_blocking(move || Snapshot::build(dataset, files_version, id))
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
-    state.install(snapshot);
-    let json: Arc<str> = serde_json::to_string(&change_out(&stored))
-        .map_err(|e| ApiError::Internal(e.to_string()))?
-        .into();
-    let _ = editing.feed.send(Arc::clone(&json));
-    let mut response = (
-        StatusCode::CREATED,
-        [(header::CONTENT_TYPE, "application/json")],
-        json.to_string(),
-    )
-        .into_response();
-    if let Ok(location) = HeaderValue::from_str(&format!("/api/changes/{id}")) {
-        response.headers_mut().insert(header::LOCATION, location);
-    }
-    Ok(response)
+    let author = state.editor(&headers)?;
+    Ok(uncached(json_response(
+        "application/json",
+        &WhoAmI { author },
+    )))
 }
 
 #[derive(Serialize)]
 struct NoChange<'a> {
     unchanged: bool,
     target: &'a str,
-    key: String,
+    key: &'a str,
+}
+
+/// A write's answer: 201 with the change and its `Location`, or 200 when nothing changed.
+fn written(outcome: &Outcome) -> Response {
+    let change = match outcome {
+        Outcome::Unchanged { target, key } => {
+            let body = NoChange {
+                unchanged: true,
+                target,
+                key,
+            };
+            return json_response("application/json", &body);
+        }
+        Outcome::Committed(change) => change,
+    };
+    let mut response = json_response("application/json", &change_out(change));
+    *response.status_mut() = StatusCode::CREATED;
+    if let Ok(location) = HeaderValue::from_str(&format!("/api/changes/{}", change.id)) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    response
 }
 
 /// `POST /api/regions/{id}/control`: add a history entry, or replace the one with its `from`.
@@ -133,35 +102,12 @@ pub async fn post_control(
     headers: HeaderMap,
     JsonBody(body): JsonBody<Box<RawValue>>,
 ) -> Result<Response, ApiError> {
-    let (editing, author) = editor(&state, &headers)?;
-    let mut replay = editing.writer.lock().await;
-    let snapshot = state.snapshot();
-    let dataset = snapshot.engine.dataset();
-    if dataset.region(&region).is_none() {
-        return Err(ApiError::NotFound(format!("no region {region:?}")));
-    }
-    let factions: HashSet<String> = dataset.factions.iter().map(|f| f.id.to_string()).collect();
-    let entry = geodata::check_control(body.get(), &factions).map_err(ApiError::InvalidBody)?;
-    let before = dataset.control_entry(&region, entry.from).cloned();
-    if before.as_ref() == Some(&entry) {
-        let body = NoChange {
-            unchanged: true,
-            target: &region,
-            key: entry.from.to_string(),
-        };
-        return Ok(json_response("application/json", &body));
-    }
-    let to_json = |e| serde_json::to_value(e).map_err(|e| ApiError::Internal(e.to_string()));
-    let change = NewChange {
-        kind: ChangeKind::Control,
-        target: region.clone(),
-        key: entry.from.to_string(),
-        before: before.as_ref().map(to_json).transpose()?,
-        after: Some(to_json(&entry)?),
-        author,
-        reverts: None,
-    };
-    commit(&state, editing, &mut replay, dataset.clone(), change).await
+    let author = state.editor(&headers)?;
+    let outcome = state
+        .live()
+        .put_control(&region, body.get(), &author)
+        .await?;
+    Ok(written(&outcome))
 }
 
 /// `POST /api/collections/events/items`: add an event (or replace the one with its id).
@@ -176,25 +122,9 @@ pub async fn post_event(
             "POST /api/collections/{collection}/items (only events take new items)"
         )));
     }
-    let (editing, author) = editor(&state, &headers)?;
-    let mut replay = editing.writer.lock().await;
-    let snapshot = state.snapshot();
-    let dataset = snapshot.engine.dataset();
-    let regions: HashSet<String> = dataset.regions.iter().map(|r| r.id.to_string()).collect();
-    let event = geodata::check_event(body.get(), &regions).map_err(ApiError::InvalidBody)?;
-    let before = dataset.events.iter().find(|e| e.id == event.id);
-    let to_json =
-        |e| serde_json::to_value(features::event(e)).map_err(|e| ApiError::Internal(e.to_string()));
-    let change = NewChange {
-        kind: ChangeKind::Event,
-        target: event.id.clone(),
-        key: event.id.clone(),
-        before: before.map(to_json).transpose()?,
-        after: Some(to_json(&event)?),
-        author,
-        reverts: None,
-    };
-    commit(&state, editing, &mut replay, dataset.clone(), change).await
+    let author = state.editor(&headers)?;
+    let outcome = state.live().put_event(body.get(), &author).await?;
+    Ok(written(&outcome))
 }
 
 /// `GET /api/changes` parameters.
@@ -242,14 +172,7 @@ pub async fn changes(
                 )
             })?,
     };
-    let page = match state.editing() {
-        Some(editing) if limit > 0 => editing
-            .store
-            .since(since, limit)
-            .await
-            .map_err(|e| store_error(&e))?,
-        _ => Vec::new(),
-    };
+    let page = state.live().changes(since, limit).await?;
     // An empty page (limit=0 asks for none) still says where the log stands.
     let last_id = page
         .last()
@@ -258,40 +181,27 @@ pub async fn changes(
         changes: page.iter().map(change_out).collect(),
         last_id,
     };
-    Ok(json_response("application/json", &body))
+    Ok(uncached(json_response("application/json", &body)))
 }
 
 /// `GET /api/changes/stream`: Server-Sent Events, one `change` event per committed change.
-/// Ends when the server shuts down.
+/// A read-only server sends none. Ends when the server shuts down.
 pub async fn stream(
     State(state): State<AppState>,
     Params(p): Params<FormatOnly>,
 ) -> Result<Response, ApiError> {
     super::params::format(p.f.as_deref())?;
-    let editing = state
-        .editing()
-        .ok_or_else(|| ApiError::NotFound("this server keeps no change log".into()))?;
-    let changes = tokio_stream::wrappers::BroadcastStream::new(editing.feed.subscribe())
-        .filter_map(Result::ok)
-        .map(|json| Ok::<_, Infallible>(SseEvent::default().event("change").data(json.as_ref())));
-    Ok(Sse::new(until_closed(changes, state.closing()))
-        .keep_alive(KeepAlive::default())
-        .into_response())
-}
-
-/// Ends `stream` as soon as shutdown starts, even while it waits for the next change.
-fn until_closed(
-    stream: impl Stream<Item = Result<SseEvent, Infallible>> + Send + 'static,
-    closing: tokio::sync::watch::Receiver<bool>,
-) -> impl Stream<Item = Result<SseEvent, Infallible>> + Send + 'static {
-    let stop = tokio_stream::wrappers::WatchStream::new(closing)
-        .filter(|closed| *closed)
-        .map(|_| None);
-    stream
-        .map(Some)
-        .merge(stop)
-        .take_while(Option::is_some)
-        .filter_map(|x| x)
+    let events = state.live().subscribe().filter_map(|change| {
+        let json = serde_json::to_string(&change_out(&change)).ok()?;
+        Some(Ok::<_, Infallible>(
+            SseEvent::default().event("change").data(json),
+        ))
+    });
+    Ok(uncached(
+        Sse::new(events)
+            .keep_alive(KeepAlive::default())
+            .into_response(),
+    ))
 }
 
 /// `POST /api/changes/{id}/revert[?force=true]`: a new change undoing change `id`.
@@ -301,7 +211,7 @@ pub async fn revert(
     headers: HeaderMap,
     Params(p): Params<RevertParams>,
 ) -> Result<Response, ApiError> {
-    let (editing, author) = editor(&state, &headers)?;
+    let author = state.editor(&headers)?;
     let id: i64 = id
         .parse()
         .map_err(|_| ApiError::NotFound(format!("no change {id:?}")))?;
@@ -315,53 +225,8 @@ pub async fn revert(
             ));
         }
     };
-    let mut replay = editing.writer.lock().await;
-    let target = editing
-        .store
-        .get(id)
-        .await
-        .map_err(|e| store_error(&e))?
-        .ok_or_else(|| ApiError::NotFound(format!("no change {id}")))?;
-    let later = editing
-        .store
-        .since(id, usize::MAX)
-        .await
-        .map_err(|e| store_error(&e))?;
-    let same =
-        |c: &&Change| c.change.target == target.change.target && c.change.key == target.change.key;
-    if let Some(newer) = later.iter().find(same)
-        && !force
-    {
-        return Err(ApiError::Conflict(format!(
-            "change {id} was superseded by change {} on the same entry; add ?force=true to revert it anyway",
-            newer.id
-        )));
-    }
-    let snapshot = state.snapshot();
-    let dataset = snapshot.engine.dataset();
-    let current = match replay.subject(id) {
-        Some(ChangeKind::Control) => parse_date(&target.change.key)
-            .and_then(|from| dataset.control_entry(&target.change.target, from))
-            .map(serde_json::to_value)
-            .transpose(),
-        _ => dataset
-            .events
-            .iter()
-            .find(|e| e.id == target.change.key)
-            .map(|e| serde_json::to_value(features::event(e)))
-            .transpose(),
-    }
-    .map_err(|e| ApiError::Internal(e.to_string()))?;
-    let change = NewChange {
-        kind: ChangeKind::Revert,
-        target: target.change.target.clone(),
-        key: target.change.key.clone(),
-        before: current,
-        after: target.change.before.clone(),
-        author,
-        reverts: Some(id),
-    };
-    commit(&state, editing, &mut replay, dataset.clone(), change).await
+    let outcome = state.live().revert(id, force, &author).await?;
+    Ok(written(&outcome))
 }
 
 /// `POST /api/changes/{id}/revert` parameters.

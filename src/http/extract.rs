@@ -6,7 +6,7 @@ use axum::extract::{FromRequest, FromRequestParts, Query, Request};
 use axum::http::{StatusCode, header, request::Parts};
 use serde::de::DeserializeOwned;
 
-use super::problem::ApiError;
+use super::problem::{ApiError, body_problem};
 
 /// Query parameters as `T` (a struct of optional strings with `deny_unknown_fields`).
 #[derive(Debug)]
@@ -84,10 +84,15 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
         if error.is_syntax() || error.is_eof() {
             Err(ApiError::MalformedBody(error.to_string()))
         } else {
-            let at = if path == "." { "body".to_owned() } else { path };
-            Err(ApiError::InvalidBody(vec![format!(
-                "{at}: {}",
-                plain(&error.to_string())
+            let (at, pointer) = if path == "." {
+                ("body".to_owned(), String::new())
+            } else {
+                let pointer = crate::geodata::pointer("", &path);
+                (path, pointer)
+            };
+            Err(ApiError::InvalidBody(vec![body_problem(
+                pointer,
+                format!("{at}: {}", plain(&error.to_string())),
             )]))
         }
     }

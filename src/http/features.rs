@@ -3,11 +3,11 @@
 use serde::Serialize;
 use serde_json::value::RawValue;
 
-use crate::answer::ControlAnswer;
-use crate::engine::Engine;
+use crate::answer::{ControlAnswer, km2};
+use crate::live::RegionRef;
 use crate::model::{
-    ControlEntry, ControlStatus, Date, Event, FactionId, LonLat, Precision, Region, RegionId,
-    Source,
+    ControlEntry, ControlStatus, Date, Event, Faction, FactionId, LonLat, Precision, Region,
+    RegionId, Source,
 };
 
 /// A GeoJSON Feature with a string id.
@@ -57,7 +57,7 @@ pub struct RegionProperties<'a> {
     /// The date `control` and the flat fields describe.
     at: Date,
     /// Flat copies of `control`, for clients that cannot read nested JSON.
-    status: &'static str,
+    status: ControlStatus,
     faction: Option<&'a FactionId>,
     since: Option<Date>,
     color: Option<&'a str>,
@@ -70,7 +70,7 @@ pub struct RegionProperties<'a> {
 pub struct PeriodProperties<'a> {
     region: &'a RegionId,
     region_name: &'a str,
-    status: &'static str,
+    status: ControlStatus,
     /// Faction ids, separated by ", ".
     factions: String,
     /// The holding faction; `null` when contested.
@@ -96,74 +96,60 @@ pub struct EventProperties<'a> {
     sources: &'a [Source],
 }
 
-/// `held`, `contested` or `unknown`.
-fn status(entry: Option<&ControlEntry>) -> &'static str {
-    match entry.map(|e| e.status) {
-        None => "unknown",
-        Some(ControlStatus::Held) => "held",
-        Some(ControlStatus::Contested) => "contested",
-    }
-}
-
-/// The single holding faction of a `held` entry.
-fn holder(entry: &ControlEntry) -> Option<&FactionId> {
-    (entry.status == ControlStatus::Held).then(|| &entry.factions[0])
-}
-
-fn color<'a>(engine: &'a Engine, faction: Option<&FactionId>) -> Option<&'a str> {
-    faction
-        .and_then(|f| engine.dataset().faction(f))
+fn color<'a>(factions: &'a [Faction], faction: Option<&FactionId>) -> Option<&'a str> {
+    let faction = faction?;
+    factions
+        .iter()
+        .find(|f| &f.id == faction)
         .map(|f| f.color.as_str())
 }
 
-/// The region at `index` as a feature, with its control on `at`.
+/// A region as a feature, with its control on `at`; colours come from `factions`.
 pub fn region<'a>(
-    engine: &'a Engine,
-    geometry: &'a RawValue,
-    index: usize,
+    r: RegionRef<'a>,
+    factions: &'a [Faction],
     at: Date,
 ) -> Feature<'a, RegionProperties<'a>> {
-    let r: &Region = &engine.dataset().regions[index];
-    let entry = r.control_at(at);
-    let faction = entry.and_then(holder);
+    let region = r.region;
+    let entry = region.control_at(at);
+    let faction = entry.and_then(ControlEntry::holder);
     Feature::new(
-        r.id.to_string(),
-        Geometry::Raw(geometry),
+        region.id.to_string(),
+        Geometry::Raw(r.geometry),
         RegionProperties {
-            name: &r.name,
-            name_ar: r.name_ar.as_deref(),
-            description: &r.description,
-            parent: r.parent.as_ref(),
-            last_reviewed: r.last_reviewed,
-            area_km2: (engine.area_km2(index) * 10.0).round() / 10.0,
+            name: &region.name,
+            name_ar: region.name_ar.as_deref(),
+            description: &region.description,
+            parent: region.parent.as_ref(),
+            last_reviewed: region.last_reviewed,
+            area_km2: km2(r.area_km2),
             at,
-            status: status(entry),
+            status: ControlStatus::of(entry),
             faction,
             since: entry.map(|e| e.from),
-            color: color(engine, faction),
+            color: color(factions, faction),
             control: ControlAnswer::new(entry),
-            history: &r.history,
+            history: &region.history,
         },
     )
 }
 
-/// The `entry`-th history period of the region at `index`.
+/// The `entry`-th history period of a region.
 pub fn period<'a>(
-    engine: &'a Engine,
-    geometry: &'a RawValue,
-    index: usize,
+    r: RegionRef<'a>,
+    factions: &'a [Faction],
     entry: usize,
 ) -> Feature<'a, PeriodProperties<'a>> {
-    let r = &engine.dataset().regions[index];
-    let e = &r.history[entry];
-    let faction = holder(e);
+    let region = r.region;
+    let e = &region.history[entry];
+    let faction = e.holder();
     Feature::new(
-        period_id(r, e),
-        Geometry::Raw(geometry),
+        period_id(region, e),
+        Geometry::Raw(r.geometry),
         PeriodProperties {
-            region: &r.id,
-            region_name: &r.name,
-            status: status(Some(e)),
+            region: &region.id,
+            region_name: &region.name,
+            status: e.status,
             factions: e
                 .factions
                 .iter()
@@ -171,9 +157,9 @@ pub fn period<'a>(
                 .collect::<Vec<_>>()
                 .join(", "),
             faction,
-            color: color(engine, faction),
+            color: color(factions, faction),
             valid_from: e.from,
-            valid_to: r.history.get(entry + 1).map(|next| next.from),
+            valid_to: region.history.get(entry + 1).map(|next| next.from),
             precision: e.precision,
             note: &e.note,
             sources: e

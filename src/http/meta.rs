@@ -5,12 +5,13 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
+use super::cache::uncached;
 use super::extract::Params;
 use super::ogc::json_response;
 use super::params::{self, AtParams, FormatOnly};
 use super::problem::ApiError;
 use super::state::AppState;
-use crate::answer::ControlAnswer;
+use crate::answer::{ControlAnswer, km2};
 use crate::model::{Date, RegionId};
 
 /// `GET /api/openapi.json`: the OpenAPI 3.0 description of every endpoint.
@@ -32,16 +33,16 @@ struct Health<'a> {
     data_version: &'a str,
 }
 
-/// `GET /healthz`.
+/// `GET /healthz`: never cached, no I/O.
 pub async fn healthz(State(state): State<AppState>) -> Response {
     let snapshot = state.snapshot();
-    json_response(
+    uncached(json_response(
         "application/json",
         &Health {
             status: "ok",
             data_version: &snapshot.version,
         },
-    )
+    ))
 }
 
 #[derive(Serialize)]
@@ -126,7 +127,6 @@ pub async fn stats(
     let at = params::at(p.at.as_deref())?;
     let snapshot = state.snapshot();
     let s = snapshot.engine.stats(at);
-    let km2 = |v: f64| (v * 10.0).round() / 10.0;
     let body = StatsBody {
         at,
         factions: s

@@ -1,7 +1,8 @@
 //! The HTTP server: OGC API – Features, point queries, timeline and statistics.
 //!
 //! Handlers only translate: they extract validated input ([`extract`], [`params`]), call the
-//! engine and shape the response. [`problem`] is the one place that picks status codes.
+//! served data ([`crate::live`]) and shape the response. [`problem`] is the one place that
+//! picks status codes.
 
 mod assets;
 mod auth;
@@ -36,7 +37,7 @@ pub use auth::Tokens;
 pub use ogc::CONFORMANCE;
 pub use problem::ApiError;
 pub use query::MAX_BATCH_POINTS;
-pub use state::{AppState, Editing, Snapshot};
+pub use state::AppState;
 
 /// Largest request body: a 100,000-point batch with ids and dates fits comfortably.
 pub const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
@@ -117,12 +118,18 @@ async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
     ApiError::MethodNotAllowed(format!("{method} {}", uri.path()))
 }
 
-/// Serves `app(state)` on `listener` until `shutdown` completes; requests in flight finish.
+/// Serves `app(state)` on `listener` until `shutdown` completes. Then the served data is
+/// closed, so that change streams end, and the requests in flight finish before this returns.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
+    let live = state.live().clone();
+    let shutdown = async move {
+        shutdown.await;
+        live.close();
+    };
     axum::serve(listener, app(state))
         .with_graceful_shutdown(shutdown)
         .await

@@ -11,7 +11,8 @@ use super::extract::{BaseUrl, Params};
 use super::features;
 use super::params::{self, FormatOnly, ItemParams, ItemsParams};
 use super::problem::ApiError;
-use super::state::{AppState, Snapshot};
+use super::state::AppState;
+use crate::live::Snapshot;
 use geo::Intersects;
 
 use crate::model::{Date, DateRange, Event};
@@ -242,6 +243,7 @@ pub async fn items(
     let range = params::datetime(p.datetime.as_deref())?;
     let snapshot = state.snapshot();
     let engine = &snapshot.engine;
+    let factions = &engine.dataset().factions;
     let regions: Vec<usize> = match bbox {
         Some(rect) => engine.regions_intersecting(rect),
         None => (0..engine.dataset().regions.len()).collect(),
@@ -258,7 +260,7 @@ pub async fn items(
             let shown = page(&regions, offset, limit);
             let features = shown
                 .iter()
-                .map(|&i| features::region(engine, &snapshot.geometries[i], i, at));
+                .map(|&i| features::region(snapshot.region(i), factions, at));
             paging.respond(features.collect(), regions.len())
         }
         Collection::ControlPeriods => {
@@ -279,7 +281,7 @@ pub async fn items(
             let shown = page(&periods, offset, limit);
             let features = shown
                 .iter()
-                .map(|&(i, k)| features::period(engine, &snapshot.geometries[i], i, k));
+                .map(|&(i, k)| features::period(snapshot.region(i), factions, k));
             paging.respond(features.collect(), periods.len())
         }
         Collection::Events => {
@@ -446,7 +448,7 @@ pub async fn item(
     params::format(p.f.as_deref())?;
     let snapshot = state.snapshot();
     let engine = &snapshot.engine;
-    let regions = &engine.dataset().regions;
+    let factions = &engine.dataset().factions;
     let missing = || ApiError::NotFound(format!("no feature {feature:?} in collection {id:?}"));
     let links = vec![
         link(
@@ -471,41 +473,31 @@ pub async fn item(
     Ok(match c {
         Collection::Regions => {
             let at = params::at(p.at.as_deref())?;
-            let i = regions
-                .iter()
-                .position(|r| r.id.as_str() == feature)
-                .ok_or_else(missing)?;
-            one(
-                features::region(engine, &snapshot.geometries[i], i, at),
-                links,
-            )
+            let r = snapshot.region_by_id(&feature).ok_or_else(missing)?;
+            one(features::region(r, factions, at), links)
         }
         Collection::ControlPeriods => {
-            let (i, k) = regions
-                .iter()
-                .enumerate()
-                .find_map(|(i, r)| {
-                    r.history
-                        .iter()
-                        .position(|e| features::period_id(r, e) == feature)
-                        .map(|k| (i, k))
-                })
-                .ok_or_else(missing)?;
-            one(
-                features::period(engine, &snapshot.geometries[i], i, k),
-                links,
-            )
+            let (r, k) = period(&snapshot, &feature).ok_or_else(missing)?;
+            one(features::period(r, factions, k), links)
         }
         Collection::Events => {
-            let e = engine
-                .dataset()
-                .events
-                .iter()
-                .find(|e| e.id == feature)
-                .ok_or_else(missing)?;
+            let e = engine.dataset().event(&feature).ok_or_else(missing)?;
             one(features::event(e), links)
         }
     })
+}
+
+/// The control period with id `region@from`: the region and the entry's position.
+fn period<'a>(snapshot: &'a Snapshot, id: &str) -> Option<(crate::live::RegionRef<'a>, usize)> {
+    let (region, from) = id.rsplit_once('@')?;
+    let r = snapshot.region_by_id(region)?;
+    let from = crate::model::parse_date(from)?;
+    let k = r
+        .region
+        .history
+        .binary_search_by_key(&from, |e| e.from)
+        .ok()?;
+    Some((r, k))
 }
 
 /// A single feature with its links.

@@ -4,6 +4,9 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
+use crate::geodata::BodyProblem;
+use crate::live::LiveError;
+
 /// Everything a request can fail with. Messages name the parameter or feature and the value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -22,9 +25,10 @@ pub enum ApiError {
     /// The body is not JSON at all (400).
     #[error("request body is not valid JSON: {0}")]
     MalformedBody(String),
-    /// The body is JSON but says something invalid (422); one message per problem.
-    #[error("request body is invalid: {}", .0.join("; "))]
-    InvalidBody(Vec<String>),
+    /// The body is JSON but says something invalid (422); one entry per problem, each with a
+    /// JSON Pointer to the value at fault.
+    #[error("request body is invalid: {}", details(.0))]
+    InvalidBody(Vec<BodyProblem>),
     /// The server has no editor tokens (403).
     #[error(
         "this server is read-only: start it with FRONTLINE_TOKEN set, or --token-file with name:token lines, to enable editing"
@@ -56,6 +60,11 @@ pub enum ApiError {
     Internal(String),
 }
 
+fn details(problems: &[BodyProblem]) -> String {
+    let details: Vec<&str> = problems.iter().map(|p| p.detail.as_str()).collect();
+    details.join("; ")
+}
+
 /// The RFC 9457 body.
 #[derive(Serialize)]
 struct Problem<'a> {
@@ -64,8 +73,16 @@ struct Problem<'a> {
     title: &'static str,
     status: u16,
     detail: &'a str,
+    /// With 422: every problem of the body (an RFC 9457 extension member).
     #[serde(skip_serializing_if = "Option::is_none")]
-    errors: Option<&'a [String]>,
+    errors: Option<Vec<FieldError<'a>>>,
+}
+
+/// One problem of a request body: where it is (RFC 6901) and what is wrong.
+#[derive(Serialize)]
+struct FieldError<'a> {
+    pointer: &'a str,
+    detail: &'a str,
 }
 
 impl ApiError {
@@ -98,6 +115,23 @@ impl ApiError {
     }
 }
 
+impl From<LiveError> for ApiError {
+    fn from(e: LiveError) -> Self {
+        match e {
+            LiveError::NoLog => Self::ReadOnly,
+            LiveError::NotFound(what) => Self::NotFound(what),
+            LiveError::Invalid(problems) => Self::InvalidBody(problems),
+            LiveError::Conflict(why) => Self::Conflict(why),
+            other => Self::Internal(other.to_string()),
+        }
+    }
+}
+
+/// A problem at `pointer` in the request body (for checks made in the handlers).
+pub(crate) fn body_problem(pointer: String, detail: String) -> BodyProblem {
+    BodyProblem { pointer, detail }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
@@ -108,7 +142,14 @@ impl IntoResponse for ApiError {
             self.to_string()
         };
         let errors = match &self {
-            Self::InvalidBody(list) => Some(list.as_slice()),
+            Self::InvalidBody(list) => Some(
+                list.iter()
+                    .map(|p| FieldError {
+                        pointer: &p.pointer,
+                        detail: &p.detail,
+                    })
+                    .collect(),
+            ),
             _ => None,
         };
         let body = Problem {

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::extract::{JsonBody, Params};
 use super::ogc::json_response;
 use super::params::{self, AtParams, PointParams};
-use super::problem::ApiError;
+use super::problem::{ApiError, body_problem};
 use super::state::AppState;
 use crate::answer::PointAnswer;
 use crate::model::{Date, LonLat, parse_date};
@@ -112,8 +112,11 @@ fn check(batch: Batch, default_at: Date) -> Result<Vec<Probe>, ApiError> {
         } else {
             format!("{:?}", batch.kind)
         };
-        return Err(ApiError::InvalidBody(vec![format!(
-            "type is {found}; the body must be a GeoJSON FeatureCollection of Point features"
+        return Err(ApiError::InvalidBody(vec![body_problem(
+            "/type".into(),
+            format!(
+                "type is {found}; the body must be a GeoJSON FeatureCollection of Point features"
+            ),
         )]));
     }
     if batch.features.len() > MAX_BATCH_POINTS {
@@ -127,7 +130,9 @@ fn check(batch: Batch, default_at: Date) -> Result<Vec<Probe>, ApiError> {
     for (i, f) in batch.features.into_iter().enumerate() {
         match probe(f, default_at) {
             Ok(p) => probes.push(p),
-            Err(why) => problems.extend(why.into_iter().map(|w| format!("features[{i}]: {w}"))),
+            Err(why) => problems.extend(why.into_iter().map(|(at, w)| {
+                body_problem(format!("/features/{i}{at}"), format!("features[{i}]: {w}"))
+            })),
         }
     }
     if problems.is_empty() {
@@ -137,35 +142,37 @@ fn check(batch: Batch, default_at: Date) -> Result<Vec<Probe>, ApiError> {
     }
 }
 
-fn probe(f: BatchFeature, default_at: Date) -> Result<Probe, Vec<String>> {
+/// Checks one feature; each problem comes with the pointer to its value within the feature.
+fn probe(f: BatchFeature, default_at: Date) -> Result<Probe, Vec<(&'static str, String)>> {
     let mut why = Vec::new();
     if f.kind != "Feature" {
-        why.push(format!("type {:?} is not \"Feature\"", f.kind));
+        why.push(("/type", format!("type {:?} is not \"Feature\"", f.kind)));
     }
     let pos = match f.geometry.map(|g| g.value) {
         // geojson refuses positions with fewer than two numbers while parsing the body.
         Some(geojson::GeometryValue::Point { coordinates }) => {
             LonLat::new(coordinates[0], coordinates[1])
-                .map_err(|e| why.push(e.to_string()))
+                .map_err(|e| why.push(("/geometry/coordinates", e.to_string())))
                 .ok()
         }
         Some(other) => {
-            why.push(format!(
-                "geometry is a {}, expected Point",
-                other.type_name()
+            why.push((
+                "/geometry",
+                format!("geometry is a {}, expected Point", other.type_name()),
             ));
             None
         }
         None => {
-            why.push("has no geometry".into());
+            why.push(("/geometry", "has no geometry".into()));
             None
         }
     };
     let at = match f.properties.and_then(|p| p.date) {
         None => Some(default_at),
         Some(text) => parse_date(&text).or_else(|| {
-            why.push(format!(
-                "properties.date {text:?} is not a date (expected YYYY-MM-DD)"
+            why.push((
+                "/properties/date",
+                format!("properties.date {text:?} is not a date (expected YYYY-MM-DD)"),
             ));
             None
         }),

@@ -4,7 +4,7 @@ use std::fmt;
 
 use super::{Date, FactionId, Precision};
 
-/// The state of a region in one history entry.
+/// Who holds a place: what a history entry says, or `Unknown` where no entry does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ControlStatus {
@@ -12,10 +12,13 @@ pub enum ControlStatus {
     Held,
     /// Fought over, or split by a front line, between two or more factions.
     Contested,
+    /// No statement covers it (before a region's first history entry). Never written in a
+    /// file: a file leaves a period out instead.
+    Unknown,
 }
 
 impl ControlStatus {
-    /// Parses `held` or `contested`.
+    /// Parses the statuses a file may state: `held` or `contested`.
     #[must_use]
     pub fn parse(s: &str) -> Option<Self> {
         match s {
@@ -25,22 +28,36 @@ impl ControlStatus {
         }
     }
 
-    /// Whether `count` factions is the right number for this status (one, or two or more).
+    /// The status `entry` states, `Unknown` for none.
+    #[must_use]
+    pub fn of(entry: Option<&ControlEntry>) -> Self {
+        entry.map_or(Self::Unknown, |e| e.status)
+    }
+
+    /// Whether `count` factions is the right number for this status (one, two or more, none).
     #[must_use]
     pub fn accepts_faction_count(self, count: usize) -> bool {
         match self {
             Self::Held => count == 1,
             Self::Contested => count >= 2,
+            Self::Unknown => count == 0,
+        }
+    }
+
+    /// The word used in files and answers.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Held => "held",
+            Self::Contested => "contested",
+            Self::Unknown => "unknown",
         }
     }
 }
 
 impl fmt::Display for ControlStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::Held => "held",
-            Self::Contested => "contested",
-        })
+        f.write_str(self.as_str())
     }
 }
 
@@ -70,6 +87,16 @@ pub struct ControlEntry {
     pub note: String,
     /// At least one source.
     pub sources: Vec<Source>,
+}
+
+impl ControlEntry {
+    /// The one faction holding the place, when the entry says `held`.
+    #[must_use]
+    pub fn holder(&self) -> Option<&FactionId> {
+        (self.status == ControlStatus::Held)
+            .then(|| self.factions.first())
+            .flatten()
+    }
 }
 
 #[cfg(test)]

@@ -17,7 +17,7 @@ pub use event::Event;
 pub use faction::{Color, Faction, FactionId};
 pub use place::Place;
 pub use position::{CoordError, LonLat};
-pub use region::{Region, RegionId};
+pub use region::{Region, RegionId, Regions};
 
 /// A whole validated data set: the factions, the regions with their histories, and the events.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -25,7 +25,7 @@ pub struct Dataset {
     /// Every faction a history entry may name, in file order.
     pub factions: Vec<Faction>,
     /// Every region, in file order; ids are unique.
-    pub regions: Vec<Region>,
+    pub regions: Regions,
     /// Dated, sourced events; empty when the data set has no events file.
     pub events: Vec<Event>,
     /// Towns for labels and search; empty when the data set has no places file.
@@ -42,25 +42,32 @@ impl Dataset {
     /// The region with this id, if the data set has it.
     #[must_use]
     pub fn region(&self, id: &str) -> Option<&Region> {
-        self.regions.iter().find(|r| r.id.as_str() == id)
+        self.regions.get(id)
     }
 
     /// The history entry of region `id` that starts on `from`, if any.
     #[must_use]
     pub fn control_entry(&self, id: &str, from: Date) -> Option<&ControlEntry> {
-        let region = self.region(id)?;
-        region.history.iter().find(|e| e.from == from)
+        let history = &self.region(id)?.history;
+        let i = history.binary_search_by_key(&from, |e| e.from).ok()?;
+        Some(&history[i])
+    }
+
+    /// The event with this id, if any.
+    #[must_use]
+    pub fn event(&self, id: &str) -> Option<&Event> {
+        self.events.iter().find(|e| e.id == id)
     }
 
     /// Puts `entry` into region `id`'s history, replacing the entry with the same `from`, and
     /// keeps the history sorted. Returns the replaced entry; `None` also when the region is
     /// unknown (then nothing changes).
     pub fn upsert_control(&mut self, id: &str, entry: ControlEntry) -> Option<ControlEntry> {
-        let region = self.regions.iter_mut().find(|r| r.id.as_str() == id)?;
-        match region.history.binary_search_by_key(&entry.from, |e| e.from) {
-            Ok(i) => Some(std::mem::replace(&mut region.history[i], entry)),
+        let history = self.regions.history_mut(id)?;
+        match history.binary_search_by_key(&entry.from, |e| e.from) {
+            Ok(i) => Some(std::mem::replace(&mut history[i], entry)),
             Err(i) => {
-                region.history.insert(i, entry);
+                history.insert(i, entry);
                 None
             }
         }
@@ -68,9 +75,9 @@ impl Dataset {
 
     /// Removes region `id`'s entry that starts on `from`, returning it.
     pub fn remove_control(&mut self, id: &str, from: Date) -> Option<ControlEntry> {
-        let region = self.regions.iter_mut().find(|r| r.id.as_str() == id)?;
-        let i = region.history.iter().position(|e| e.from == from)?;
-        Some(region.history.remove(i))
+        let history = self.regions.history_mut(id)?;
+        let i = history.binary_search_by_key(&from, |e| e.from).ok()?;
+        Some(history.remove(i))
     }
 
     /// Adds `event`, replacing one with the same id; returns the replaced event.
@@ -97,7 +104,7 @@ mod tests {
 
     fn dataset() -> Dataset {
         Dataset {
-            regions: vec![Region {
+            regions: Regions::new(vec![Region {
                 id: RegionId::new("r"),
                 name: "R".into(),
                 name_ar: None,
@@ -109,7 +116,7 @@ mod tests {
                     ControlEntry::held_by(date(2011, 3, 1), "a"),
                     ControlEntry::held_by(date(2015, 8, 11), "b"),
                 ],
-            }],
+            }]),
             ..Dataset::default()
         }
     }

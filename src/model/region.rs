@@ -1,6 +1,9 @@
 //! Regions: a named area with a polygon and a dated history of who controls it.
 
+use std::borrow::Borrow;
+use std::collections::HashMap;
 use std::fmt;
+use std::sync::Arc;
 
 use geo::MultiPolygon;
 
@@ -21,6 +24,12 @@ impl RegionId {
     /// The id as text.
     #[must_use]
     pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Borrow<str> for RegionId {
+    fn borrow(&self) -> &str {
         &self.0
     }
 }
@@ -59,6 +68,116 @@ impl Region {
     pub fn control_at(&self, date: Date) -> Option<&ControlEntry> {
         let after = self.history.partition_point(|entry| entry.from <= date);
         after.checked_sub(1).map(|i| &self.history[i])
+    }
+}
+
+/// The regions of a data set in file order, found by id in O(1).
+///
+/// Cloning is cheap whatever the size: each region is shared until it is changed
+/// ([`Regions::history_mut`] copies that one region), so a snapshot after an edit shares every
+/// other region with the one before. Only histories can change: the ids, their order and the
+/// geometry are fixed when the list is made, which keeps a spatial index built on it valid.
+#[derive(Debug, Clone, Default)]
+pub struct Regions {
+    list: Vec<Arc<Region>>,
+    by_id: Arc<HashMap<RegionId, usize>>,
+}
+
+impl Regions {
+    /// The list as given. Ids should be unique (the loader checks); a repeated id is found at
+    /// its first position.
+    #[must_use]
+    pub fn new(regions: Vec<Region>) -> Self {
+        let mut by_id = HashMap::with_capacity(regions.len());
+        for (i, r) in regions.iter().enumerate() {
+            by_id.entry(r.id.clone()).or_insert(i);
+        }
+        Self {
+            list: regions.into_iter().map(Arc::new).collect(),
+            by_id: Arc::new(by_id),
+        }
+    }
+
+    /// How many regions there are.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.list.len()
+    }
+
+    /// Whether there are none.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    /// The regions in file order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = &Region> + Clone {
+        self.list.iter().map(AsRef::as_ref)
+    }
+
+    /// The position of the region with this id.
+    #[must_use]
+    pub fn index_of(&self, id: &str) -> Option<usize> {
+        self.by_id.get(id).copied()
+    }
+
+    /// The region with this id.
+    #[must_use]
+    pub fn get(&self, id: &str) -> Option<&Region> {
+        self.index_of(id).map(|i| &*self.list[i])
+    }
+
+    /// The history of region `id`, to change; copies that region if a clone shares it.
+    pub fn history_mut(&mut self, id: &str) -> Option<&mut Vec<ControlEntry>> {
+        let i = self.index_of(id)?;
+        Some(&mut Arc::make_mut(&mut self.list[i]).history)
+    }
+
+    /// Whether `self` and `other` are the same list of the same shared regions (no region
+    /// was copied or changed in between).
+    #[must_use]
+    pub fn shares_all(&self, other: &Self) -> bool {
+        self.list.len() == other.list.len()
+            && self
+                .list
+                .iter()
+                .zip(&other.list)
+                .all(|(a, b)| Arc::ptr_eq(a, b))
+    }
+}
+
+impl std::ops::Index<usize> for Regions {
+    type Output = Region;
+
+    fn index(&self, index: usize) -> &Region {
+        &self.list[index]
+    }
+}
+
+impl PartialEq for Regions {
+    fn eq(&self, other: &Self) -> bool {
+        self.list == other.list
+    }
+}
+
+impl From<Vec<Region>> for Regions {
+    fn from(regions: Vec<Region>) -> Self {
+        Self::new(regions)
+    }
+}
+
+impl<'a> IntoIterator for &'a Regions {
+    type Item = &'a Region;
+    type IntoIter = std::iter::Map<std::slice::Iter<'a, Arc<Region>>, fn(&Arc<Region>) -> &Region>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.list.iter().map(AsRef::as_ref)
+    }
+}
+
+impl FromIterator<Region> for Regions {
+    fn from_iter<I: IntoIterator<Item = Region>>(iter: I) -> Self {
+        Self::new(iter.into_iter().collect())
     }
 }
 
@@ -116,5 +235,30 @@ mod tests {
                 .map(|e| e.factions[0].as_str()),
             Some("b")
         );
+    }
+
+    #[test]
+    fn regions_are_found_by_id_and_a_history_change_copies_only_that_region() {
+        let mut a = region(vec![entry(date(2011, 3, 1), "a")]);
+        a.id = RegionId::new("a");
+        let mut b = a.clone();
+        b.id = RegionId::new("b");
+        let regions = Regions::new(vec![a, b]);
+        assert_eq!(regions.index_of("b"), Some(1));
+        assert_eq!(regions.get("a").map(|r| r.id.as_str()), Some("a"));
+        assert!(regions.get("c").is_none());
+        let mut edited = regions.clone();
+        assert!(edited.shares_all(&regions));
+        edited
+            .history_mut("b")
+            .unwrap()
+            .push(entry(date(2015, 8, 11), "b"));
+        assert!(!edited.shares_all(&regions));
+        assert_eq!((regions[1].history.len(), edited[1].history.len()), (1, 2));
+        assert!(
+            Arc::ptr_eq(&regions.list[0], &edited.list[0]),
+            "a is still shared"
+        );
+        assert!(edited.history_mut("c").is_none());
     }
 }

@@ -15,6 +15,9 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         reverts INTEGER REFERENCES changes (id)
     );
     CREATE INDEX changes_by_target ON changes (target, key);",
+    // 2: the version of the form `before` and `after` are written in (see
+    // `geodata::change::FORM`); rows from before it was recorded are form 1.
+    "ALTER TABLE changes ADD COLUMN form INTEGER NOT NULL DEFAULT 1;",
 ];
 
 /// The schema version this build creates.

@@ -63,14 +63,17 @@ pub struct NewChange {
     pub target: String,
     /// Which entry of the target: a control entry's `from` date, an event's id.
     pub key: String,
-    /// The entry before the change (`None` when it adds one), in its file shape.
+    /// The entry before the change (`None` when it adds one), in its file's form.
     pub before: Option<serde_json::Value>,
-    /// The entry after the change (`None` when it removes one), in its file shape.
+    /// The entry after the change (`None` when it removes one), in its file's form.
     pub after: Option<serde_json::Value>,
     /// Who made it (the token's name).
     pub author: String,
     /// For a revert, the change it undoes.
     pub reverts: Option<i64>,
+    /// The version of the form `before` and `after` are written in; the store keeps it and
+    /// never reads the payloads.
+    pub form: u32,
 }
 
 /// A stored change.

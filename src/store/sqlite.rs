@@ -98,7 +98,7 @@ fn sqlite_error(path: &str, source: rusqlite::Error) -> StoreError {
     }
 }
 
-const COLUMNS: &str = "id, time, kind, target, key, before, after, author, reverts";
+const COLUMNS: &str = "id, time, kind, target, key, before, after, author, reverts, form";
 
 /// Reads one row of `COLUMNS`.
 fn row_to_change(path: &str, row: &rusqlite::Row<'_>) -> Result<Change, StoreError> {
@@ -130,6 +130,7 @@ fn row_to_change(path: &str, row: &rusqlite::Row<'_>) -> Result<Change, StoreErr
             after: json(row.get(6).map_err(err)?, "after")?,
             author: row.get(7).map_err(err)?,
             reverts: row.get(8).map_err(err)?,
+            form: row.get(9).map_err(err)?,
         },
     })
 }
@@ -142,8 +143,8 @@ impl Store for SqliteStore {
             let text = |v: &Option<serde_json::Value>| v.as_ref().map(serde_json::Value::to_string);
             let tx = conn.transaction().map_err(err)?;
             tx.execute(
-                "INSERT INTO changes (time, kind, target, key, before, after, author, reverts)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                "INSERT INTO changes (time, kind, target, key, before, after, author, reverts, form)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                 params![
                     time.to_string(),
                     change.kind.as_str(),
@@ -153,6 +154,7 @@ impl Store for SqliteStore {
                     text(&change.after),
                     change.author,
                     change.reverts,
+                    change.form,
                 ],
             )
             .map_err(err)?;
@@ -266,6 +268,7 @@ mod tests {
             after: Some(json!({"from": from, "status": "held", "factions": ["government"]})),
             author: author.into(),
             reverts: None,
+            form: 2,
         }
     }
 
@@ -344,7 +347,7 @@ mod tests {
         assert_eq!(
             err.to_string(),
             format!(
-                "database {} has schema version 99; this frontline knows up to 1",
+                "database {} has schema version 99; this frontline knows up to 2",
                 path.display()
             )
         );

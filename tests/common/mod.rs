@@ -15,7 +15,8 @@ use axum::http::{Request, Response, StatusCode, header};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 
-use frontline::http::{AppState, app};
+use frontline::http::{AppState, Tokens, app};
+use frontline::live::Live;
 
 /// State over the bundled `geodata/`, loaded once per test binary.
 static SHIPPED: LazyLock<AppState> = LazyLock::new(|| state_from("geodata"));
@@ -26,7 +27,7 @@ fn state_from(dir: &str) -> AppState {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
     let loaded =
         frontline::geodata::load(&path).unwrap_or_else(|r| panic!("{dir} is invalid:\n{r}"));
-    AppState::new(loaded)
+    AppState::new(Live::new(loaded), Tokens::default())
 }
 
 /// The router over the shipped data.

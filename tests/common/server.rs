@@ -190,30 +190,45 @@ impl Server {
 
     /// Sends SIGTERM and waits (up to a minute) for the process to exit.
     pub fn terminate(&mut self) -> ExitStatus {
+        self.signal_term();
+        self.wait()
+    }
+
+    /// Sends SIGTERM, as a service manager stopping the server does.
+    pub fn signal_term(&self) {
         let pid = self.child.id().to_string();
         let sent = Command::new("kill")
             .args(["-TERM", &pid])
             .status()
             .expect("kill runs");
         assert!(sent.success(), "kill -TERM {pid} failed");
-        self.wait()
     }
 
     /// Waits (up to a minute) for the process to exit.
     pub fn wait(&mut self) -> ExitStatus {
-        for _ in 0..600 {
+        self.wait_up_to(Duration::from_secs(60)).unwrap_or_else(|| {
+            panic!(
+                "the server did not exit within a minute; stderr:\n{}",
+                self.stderr()
+            )
+        })
+    }
+
+    /// Waits up to `limit` for the process to exit; `None` if it is still running.
+    pub fn wait_up_to(&mut self, limit: Duration) -> Option<ExitStatus> {
+        let start = std::time::Instant::now();
+        loop {
             if let Some(status) = self.child.try_wait().expect("try_wait") {
                 if let Some(drain) = self.drain.take() {
                     let _ = drain.join();
                 }
-                return status;
+                return Some(status);
             }
-            std::thread::sleep(Duration::from_millis(100));
+            if start.elapsed() >= limit {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(20));
         }
-        panic!(
-            "the server did not exit within a minute; stderr:\n{}",
-            self.stderr()
-        );
     }
 }
 

@@ -1,0 +1,448 @@
+//! The one owner of the served data: the current [`Snapshot`], the change log, the writer lock,
+//! the change feed, reloads and shutdown.
+//!
+//! Everything that serves data opens it here: `frontline serve` (through [`crate::http`]),
+//! `query --db` and `export`. The pipeline is:
+//! 1. [`Live::open`] indexes the geodata (the [`Engine`]) and replays every stored change on
+//!    top, each read in its stored form with the loader's checks;
+//! 2. a write ([`Live::put_control`], [`Live::put_event`], [`Live::revert`]) takes the writer
+//!    lock, reads the item once, takes its `before` from the current state, appends the change
+//!    durably, applies it to a copy of the data that shares the spatial index, installs the new
+//!    snapshot and announces the change to subscribers;
+//! 3. [`Live::reload`] swaps in new geodata files with the log replayed on top, rebuilding only
+//!    the shapes whose geometry changed;
+//! 4. [`Live::close`] ends every subscription, so a server can shut down with streams open.
+//!
+//! Readers never wait: [`Live::snapshot`] is a lock-free load of an `Arc`. Only writers take the
+//! lock, which keeps the log order and the order in which snapshots are installed the same.
+
+mod replay;
+mod snapshot;
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::sync::Arc;
+
+use arc_swap::ArcSwap;
+use tokio::sync::{Mutex, MutexGuard, broadcast, watch};
+use tokio_stream::{Stream, StreamExt};
+
+use crate::engine::Engine;
+use crate::geodata::change::{self, BodyProblem, FORM};
+use crate::geodata::{self, Loaded, Report};
+use crate::model::{Dataset, parse_date};
+use crate::store::{Change, ChangeKind, NewChange, Store, StoreError};
+use replay::{Effect, Replay};
+pub use snapshot::{RegionRef, Snapshot};
+
+/// How many changes a slow subscriber may fall behind before it misses some.
+const FEED_CAPACITY: usize = 1024;
+/// How many stored changes are read at a time while replaying.
+const REPLAY_PAGE: usize = 10_000;
+
+/// Why a write, a reload or opening the data failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LiveError {
+    /// There is no change log to write to.
+    #[error("this data is served without a change log, so it takes no edits")]
+    NoLog,
+    /// The region, event or change named does not exist.
+    #[error("{0}")]
+    NotFound(String),
+    /// The item sent is invalid; one entry per problem.
+    #[error("the item is invalid: {}", .0.iter().map(|p| p.detail.as_str()).collect::<Vec<_>>().join("; "))]
+    Invalid(Vec<BodyProblem>),
+    /// The write would undo or overwrite a later change.
+    #[error("{0}")]
+    Conflict(String),
+    /// New geodata files did not pass the checks; the old data stays served.
+    #[error("the new geodata is invalid, keeping the old:\n{0}")]
+    InvalidData(Report),
+    /// The change log failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A change was stored but could not be applied; it stays in the log.
+    #[error("change {id} was stored but could not be applied: {reason}")]
+    Apply {
+        /// The stored change.
+        id: i64,
+        /// Why.
+        reason: String,
+    },
+    /// A background task (indexing, loading) panicked or was cancelled.
+    #[error("background task failed: {0}")]
+    Task(String),
+}
+
+/// What a write did.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    /// The item already said exactly this; nothing was stored.
+    Unchanged {
+        /// The region or event it names.
+        target: String,
+        /// The entry (a history entry's `from`, an event's id).
+        key: String,
+    },
+    /// The change was stored, applied and announced.
+    Committed(Arc<Change>),
+}
+
+/// The served data and everything that changes it. Cloning shares it.
+#[derive(Clone)]
+pub struct Live {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    /// What readers see; replaced whole, so no reader sees half a change or waits for one.
+    current: ArcSwap<Snapshot>,
+    /// The durable log of edits; `None` serves the files as they are and takes no edits.
+    store: Option<Arc<dyn Store>>,
+    /// Held while a change is stored and applied (and during a reload); holds what each
+    /// applied change was about, for reverts.
+    writer: Mutex<Replay>,
+    /// Every committed change, in log order.
+    feed: broadcast::Sender<Arc<Change>>,
+    /// Turns `true` on [`Live::close`].
+    closing: watch::Sender<bool>,
+}
+
+impl std::fmt::Debug for Live {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Live")
+            .field("version", &self.snapshot().version)
+            .field("log", &self.keeps_log())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Live {
+    /// Serves `loaded` as it is, with no change log: it takes no edits. Indexes the data on the
+    /// calling thread.
+    #[must_use]
+    pub fn new(loaded: Loaded) -> Self {
+        let snapshot = Snapshot::build(Engine::new(loaded.dataset), loaded.version, 0);
+        Self::from_parts(snapshot, None, Replay::default())
+    }
+
+    /// Serves `loaded` with every change in `store` applied on top, and takes edits into it.
+    /// Changes that no longer apply (a region dropped from the files) are logged and kept in
+    /// the log. The indexing runs on the blocking pool.
+    ///
+    /// # Errors
+    /// When the store cannot be read.
+    pub async fn open(loaded: Loaded, store: Arc<dyn Store>) -> Result<Self, LiveError> {
+        let Loaded {
+            dataset, version, ..
+        } = loaded;
+        let engine = blocking(move || Engine::new(dataset)).await?;
+        let mut replay = Replay::default();
+        let engine = replay_all(store.as_ref(), &engine, &mut replay).await?;
+        let last = replay.last_id;
+        let snapshot = blocking(move || Snapshot::build(engine, version, last)).await?;
+        Ok(Self::from_parts(snapshot, Some(store), replay))
+    }
+
+    fn from_parts(snapshot: Snapshot, store: Option<Arc<dyn Store>>, replay: Replay) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                current: ArcSwap::from_pointee(snapshot),
+                store,
+                writer: Mutex::new(replay),
+                feed: broadcast::channel(FEED_CAPACITY).0,
+                closing: watch::Sender::new(false),
+            }),
+        }
+    }
+
+    /// The data being served now. Never waits.
+    #[must_use]
+    pub fn snapshot(&self) -> Arc<Snapshot> {
+        self.inner.current.load_full()
+    }
+
+    /// Whether edits are kept (there is a change log).
+    #[must_use]
+    pub fn keeps_log(&self) -> bool {
+        self.inner.store.is_some()
+    }
+
+    fn store(&self) -> Result<&Arc<dyn Store>, LiveError> {
+        self.inner.store.as_ref().ok_or(LiveError::NoLog)
+    }
+
+    /// Puts a history entry (`json`, in the form of `regions.geojson`) into region `region`,
+    /// replacing the entry with the same `from`.
+    ///
+    /// # Errors
+    /// No such region, an invalid entry (every problem), or the store failed.
+    pub async fn put_control(
+        &self,
+        region: &str,
+        json: &str,
+        author: &str,
+    ) -> Result<Outcome, LiveError> {
+        self.store()?;
+        let mut writer = self.inner.writer.lock().await;
+        let current = self.snapshot();
+        let data = current.engine.dataset();
+        if data.region(region).is_none() {
+            return Err(LiveError::NotFound(format!("no region {region:?}")));
+        }
+        let entry = change::control_entry(json, &faction_ids(data)).map_err(LiveError::Invalid)?;
+        let key = entry.from.to_string();
+        let before = data.control_entry(region, entry.from);
+        if before == Some(&entry) {
+            return Ok(Outcome::Unchanged {
+                target: region.to_owned(),
+                key,
+            });
+        }
+        let new = NewChange {
+            kind: ChangeKind::Control,
+            target: region.to_owned(),
+            key,
+            before: before.map(change::control_entry_form),
+            after: Some(change::control_entry_form(&entry)),
+            author: author.to_owned(),
+            reverts: None,
+            form: FORM,
+        };
+        let effect = Effect::PutControl {
+            region: region.to_owned(),
+            entry,
+        };
+        self.commit(&mut writer, &current, new, ChangeKind::Control, effect)
+            .await
+    }
+
+    /// Adds an event (`json`, a feature in the form of `events.geojson`), or replaces the one
+    /// with its id.
+    ///
+    /// # Errors
+    /// An invalid event (every problem), or the store failed.
+    pub async fn put_event(&self, json: &str, author: &str) -> Result<Outcome, LiveError> {
+        self.store()?;
+        let mut writer = self.inner.writer.lock().await;
+        let current = self.snapshot();
+        let data = current.engine.dataset();
+        let is_region = |id: &str| data.regions.index_of(id).is_some();
+        let event = change::event(json, &is_region).map_err(LiveError::Invalid)?;
+        let new = NewChange {
+            kind: ChangeKind::Event,
+            target: event.id.clone(),
+            key: event.id.clone(),
+            before: data.event(&event.id).map(change::event_form),
+            after: Some(change::event_form(&event)),
+            author: author.to_owned(),
+            reverts: None,
+            form: FORM,
+        };
+        self.commit(
+            &mut writer,
+            &current,
+            new,
+            ChangeKind::Event,
+            Effect::PutEvent(event),
+        )
+        .await
+    }
+
+    /// Undoes change `id` with a new change that puts back what it replaced. Refused when a
+    /// later change touched the same item, unless `force`.
+    ///
+    /// # Errors
+    /// No such change, a later change on the same item (without `force`), an item that can no
+    /// longer be put back as it was, or the store failed.
+    pub async fn revert(&self, id: i64, force: bool, author: &str) -> Result<Outcome, LiveError> {
+        let store = self.store()?;
+        let mut writer = self.inner.writer.lock().await;
+        let target = store
+            .get(id)
+            .await?
+            .ok_or_else(|| LiveError::NotFound(format!("no change {id}")))?;
+        let t = &target.change;
+        if !force {
+            let later = store.since(id, usize::MAX).await?;
+            if let Some(newer) = later
+                .iter()
+                .find(|c| c.change.target == t.target && c.change.key == t.key)
+            {
+                return Err(LiveError::Conflict(format!(
+                    "change {id} was superseded by change {} on the same entry; add ?force=true to revert it anyway",
+                    newer.id
+                )));
+            }
+        }
+        let current = self.snapshot();
+        let data = current.engine.dataset();
+        let subject = writer
+            .subject_of(&target)
+            .map_err(|why| LiveError::Conflict(format!("change {id} cannot be reverted: {why}")))?;
+        // What the item is now (the revert's `before`) and what it goes back to, read in the
+        // form the reverted change was stored in and written in today's.
+        let (before, effect) = match subject {
+            ChangeKind::Control => (
+                parse_date(&t.key)
+                    .and_then(|from| data.control_entry(&t.target, from))
+                    .map(change::control_entry_form),
+                replay::read(subject, &t.target, &t.key, t.before.as_ref(), t.form, data),
+            ),
+            _ => (
+                data.event(&t.key).map(change::event_form),
+                replay::read(subject, &t.target, &t.key, t.before.as_ref(), t.form, data),
+            ),
+        };
+        let effect = effect.map_err(|why| {
+            LiveError::Conflict(format!(
+                "change {id} cannot be reverted: what it replaced no longer passes the checks: {why}"
+            ))
+        })?;
+        let new = NewChange {
+            kind: ChangeKind::Revert,
+            target: t.target.clone(),
+            key: t.key.clone(),
+            before,
+            after: effect.form(),
+            author: author.to_owned(),
+            reverts: Some(id),
+            form: FORM,
+        };
+        self.commit(&mut writer, &current, new, subject, effect)
+            .await
+    }
+
+    /// Stores `new`, applies `effect` to a copy of `current` sharing its spatial index, installs
+    /// the result and announces the change.
+    async fn commit(
+        &self,
+        writer: &mut MutexGuard<'_, Replay>,
+        current: &Snapshot,
+        new: NewChange,
+        subject: ChangeKind,
+        effect: Effect,
+    ) -> Result<Outcome, LiveError> {
+        let stored = self.store()?.append(new).await?;
+        writer.record(stored.id, subject);
+        let mut edit = current.engine.edit();
+        effect.apply(&mut edit).map_err(|reason| LiveError::Apply {
+            id: stored.id,
+            reason,
+        })?;
+        let snapshot = current.next(edit.finish(), current.files_version.clone(), stored.id);
+        self.inner.current.store(Arc::new(snapshot));
+        let stored = Arc::new(stored);
+        // Nobody listening is not an error.
+        let _ = self.inner.feed.send(Arc::clone(&stored));
+        Ok(Outcome::Committed(stored))
+    }
+
+    /// Up to `limit` changes after change `since`, oldest first; none without a change log.
+    ///
+    /// # Errors
+    /// When the store cannot be read.
+    pub async fn changes(&self, since: i64, limit: usize) -> Result<Vec<Change>, LiveError> {
+        match &self.inner.store {
+            Some(store) if limit > 0 => Ok(store.since(since, limit).await?),
+            _ => Ok(Vec::new()),
+        }
+    }
+
+    /// Reloads the geodata files from `dir`, replays the change log on top and swaps the result
+    /// in; only the shapes whose geometry changed are rebuilt. Returns a one-line summary.
+    ///
+    /// # Errors
+    /// The check report of invalid files, or the store's error; the old data stays served.
+    pub async fn reload(&self, dir: &Path) -> Result<String, LiveError> {
+        let dir = dir.to_path_buf();
+        let loaded = blocking(move || geodata::load(&dir))
+            .await?
+            .map_err(LiveError::InvalidData)?;
+        // Hold the writer lock, so no edit lands between the replay and the swap.
+        let mut writer = self.inner.writer.lock().await;
+        let current = self.snapshot();
+        let previous = Arc::clone(&current);
+        let Loaded {
+            dataset, version, ..
+        } = loaded;
+        let engine = blocking(move || previous.engine.reloaded(dataset)).await?;
+        let mut replay = Replay::default();
+        let engine = match &self.inner.store {
+            Some(store) => replay_all(store.as_ref(), &engine, &mut replay).await?,
+            None => engine,
+        };
+        let summary = format!(
+            "{} regions, {} events",
+            engine.dataset().regions.len(),
+            engine.dataset().events.len()
+        );
+        let last = replay.last_id;
+        let snapshot = blocking(move || current.next(engine, version, last)).await?;
+        self.inner.current.store(Arc::new(snapshot));
+        *writer = replay;
+        Ok(summary)
+    }
+
+    /// Every change committed from now on, in log order; ends when [`Live::close`] is called
+    /// (at once if it already was). A subscriber more than 1,024 changes behind skips the
+    /// changes it missed.
+    pub fn subscribe(&self) -> impl Stream<Item = Arc<Change>> + Send + 'static {
+        let changes = tokio_stream::wrappers::BroadcastStream::new(self.inner.feed.subscribe())
+            .filter_map(Result::ok);
+        let stop = tokio_stream::wrappers::WatchStream::new(self.inner.closing.subscribe())
+            .filter(|closed| *closed)
+            .map(|_| None);
+        changes
+            .map(Some)
+            .merge(stop)
+            .take_while(Option::is_some)
+            .filter_map(|change| change)
+    }
+
+    /// Ends every subscription, present and future: call it when shutting down, so that
+    /// long-lived responses finish.
+    pub fn close(&self) {
+        self.inner.closing.send_replace(true);
+    }
+}
+
+/// The ids of the factions, for checking references.
+fn faction_ids(data: &Dataset) -> HashSet<String> {
+    data.factions.iter().map(|f| f.id.to_string()).collect()
+}
+
+/// Applies every change in `store` on top of `engine`, in log order. Changes that no longer
+/// apply are logged as warnings and skipped; they stay in the log.
+async fn replay_all(
+    store: &dyn Store,
+    engine: &Engine,
+    replay: &mut Replay,
+) -> Result<Engine, LiveError> {
+    let mut edit = engine.edit();
+    let mut after = 0;
+    loop {
+        let page = store.since(after, REPLAY_PAGE).await?;
+        let Some(last) = page.last() else { break };
+        after = last.id;
+        for change in &page {
+            if let Err(why) = replay.apply_stored(&mut edit, change) {
+                tracing::warn!(change = change.id, "stored change not applied: {why}");
+            }
+        }
+    }
+    Ok(edit.finish())
+}
+
+/// Runs CPU-bound work on the blocking pool.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, LiveError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| LiveError::Task(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests;
