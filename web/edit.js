@@ -34,18 +34,32 @@ function forgetToken() {
   }
 }
 
-/** Which field a server problem such as `history[0].sources[0].url "x" is not …` is about. */
-const PROBLEM_FIELDS = [
-  [/\bsources(\[\d+\])?\.title\b/, ['#edit-source-title']],
-  [/\bsources(\[\d+\])?\.url\b/, ['#edit-source-url']],
-  [/\bsources(\[\d+\])?\.published\b/, ['#edit-source-published']],
-  [/\bsources\b/, ['#edit-source-title', '#edit-source-url']],
-  [/\bfaction/, ['#edit-factions']],
-  [/\bfrom\b/, ['#edit-date']],
-  [/\bprecision\b/, ['#edit-precision']],
-  [/\bstatus\b/, ['#edit-status']],
-  [/\bnote\b/, ['#edit-note']],
-];
+/** The form's fields for each member of the entry it sends (see `entry()`). */
+const FIELDS = {
+  from: ['#edit-date'],
+  precision: ['#edit-precision'],
+  status: ['#edit-status'],
+  factions: ['#edit-factions'],
+  note: ['#edit-note'],
+};
+/** The form's fields for each member of its one source. */
+const SOURCE_FIELDS = {
+  title: '#edit-source-title',
+  url: '#edit-source-url',
+  published: '#edit-source-published',
+};
+
+/**
+ * The fields a server problem is about, from its JSON Pointer into the entry sent
+ * (`/sources/0/url`, `/factions/1`; RFC 6901): the server says where, the form need not guess.
+ */
+function fieldsFor(pointer) {
+  const [member, , sourceMember] = String(pointer ?? '').split('/').slice(1);
+  if (member === 'sources') {
+    return sourceMember in SOURCE_FIELDS ? [SOURCE_FIELDS[sourceMember]] : [SOURCE_FIELDS.title, SOURCE_FIELDS.url];
+  }
+  return FIELDS[member] ?? [];
+}
 
 export class EditPanel {
   /**
@@ -343,9 +357,9 @@ export class EditPanel {
     } catch (error) {
       this.result.textContent = '';
       if (error.status === 422) {
-        const errors = Array.isArray(error.problem?.errors) ? error.problem.errors.map(String) : [];
-        const list = errors.length ? errors : [error.problem?.detail ?? error.message];
-        this.showProblems(list.map((message) => [message, PROBLEM_FIELDS.find(([pattern]) => pattern.test(message))?.[1] ?? []]));
+        const errors = Array.isArray(error.problem?.errors) ? error.problem.errors : [];
+        const problems = errors.map((e) => [String(e?.detail ?? e), fieldsFor(e?.pointer)]);
+        this.showProblems(problems.length ? problems : [[error.problem?.detail ?? error.message, []]]);
       } else if (error.status === 401) {
         this.author = null;
         this.token = null;

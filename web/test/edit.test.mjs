@@ -326,12 +326,16 @@ if (!TOKEN) {
         body: JSON.stringify(entry),
       });
       assert.equal(direct.status, 422, `POST an unknown faction: ${JSON.stringify(direct.body)}`);
-      assert.ok(direct.body.errors.some((e) => e.includes('no-such-faction')), `the problems name the faction: ${JSON.stringify(direct.body)}`);
+      const faction = direct.body.errors.find((e) => e.detail.includes('no-such-faction'));
+      assert.ok(faction, `the problems name the faction: ${JSON.stringify(direct.body)}`);
+      assert.equal(faction.pointer, '/factions/1', 'and point at it');
 
       await page.locator('#edit-submit').click();
       const listed = (selector) => [...document.querySelectorAll(selector)].map((li) => li.textContent);
-      await until(page, '#edit-errors li', listed, '#edit-errors li', direct.body.errors);
+      await until(page, '#edit-errors li', listed, '#edit-errors li', direct.body.errors.map((e) => e.detail));
       assert.ok(await page.locator('#edit-errors').isVisible(), 'the problems are shown');
+      assert.equal(await page.locator('#edit-factions').getAttribute('aria-invalid'), 'true', 'the pointer marks the factions field');
+      assert.equal(await page.locator('#edit-date').getAttribute('aria-invalid'), null, 'and no other');
       assert.doesNotMatch(await page.locator('#edit-result').textContent(), /Saved/, 'nothing is reported saved');
       assert.equal((await apiOk('/api/changes?limit=0')).last_id, lastBefore, 'nothing was stored');
     });
