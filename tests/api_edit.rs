@@ -401,6 +401,27 @@ async fn the_stream_delivers_a_change_made_after_subscribing() {
     assert!(end.is_ok(), "every stream of the state ends on shutdown");
 }
 
+#[tokio::test]
+async fn a_read_only_server_answers_the_feed_with_no_changes() {
+    // Read-only has one definition (no editors): the feed is still there, and empty.
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("geodata");
+    let state = AppState::new(
+        Live::new(frontline::geodata::load(&dir).unwrap()),
+        Tokens::default(),
+    );
+    let res = app(state.clone())
+        .oneshot(get("/api/changes/stream"))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()[header::CONTENT_TYPE], "text/event-stream");
+    let feed = send(app(state), get("/api/changes")).await.json();
+    assert_eq!(
+        (feed["changes"].clone(), feed["last_id"].clone()),
+        (json!([]), json!(0))
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_writers_each_land_exactly_once() {
     let state = editable().await;

@@ -107,4 +107,3 @@ pub fn report(what: &str, total: Duration, per: usize) {
         each_ns
     );
 }
-
