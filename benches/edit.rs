@@ -44,6 +44,7 @@ fn main() {
         regions: &regions,
         events: None,
         places: None,
+        control: None,
     };
     let loaded = geodata::parse(texts).unwrap();
     let dir = std::env::temp_dir().join(format!("frontline-bench-edit-{}", std::process::id()));

@@ -30,6 +30,7 @@ fn main() {
         regions: &regions,
         events: None,
         places: None,
+        control: None,
     };
 
     let load = median(3, || {

@@ -450,8 +450,14 @@ fn summary(loaded: &Loaded) -> String {
     let d = &loaded.dataset;
     let subs = d.regions.iter().filter(|r| r.parent.is_some()).count();
     let entries: usize = d.regions.iter().map(|r| r.history.len()).sum();
+    let areas = if d.format >= crate::model::Format::V2 {
+        format!("{}, ", count(d.areas.len(), "control area"))
+    } else {
+        String::new()
+    };
     format!(
-        "{}, of which {}; {}, {}, {}, {}",
+        "format {}: {}, of which {}; {}, {areas}{}, {}, {}",
+        d.format,
         count(d.regions.len(), "region"),
         count(subs, "sub-region"),
         count(entries, "history entry"),

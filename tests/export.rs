@@ -75,6 +75,24 @@ fn round_trip(source: &str, name: &str) -> TempDir {
 }
 
 #[test]
+fn format_2_with_control_areas_round_trips_and_checks_clean() {
+    let tmp = round_trip("tests/fixtures/v2", "v2");
+    let control = std::fs::read_to_string(tmp.0.join("control.geojson")).unwrap();
+    assert!(control.contains(r#""version": 2"#), "{control}");
+    assert!(
+        !control.contains(r#""published": null"#),
+        "a source with no date is written without one: {control}"
+    );
+    // Written as format 1 again (no areas), the control file goes.
+    let mut v1 = load(Path::new("tests/fixtures/v2")).dataset;
+    v1.format = frontline::model::Format::V1;
+    v1.areas.clear();
+    write_dir(&v1, &tmp.0).unwrap();
+    assert!(!tmp.0.join("control.geojson").exists());
+    assert_checks_clean(&tmp.0);
+}
+
+#[test]
 fn the_shipped_data_round_trips_and_checks_clean() {
     let tmp = round_trip("geodata", "shipped");
     let mut names: Vec<String> = std::fs::read_dir(&tmp.0)
@@ -142,7 +160,7 @@ fn an_added_history_entry_is_written_and_loads_back() {
         sources: vec![Source {
             title: "Source D".into(),
             url: "https://example.org/d".into(),
-            published: jiff::civil::date(2024, 12, 9),
+            published: Some(jiff::civil::date(2024, 12, 9)),
         }],
     };
     let mut regions: Vec<Region> = dataset.regions.iter().cloned().collect();

@@ -18,7 +18,7 @@ use serde_json::Value;
 use super::history::{self, WireEntry};
 use super::report::{Item, Report, Sink, pointer};
 use super::{REGIONS, parse, write};
-use crate::model::{ControlEntry, Event};
+use crate::model::{ControlEntry, Event, Format};
 
 /// The version of the form this build writes.
 pub const FORM: u32 = 2;
@@ -36,32 +36,38 @@ pub struct BodyProblem {
 /// The members of a feature that are not properties.
 const FEATURE_MEMBERS: [&str; 4] = ["type", "id", "geometry", "properties"];
 
-/// Reads a history entry in the form of `regions.geojson`. Faction ids must be in `factions`.
+/// Reads a history entry in the form of `regions.geojson` written in `format` (the data set's).
+/// Faction ids must be in `factions`.
 ///
 /// # Errors
 /// Every problem found.
 pub fn control_entry(
     json: &str,
     factions: &HashSet<String>,
+    format: Format,
 ) -> Result<ControlEntry, Vec<BodyProblem>> {
     let mut report = Report::default();
     let mut sink = Sink::new(REGIONS, Item::File, &mut report);
     let entry = parse::read_json::<WireEntry>(json, "", &mut sink)
-        .and_then(|wire| history::entry(&wire, "", Some(factions), &mut sink));
+        .and_then(|wire| history::entry(&wire, "", Some(factions), format, &mut sink));
     match entry {
         Some(entry) if report.is_valid() => Ok(entry),
         _ => Err(problems(&report, |path| pointer("", path))),
     }
 }
 
-/// Reads an event in the form of a feature of `events.geojson`; `is_region` tells which
-/// region ids exist.
+/// Reads an event in the form of a feature of `events.geojson` written in `format`;
+/// `is_region` tells which region ids exist.
 ///
 /// # Errors
 /// Every problem found.
-pub fn event(json: &str, is_region: &dyn Fn(&str) -> bool) -> Result<Event, Vec<BodyProblem>> {
+pub fn event(
+    json: &str,
+    is_region: &dyn Fn(&str) -> bool,
+    format: Format,
+) -> Result<Event, Vec<BodyProblem>> {
     let mut report = Report::default();
-    match parse::event_feature(json, is_region, &mut report) {
+    match parse::event_feature(json, is_region, format, &mut report) {
         Some(event) if report.is_valid() => Ok(event),
         _ => Err(problems(&report, |path| {
             let member = path.split(['.', '[']).next().unwrap_or("");
@@ -128,11 +134,11 @@ mod tests {
     fn an_entry_reads_back_from_its_form() {
         let sent = json!({"from": "2015-08-01", "precision": "month", "status": "contested",
                           "factions": ["red", "blue"], "note": "n", "sources": source()});
-        let entry = control_entry(&sent.to_string(), &factions()).unwrap();
+        let entry = control_entry(&sent.to_string(), &factions(), Format::V1).unwrap();
         let form = control_entry_form(&entry);
         assert_eq!(form, sent, "the form is the file's shape");
         assert_eq!(
-            control_entry(&form.to_string(), &factions()).unwrap(),
+            control_entry(&form.to_string(), &factions(), Format::V1).unwrap(),
             entry
         );
     }
@@ -141,7 +147,7 @@ mod tests {
     fn form_1_entries_with_day_precision_written_out_still_read() {
         let stored = json!({"from": "2015-08-11", "precision": "day", "status": "held",
                             "factions": ["red"], "note": "", "sources": source()});
-        let entry = control_entry(&stored.to_string(), &factions()).unwrap();
+        let entry = control_entry(&stored.to_string(), &factions(), Format::V1).unwrap();
         assert!(
             control_entry_form(&entry).get("precision").is_none(),
             "day is the default"
@@ -152,7 +158,7 @@ mod tests {
     fn every_problem_of_an_entry_has_a_pointer() {
         let sent = json!({"from": "2015-13-01", "status": "held", "factions": ["red", "green"],
                           "sources": [{"title": "T", "url": "javascript:x", "published": "2015-01-01"}]});
-        let found = control_entry(&sent.to_string(), &factions()).unwrap_err();
+        let found = control_entry(&sent.to_string(), &factions(), Format::V1).unwrap_err();
         let pointers: Vec<&str> = found.iter().map(|p| p.pointer.as_str()).collect();
         assert_eq!(
             pointers,
@@ -163,9 +169,9 @@ mod tests {
             found[2].detail,
             "factions[1] \"green\" is not a faction defined in factions.json"
         );
-        let shape = control_entry(r#"{"factions": 5}"#, &factions()).unwrap_err();
+        let shape = control_entry(r#"{"factions": 5}"#, &factions(), Format::V1).unwrap_err();
         assert_eq!(shape[0].pointer, "/factions", "{shape:?}");
-        let not_object = control_entry("[1]", &factions()).unwrap_err();
+        let not_object = control_entry("[1]", &factions(), Format::V1).unwrap_err();
         assert_eq!(not_object[0].pointer, "");
     }
 
@@ -174,11 +180,11 @@ mod tests {
         let sent = json!({"type": "Feature", "id": "e", "geometry": {"type": "Point", "coordinates": [36.1, 35.2]},
                           "properties": {"date": "2015-08-11", "title": "T", "region": "r", "sources": source()}});
         let is_region = |id: &str| id == "r";
-        let e = event(&sent.to_string(), &is_region).unwrap();
+        let e = event(&sent.to_string(), &is_region, Format::V1).unwrap();
         assert_eq!(event_form(&e), sent);
         let bad = json!({"type": "Feature", "id": "e", "geometry": {"type": "Point", "coordinates": [36.1, 95.0]},
                          "properties": {"date": "2015-02-30", "title": "", "region": "x"}});
-        let found = event(&bad.to_string(), &is_region).unwrap_err();
+        let found = event(&bad.to_string(), &is_region, Format::V1).unwrap_err();
         let pointers: Vec<&str> = found.iter().map(|p| p.pointer.as_str()).collect();
         assert_eq!(
             pointers,

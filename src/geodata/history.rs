@@ -6,7 +6,9 @@ use serde::Deserialize;
 
 use super::report::{ProblemKind, Sink};
 use super::wire::object_only;
-use crate::model::{ControlEntry, ControlStatus, Date, FactionId, Precision, Source, parse_date};
+use crate::model::{
+    ControlEntry, ControlStatus, Date, FactionId, Format, Precision, Source, parse_date,
+};
 
 /// A history entry as written in `regions.geojson`. Text stays text until checked.
 #[derive(Debug, Deserialize)]
@@ -45,12 +47,13 @@ object_only!(WireSource);
 pub(crate) fn history(
     wire: &[WireEntry],
     factions: Option<&HashSet<String>>,
+    format: Format,
     sink: &mut Sink<'_>,
 ) -> Option<Vec<ControlEntry>> {
     let entries: Vec<Option<ControlEntry>> = wire
         .iter()
         .enumerate()
-        .map(|(i, w)| entry(w, &format!("history[{i}]."), factions, sink))
+        .map(|(i, w)| entry(w, &format!("history[{i}]."), factions, format, sink))
         .collect();
     let dates: Vec<Option<Date>> = wire.iter().map(|w| parse_date(&w.from)).collect();
     for (index, pair) in dates.windows(2).enumerate() {
@@ -80,6 +83,7 @@ pub(crate) fn entry(
     w: &WireEntry,
     at: &str,
     factions: Option<&HashSet<String>>,
+    format: Format,
     sink: &mut Sink<'_>,
 ) -> Option<ControlEntry> {
     let precision = precision(w.precision.as_deref(), &format!("{at}precision"), sink);
@@ -106,7 +110,7 @@ pub(crate) fn entry(
             entry: at.to_owned(),
         });
     }
-    let sources = sources(&w.sources, at, sink).filter(|s| !s.is_empty());
+    let sources = sources(&w.sources, at, format, sink).filter(|s| !s.is_empty());
     Some(ControlEntry {
         from: from?,
         precision: precision?,
@@ -197,21 +201,23 @@ pub(crate) fn date(
 
 /// A list of sources, each checked; `prefix` is the path of the object holding `sources`
 /// (`history[3].`, or empty for a faction or event). Whether the list may be empty is the
-/// caller's to check.
+/// caller's to check. From format 2 on, `published` may be left out (where the source shows no
+/// date: it is never guessed).
 pub(crate) fn sources(
     wire: &[WireSource],
     prefix: &str,
+    format: Format,
     sink: &mut Sink<'_>,
 ) -> Option<Vec<Source>> {
     let converted: Vec<Option<Source>> = wire
         .iter()
         .enumerate()
-        .map(|(i, s)| source(s, &format!("{prefix}sources[{i}]"), sink))
+        .map(|(i, s)| source(s, &format!("{prefix}sources[{i}]"), format, sink))
         .collect();
     converted.into_iter().collect()
 }
 
-fn source(w: &WireSource, field: &str, sink: &mut Sink<'_>) -> Option<Source> {
+fn source(w: &WireSource, field: &str, format: Format, sink: &mut Sink<'_>) -> Option<Source> {
     let title_ok = !w.title.trim().is_empty();
     if !title_ok {
         sink.problem(ProblemKind::EmptyText(format!("{field}.title")));
@@ -223,7 +229,16 @@ fn source(w: &WireSource, field: &str, sink: &mut Sink<'_>) -> Option<Source> {
             value: w.url.clone(),
         });
     }
-    let published = date(&w.published, &format!("{field}.published"), None, sink)?;
+    let published = if w.published.is_empty() && format >= Format::V2 {
+        None
+    } else {
+        Some(date(
+            &w.published,
+            &format!("{field}.published"),
+            None,
+            sink,
+        )?)
+    };
     (title_ok && url_ok).then(|| Source {
         title: w.title.clone(),
         url: w.url.clone(),

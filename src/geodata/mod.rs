@@ -13,14 +13,13 @@ mod report;
 mod wire;
 mod write;
 
-use std::collections::HashSet;
 use std::path::Path;
 
 pub use change::BodyProblem;
 pub use report::{Item, Location, Problem, ProblemKind, Report, Warning, WarningKind, pointer};
 pub use write::{WriteError, places_collection, write_dir};
 
-use crate::model::Dataset;
+use crate::model::{Dataset, Format};
 
 /// The factions file name.
 pub const FACTIONS: &str = "factions.json";
@@ -30,6 +29,8 @@ pub const REGIONS: &str = "regions.geojson";
 pub const EVENTS: &str = "events.geojson";
 /// The places file name (optional in a data set).
 pub const PLACES: &str = "places.geojson";
+/// The control areas file name (optional; format 2 and later).
+pub const CONTROL: &str = "control.geojson";
 
 /// A valid data set and the warnings its files drew.
 #[derive(Debug, Clone)]
@@ -53,6 +54,8 @@ pub struct Texts<'a> {
     pub events: Option<&'a str>,
     /// `places.geojson`, if the data set has one.
     pub places: Option<&'a str>,
+    /// `control.geojson`, if the data set has one.
+    pub control: Option<&'a str>,
 }
 
 impl Texts<'_> {
@@ -60,7 +63,14 @@ impl Texts<'_> {
     fn version(&self) -> String {
         use std::hash::{DefaultHasher, Hash, Hasher};
         let mut hasher = DefaultHasher::new();
-        (self.factions, self.regions, self.events, self.places).hash(&mut hasher);
+        (
+            self.factions,
+            self.regions,
+            self.events,
+            self.places,
+            self.control,
+        )
+            .hash(&mut hasher);
         format!("{:016x}", hasher.finish())
     }
 }
@@ -69,7 +79,7 @@ impl Texts<'_> {
 /// whenever a file is written, so a watcher can tell when to reload.
 #[must_use]
 pub fn fingerprint(dir: &Path) -> Vec<Option<(std::time::SystemTime, u64)>> {
-    [FACTIONS, REGIONS, EVENTS, PLACES]
+    [FACTIONS, REGIONS, EVENTS, PLACES, CONTROL]
         .iter()
         .map(|name| {
             let meta = std::fs::metadata(dir.join(name)).ok()?;
@@ -101,6 +111,7 @@ pub fn load(dir: &Path) -> Result<Loaded, Report> {
     let regions = read(REGIONS, true);
     let events = read(EVENTS, false);
     let places = read(PLACES, false);
+    let control = read(CONTROL, false);
     let (Some(factions), Some(regions)) = (factions, regions) else {
         return Err(report);
     };
@@ -109,6 +120,7 @@ pub fn load(dir: &Path) -> Result<Loaded, Report> {
         regions: &regions,
         events: events.as_deref(),
         places: places.as_deref(),
+        control: control.as_deref(),
     };
     parse_into(texts, report)
 }
@@ -122,41 +134,54 @@ pub fn parse(texts: Texts<'_>) -> Result<Loaded, Report> {
 }
 
 fn parse_into(texts: Texts<'_>, mut report: Report) -> Result<Loaded, Report> {
-    let factions = parse::factions(texts.factions, &mut report);
-    let regions = parse::regions(
-        texts.regions,
-        factions.as_ref().map(|f| &f.ids),
-        &mut report,
-    );
+    let (factions, declared) = match parse::factions(texts.factions, &mut report) {
+        Some((factions, declared)) => (Some(factions), declared),
+        None => (None, None),
+    };
+    // With no usable declaration, check the other files by the newest rules, so that the one
+    // problem reported is the version itself.
+    let format = declared.unwrap_or(Format::LATEST);
+    let faction_ids = factions.as_ref().map(|f| &f.ids);
+    let regions = parse::regions(texts.regions, faction_ids, format, &mut report);
     let events = match texts.events {
-        Some(text) => parse::events(text, regions.as_ref().map(|r| &r.ids), &mut report),
-        None => Some(parse::Parsed {
-            items: Vec::new(),
-            ids: HashSet::new(),
-            complete: true,
-        }),
+        Some(text) => parse::events(text, regions.as_ref().map(|r| &r.ids), format, &mut report),
+        None => Some(parse::Parsed::empty()),
     };
     let places = match texts.places {
-        Some(text) => parse::places(text, &mut report),
-        None => Some(parse::Parsed {
-            items: Vec::new(),
-            ids: HashSet::new(),
-            complete: true,
-        }),
+        Some(text) => parse::places(text, format, &mut report),
+        None => Some(parse::Parsed::empty()),
     };
-    match (factions, regions, events, places) {
-        (Some(factions), Some(regions), Some(events), Some(places))
+    let areas = match texts.control {
+        Some(_) if format < Format::V2 => {
+            problem(
+                &mut report,
+                CONTROL,
+                ProblemKind::NeedsVersion {
+                    needs: Format::V2.number(),
+                    declared: format.number(),
+                },
+            );
+            None
+        }
+        Some(text) => parse::areas(text, faction_ids, regions.as_ref(), format, &mut report),
+        None => Some(parse::Parsed::empty()),
+    };
+    match (factions, regions, events, places, areas) {
+        (Some(factions), Some(regions), Some(events), Some(places), Some(areas))
             if factions.complete
                 && regions.complete
                 && events.complete
                 && places.complete
+                && areas.complete
                 && report.is_valid() =>
         {
             Ok(Loaded {
                 version: texts.version(),
                 dataset: Dataset {
+                    format,
                     factions: factions.items,
                     regions: regions.items.into(),
+                    areas: areas.items,
                     events: events.items,
                     places: places.items,
                 },

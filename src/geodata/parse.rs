@@ -10,8 +10,10 @@ use serde_json::value::RawValue;
 use super::history::{self, WireEntry, WireSource};
 use super::report::{Item, ProblemKind, Report, Sink};
 use super::wire::object_only;
-use super::{EVENTS, FACTIONS, PLACES, REGIONS, geometry};
-use crate::model::{Color, Event, Faction, FactionId, Place, Precision, Region, RegionId};
+use super::{CONTROL, EVENTS, FACTIONS, PLACES, REGIONS, geometry};
+use crate::model::{
+    AreaStatement, Color, Event, Faction, FactionId, Format, Place, Precision, Region, RegionId,
+};
 
 /// `factions.json`.
 #[derive(Deserialize)]
@@ -98,6 +100,16 @@ struct WirePlace {
     source: String,
 }
 
+/// A feature of `control.geojson`: a history entry's fields, and the region it was traced for.
+#[derive(Deserialize)]
+#[serde(remote = "Self")]
+struct WireArea {
+    #[serde(flatten)]
+    entry: WireEntry,
+    region: Option<String>,
+}
+
+object_only!(WireArea);
 object_only!(WireRegion);
 object_only!(WireEvent);
 object_only!(WirePlace);
@@ -110,20 +122,34 @@ pub(crate) struct Parsed<T> {
     pub(crate) complete: bool,
 }
 
-/// Reads `factions.json`. `None` when the file as a whole is unusable.
-pub(crate) fn factions(text: &str, report: &mut Report) -> Option<Parsed<Faction>> {
+impl<T> Parsed<T> {
+    /// What an absent optional file yields.
+    pub(crate) fn empty() -> Self {
+        Self {
+            items: Vec::new(),
+            ids: HashSet::new(),
+            complete: true,
+        }
+    }
+}
+
+/// Reads `factions.json`, which declares the format version of the whole data set. `None`
+/// when the file as a whole is unusable; the version is `None` when it is missing or unknown.
+pub(crate) fn factions(
+    text: &str,
+    report: &mut Report,
+) -> Option<(Parsed<Faction>, Option<Format>)> {
     let mut sink = Sink::new(FACTIONS, Item::File, report);
     let file: WireFactionsFile = read_top_level(text, &mut sink)?;
-    let version_ok = match file.version {
-        Some(v) if v.get() == "1" => true,
-        Some(v) => {
+    let format = if let Some(v) = file.version {
+        let format = version(v);
+        if format.is_none() {
             sink.problem(ProblemKind::Version(v.get().to_owned()));
-            false
         }
-        None => {
-            sink.problem(ProblemKind::MissingVersion);
-            false
-        }
+        format
+    } else {
+        sink.problem(ProblemKind::MissingVersion);
+        None
     };
     let Some(raw_factions) = file.factions else {
         sink.problem(missing_field("factions"));
@@ -149,25 +175,32 @@ pub(crate) fn factions(text: &str, report: &mut Report) -> Option<Parsed<Faction
         let Some(wire) = read_json::<WireFaction>(raw.get(), "", &mut sink) else {
             continue;
         };
-        if let Some(f) = faction(id.unwrap_or_default(), &wire, &mut sink) {
+        let rules = format.unwrap_or(Format::LATEST);
+        if let Some(f) = faction(id.unwrap_or_default(), &wire, rules, &mut sink) {
             items.push(f);
         }
     }
-    Some(Parsed {
+    let parsed = Parsed {
         items,
         ids: ids.into_set(),
-        complete: version_ok && report.problems.len() == before,
-    })
+        complete: format.is_some() && report.problems.len() == before,
+    };
+    Some((parsed, format))
 }
 
-fn faction(id: String, w: &WireFaction, sink: &mut Sink<'_>) -> Option<Faction> {
+/// The format a `version` member names, if it is one this build reads.
+fn version(raw: &RawValue) -> Option<Format> {
+    raw.get().parse::<u64>().ok().and_then(Format::from_number)
+}
+
+fn faction(id: String, w: &WireFaction, format: Format, sink: &mut Sink<'_>) -> Option<Faction> {
     let name = required_text(&w.name, "name", sink);
     let description = required_text(&w.description, "description", sink);
     let color = Color::parse(&w.color);
     if color.is_none() {
         sink.problem(ProblemKind::BadColor(w.color.clone()));
     }
-    let sources = history::sources(&w.sources, "", sink);
+    let sources = history::sources(&w.sources, "", format, sink);
     Some(Faction {
         id: FactionId::new(id),
         name: name?,
@@ -181,11 +214,13 @@ fn faction(id: String, w: &WireFaction, sink: &mut Sink<'_>) -> Option<Faction> 
 pub(crate) fn regions(
     text: &str,
     factions: Option<&HashSet<String>>,
+    format: Format,
     report: &mut Report,
 ) -> Option<Parsed<Region>> {
     let mut parsed = features(
         text,
         REGIONS,
+        format,
         report,
         |id, wire: WireFeature<WireRegion>, sink| {
             let props = properties(wire.properties, sink)?;
@@ -196,7 +231,7 @@ pub(crate) fn regions(
                 .as_deref()
                 .map(|d| history::date(d, "last_reviewed", None, sink));
             let history = if let Some(history) = &props.history {
-                history::history(history, factions, sink)
+                history::history(history, factions, format, sink)
             } else {
                 sink.problem(ProblemKind::MissingHistory);
                 None
@@ -255,11 +290,84 @@ fn check_parents(parsed: &Parsed<Region>, report: &mut Report) -> bool {
     report.problems.len() == before
 }
 
+/// Reads `control.geojson`: dated, sourced statements about drawn areas. An area's `region`
+/// must be a region of `regions` that the area meets (when the regions could be read).
+pub(crate) fn areas(
+    text: &str,
+    factions: Option<&HashSet<String>>,
+    regions: Option<&Parsed<Region>>,
+    format: Format,
+    report: &mut Report,
+) -> Option<Parsed<AreaStatement>> {
+    let by_id: HashMap<&str, &Region> = regions
+        .map(|r| r.items.iter().map(|r| (r.id.as_str(), r)).collect())
+        .unwrap_or_default();
+    let mut parsed = features(
+        text,
+        CONTROL,
+        format,
+        report,
+        |id, wire: WireFeature<WireArea>, sink| {
+            let props = properties(wire.properties, sink)?;
+            let geometry = geometry::region_polygons(wire.geometry.as_ref(), sink);
+            let control = history::entry(&props.entry, "", factions, format, sink);
+            if let Some(region) = &props.region {
+                let missed = match by_id.get(region.as_str()) {
+                    Some(r) => geometry
+                        .as_ref()
+                        .is_some_and(|g| !geo::Intersects::intersects(&r.geometry, g))
+                        .then(|| ProblemKind::RegionMissed { id: region.clone() }),
+                    None => regions.is_some_and(|r| !r.ids.contains(region)).then(|| {
+                        ProblemKind::UnknownRegion {
+                            field: "region".into(),
+                            id: region.clone(),
+                        }
+                    }),
+                };
+                if let Some(problem) = missed {
+                    sink.problem(problem);
+                    return None;
+                }
+            }
+            Some(AreaStatement {
+                id,
+                region: props.region.map(RegionId::new),
+                geometry: geometry?,
+                control: control?,
+            })
+        },
+    )?;
+    parsed.complete &= check_same_statements(&parsed, report);
+    Some(parsed)
+}
+
+/// No two areas state control from the same date over the same geometry: one of them could
+/// never be in force, and which one is an accident of the ids.
+fn check_same_statements(parsed: &Parsed<AreaStatement>, report: &mut Report) -> bool {
+    let mut seen: HashMap<(crate::model::Date, Vec<u64>), &str> = HashMap::new();
+    let before = report.problems.len();
+    for area in &parsed.items {
+        let shape: Vec<u64> = geo::CoordsIter::coords_iter(&area.geometry)
+            .flat_map(|c| [c.x.to_bits(), c.y.to_bits()])
+            .collect();
+        if let Some(first) = seen.insert((area.control.from, shape), &area.id) {
+            Sink::new(CONTROL, Item::Feature(area.id.clone()), report).problem(
+                ProblemKind::SameStatement {
+                    first: first.to_owned(),
+                    from: area.control.from.to_string(),
+                },
+            );
+        }
+    }
+    report.problems.len() == before
+}
+
 /// Reads `places.geojson`: named points for labels and search.
-pub(crate) fn places(text: &str, report: &mut Report) -> Option<Parsed<Place>> {
+pub(crate) fn places(text: &str, format: Format, report: &mut Report) -> Option<Parsed<Place>> {
     features(
         text,
         PLACES,
+        format,
         report,
         |id, wire: WireFeature<WirePlace>, sink| {
             let props = properties(wire.properties, sink)?;
@@ -283,16 +391,13 @@ pub(crate) fn places(text: &str, report: &mut Report) -> Option<Parsed<Place>> {
 pub(crate) fn events(
     text: &str,
     regions: Option<&HashSet<String>>,
+    format: Format,
     report: &mut Report,
 ) -> Option<Parsed<Event>> {
     let known = regions.map(|set| move |id: &str| set.contains(id));
-    features(text, EVENTS, report, |id, wire, sink| {
-        event(
-            id,
-            wire,
-            known.as_ref().map(|k| k as &dyn Fn(&str) -> bool),
-            sink,
-        )
+    features(text, EVENTS, format, report, |id, wire, sink| {
+        let is_region = known.as_ref().map(|k| k as &dyn Fn(&str) -> bool);
+        event(id, wire, is_region, format, sink)
     })
 }
 
@@ -300,6 +405,7 @@ pub(crate) fn events(
 pub(crate) fn event_feature(
     text: &str,
     is_region: &dyn Fn(&str) -> bool,
+    format: Format,
     report: &mut Report,
 ) -> Option<Event> {
     let mut sink = Sink::new(EVENTS, Item::File, report);
@@ -310,7 +416,7 @@ pub(crate) fn event_feature(
         &mut Ids::default(),
         EVENTS,
         report,
-        |id, wire, sink| event(id, wire, Some(is_region), sink),
+        |id, wire, sink| event(id, wire, Some(is_region), format, sink),
     )
 }
 
@@ -319,6 +425,7 @@ fn event(
     id: String,
     wire: WireFeature<WireEvent>,
     is_region: Option<&dyn Fn(&str) -> bool>,
+    format: Format,
     sink: &mut Sink<'_>,
 ) -> Option<Event> {
     let props = properties(wire.properties, sink)?;
@@ -327,7 +434,7 @@ fn event(
     let date = history::date(&props.date, "date", precision, sink);
     let title = required_text(&props.title, "title", sink);
     let sources = match &props.sources {
-        Some(sources) if !sources.is_empty() => history::sources(sources, "", sink),
+        Some(sources) if !sources.is_empty() => history::sources(sources, "", format, sink),
         absent_or_empty => {
             sink.problem(ProblemKind::NoEventSources {
                 absent: absent_or_empty.is_none(),
@@ -361,6 +468,7 @@ fn event(
 fn features<P: DeserializeOwned, T>(
     text: &str,
     file: &str,
+    format: Format,
     report: &mut Report,
     mut convert: impl FnMut(String, WireFeature<P>, &mut Sink<'_>) -> Option<T>,
 ) -> Option<Parsed<T>> {
@@ -370,8 +478,15 @@ fn features<P: DeserializeOwned, T>(
     if !has_type(collection.kind.as_deref(), "FeatureCollection", &mut sink) {
         return None;
     }
-    if let Some(v) = collection.version.filter(|v| v.get() != "1") {
-        sink.problem(ProblemKind::Version(v.get().to_owned()));
+    if let Some(v) = collection.version {
+        match version(v) {
+            None => sink.problem(ProblemKind::Version(v.get().to_owned())),
+            Some(found) if found != format => sink.problem(ProblemKind::VersionMismatch {
+                found: v.get().to_owned(),
+                declared: format.number(),
+            }),
+            Some(_) => {}
+        }
     }
     let Some(raw_features) = collection.features else {
         sink.problem(missing_field("features"));

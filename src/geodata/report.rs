@@ -100,11 +100,41 @@ pub enum ProblemKind {
         found: String,
     },
     /// The format version is not one we read.
-    #[error("format version {0} is not supported (this frontline reads version 1)")]
+    #[error("format version {0} is not supported (this frontline reads versions 1 and 2)")]
     Version(String),
     /// A file that must name its format version does not.
-    #[error("has no version (this frontline reads version 1)")]
+    #[error("has no version (this frontline reads versions 1 and 2)")]
     MissingVersion,
+    /// A file's `version` differs from the format version `factions.json` declares.
+    #[error("version {found} differs from the format version factions.json declares ({declared})")]
+    VersionMismatch {
+        /// What this file says.
+        found: String,
+        /// What `factions.json` says.
+        declared: u8,
+    },
+    /// A file that only a later format version has.
+    #[error("needs format version {needs}; factions.json declares version {declared}")]
+    NeedsVersion {
+        /// The version that introduced the file.
+        needs: u8,
+        /// What `factions.json` says.
+        declared: u8,
+    },
+    /// A control area that does not meet the region it says it was traced for.
+    #[error("region {id:?} does not meet the area (an area's region must be one it intersects)")]
+    RegionMissed {
+        /// The region named.
+        id: String,
+    },
+    /// Two control areas say something from the same date about the same ground.
+    #[error("states control from {from} over the same geometry as feature {first:?}")]
+    SameStatement {
+        /// The first feature with that date and geometry.
+        first: String,
+        /// The shared date.
+        from: String,
+    },
     /// A feature or faction has no id.
     #[error("has no id (every item needs a unique string id)")]
     MissingId,
@@ -322,8 +352,13 @@ impl ProblemKind {
             | Self::DuplicateId { .. } => String::new(),
             Self::Shape { path, .. } => path.clone(),
             Self::MissingType { .. } | Self::WrongType { .. } => "type".into(),
-            Self::Version(_) | Self::MissingVersion => "version".into(),
+            Self::Version(_)
+            | Self::MissingVersion
+            | Self::VersionMismatch { .. }
+            | Self::NeedsVersion { .. } => "version".into(),
+            Self::RegionMissed { .. } => "region".into(),
             Self::MissingGeometry
+            | Self::SameStatement { .. }
             | Self::GeometryType { .. }
             | Self::NoRings { .. }
             | Self::ShortRing { .. }

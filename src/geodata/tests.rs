@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use geo::Winding;
 
 use super::*;
+use crate::model::Format;
 
 /// The path of a fixture, relative to `tests/fixtures/`.
 fn fixture_path(name: &str) -> PathBuf {
@@ -37,6 +38,7 @@ fn parse_fixtures(factions: &str, regions: &str, events: Option<&str>) -> Result
         regions: &regions,
         events: events.as_deref(),
         places: None,
+        control: None,
     })
 }
 
@@ -161,7 +163,9 @@ fn missing_features() {
 fn unsupported_regions_version() {
     assert_eq!(
         region_problems("regions_version.geojson"),
-        ["regions.geojson: format version 2 is not supported (this frontline reads version 1)"]
+        [
+            "regions.geojson: format version 3 is not supported (this frontline reads versions 1 and 2)"
+        ]
     );
 }
 
@@ -537,7 +541,7 @@ fn problems_in_every_file_are_reported() {
             Some("problems/events_bad_date.geojson")
         ),
         [
-            "factions.json: format version 2 is not supported (this frontline reads version 1)",
+            "factions.json: format version 3 is not supported (this frontline reads versions 1 and 2)",
             r#"regions.geojson: feature "square": name is missing or empty"#,
             r#"events.geojson: feature "front-opens": date 2015-13-01 is not a date (expected YYYY-MM-DD)"#,
             // The event's region is checked against the regions file even though that file has
@@ -561,7 +565,9 @@ fn factions_bad_color() {
 fn factions_unsupported_version() {
     assert_eq!(
         faction_problems("factions_version.json"),
-        ["factions.json: format version 2 is not supported (this frontline reads version 1)"]
+        [
+            "factions.json: format version 3 is not supported (this frontline reads versions 1 and 2)"
+        ]
     );
 }
 
@@ -569,7 +575,7 @@ fn factions_unsupported_version() {
 fn factions_missing_version() {
     assert_eq!(
         faction_problems("factions_missing_version.json"),
-        ["factions.json: has no version (this frontline reads version 1)"]
+        ["factions.json: has no version (this frontline reads versions 1 and 2)"]
     );
 }
 
@@ -853,6 +859,7 @@ fn parse_with_places(places: &str) -> Result<Loaded, Report> {
         regions: &regions,
         events: None,
         places: Some(&places),
+        control: None,
     })
 }
 
@@ -903,11 +910,15 @@ fn details(problems: &[super::BodyProblem]) -> Vec<&str> {
 fn an_editor_entry_is_checked_like_a_file_entry() {
     let ok = r#"{"from":"2015-08-15","status":"held","factions":["red"],"note":"n",
         "sources":[{"title":"T","url":"https://example.org","published":"2015-08-16"}]}"#;
-    let entry = super::change::control_entry(ok, &faction_set(&["red", "blue"])).unwrap();
+    let entry =
+        super::change::control_entry(ok, &faction_set(&["red", "blue"]), Format::V1).unwrap();
     assert_eq!(entry.from.to_string(), "2015-08-15");
     let bad = r#"{"from":"2015-13-01","status":"held","factions":["red","green"],"sources":[]}"#;
     assert_eq!(
-        details(&super::change::control_entry(bad, &faction_set(&["red", "blue"])).unwrap_err()),
+        details(
+            &super::change::control_entry(bad, &faction_set(&["red", "blue"]), Format::V1)
+                .unwrap_err()
+        ),
         [
             "from 2015-13-01 is not a date (expected YYYY-MM-DD)",
             "the entry is held with 2 faction(s): held needs exactly 1, contested 2 or more",
@@ -916,7 +927,7 @@ fn an_editor_entry_is_checked_like_a_file_entry() {
         ]
     );
     assert_eq!(
-        details(&super::change::control_entry("5", &faction_set(&[])).unwrap_err()),
+        details(&super::change::control_entry("5", &faction_set(&[]), Format::V1).unwrap_err()),
         ["invalid type: integer `5`, expected a JSON object"]
     );
 }
@@ -927,17 +938,131 @@ fn an_editor_event_is_checked_like_a_file_event() {
         "properties":{"date":"2015-08-15","title":"T","description":"D","region":"big",
         "sources":[{"title":"T","url":"https://example.org","published":"2015-08-16"}]}}"#;
     let is_region = |id: &str| id == "big";
-    let event = super::change::event(ok, &is_region).unwrap();
+    let event = super::change::event(ok, &is_region, Format::V1).unwrap();
     assert_eq!(event.id, "new-event");
     let bad = r#"{"type":"Feature","id":"e","geometry":{"type":"Point","coordinates":[36.3,95]},
         "properties":{"date":"2015-02-30","title":"T","region":"atlantis","sources":[]}}"#;
     assert_eq!(
-        details(&super::change::event(bad, &is_region).unwrap_err()),
+        details(&super::change::event(bad, &is_region, Format::V1).unwrap_err()),
         [
             "point: latitude 95 is outside [-90, 90]",
             "date 2015-02-30 is not a date (expected YYYY-MM-DD)",
             "sources is empty (every event needs at least one)",
             "region \"atlantis\" is not a region in regions.geojson",
         ]
+    );
+}
+
+// --- control.geojson (format 2) -------------------------------------------------------------
+
+/// The `v2/` fixture with `control` as its control file (a path under `tests/fixtures/`).
+fn parse_v2(control: &str) -> Result<Loaded, Report> {
+    let [factions, regions, events, control] = [
+        "v2/factions.json",
+        "v2/regions.geojson",
+        "v2/events.geojson",
+        control,
+    ]
+    .map(fixture);
+    parse(Texts {
+        factions: &factions,
+        regions: &regions,
+        events: Some(&events),
+        places: None,
+        control: Some(&control),
+    })
+}
+
+#[test]
+fn control_areas_load_in_format_2_and_a_source_may_leave_out_its_date() {
+    let loaded = parse_v2("v2/control.geojson").unwrap_or_else(|r| panic!("{r}"));
+    let data = &loaded.dataset;
+    assert_eq!(data.format, Format::V2);
+    let ids: Vec<&str> = data.areas.iter().map(|a| a.id.as_str()).collect();
+    assert_eq!(ids, ["west-2013", "strip-2015"]);
+    let west = &data.areas[0];
+    assert_eq!(west.region.as_ref().map(crate::model::RegionId::as_str), Some("big"));
+    assert_eq!(
+        west.control.sources[0].published, None,
+        "no date shown, none invented"
+    );
+    assert_eq!(west.control.precision, crate::model::Precision::Month);
+    assert_eq!(data.areas[1].region, None, "the region is optional");
+    assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+}
+
+#[test]
+fn every_problem_of_a_control_area_is_named() {
+    let report = parse_v2("problems/control_problems.geojson").unwrap_err();
+    let messages: Vec<String> = report.problems.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        messages,
+        [
+            r#"control.geojson: feature "open-ring": exterior ring is not closed: its last position differs from its first"#,
+            r#"control.geojson: feature "unknown-faction": factions[1] "green" is not a faction defined in factions.json"#,
+            r#"control.geojson: feature "script-url": sources[0].url "javascript:alert(1)" is not an http or https URL"#,
+            r#"control.geojson: feature "far-from-small": region "small" does not meet the area (an area's region must be one it intersects)"#,
+            r#"control.geojson: feature "atlantis": region "atlantis" is not a region in regions.geojson"#,
+            r#"control.geojson: feature "same-b": states control from 2014-01-01 over the same geometry as feature "same-a""#,
+        ]
+    );
+}
+
+#[test]
+fn a_control_file_needs_format_2_and_format_1_needs_every_date() {
+    let [factions, regions, control] = [
+        "valid/factions.json",
+        "valid/regions.geojson",
+        "v2/control.geojson",
+    ]
+    .map(fixture);
+    let report = parse(Texts {
+        factions: &factions,
+        regions: &regions,
+        events: None,
+        places: None,
+        control: Some(&control),
+    })
+    .unwrap_err();
+    let messages: Vec<String> = report.problems.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        messages,
+        ["control.geojson: needs format version 2; factions.json declares version 1"]
+    );
+    let undated = regions.replacen(r#", "published": "2011-03-15""#, "", 1);
+    assert_ne!(undated, regions, "the fixture has that date");
+    let report = parse(Texts {
+        factions: &factions,
+        regions: &undated,
+        events: None,
+        places: None,
+        control: None,
+    })
+    .unwrap_err();
+    assert_eq!(
+        report.problems[0].to_string(),
+        r#"regions.geojson: feature "big": history[0].sources[0].published (missing) is not a date (expected YYYY-MM-DD)"#
+    );
+}
+
+#[test]
+fn a_file_version_other_than_the_declared_one_is_named() {
+    let [factions, regions] = ["v2/factions.json", "valid/regions.geojson"].map(fixture);
+    let regions = regions.replacen(
+        r#""type": "FeatureCollection","#,
+        r#""type": "FeatureCollection", "version": 1,"#,
+        1,
+    );
+    let report = parse(Texts {
+        factions: &factions,
+        regions: &regions,
+        events: None,
+        places: None,
+        control: None,
+    })
+    .unwrap_err();
+    assert_eq!(
+        report.problems[0].to_string(),
+        "regions.geojson: version 1 differs from the format version factions.json declares (2)"
     );
 }

@@ -20,9 +20,10 @@ use geo::{LineString, Polygon};
 use serde::{Serialize, Serializer};
 use serde_json::ser::{CompactFormatter, Formatter};
 
-use super::{EVENTS, FACTIONS, PLACES, REGIONS};
+use super::{CONTROL, EVENTS, FACTIONS, PLACES, REGIONS};
 use crate::model::{
-    ControlEntry, Dataset, Event, Faction, FactionId, LonLat, Place, Precision, Region, Source,
+    AreaStatement, ControlEntry, Dataset, Event, Faction, FactionId, Format, LonLat, Place,
+    Precision, Region, Source,
 };
 
 /// Why a geodata directory could not be written.
@@ -55,25 +56,34 @@ pub fn write_dir(dataset: &Dataset, dir: &Path) -> Result<(), WriteError> {
         path: dir.to_owned(),
         source,
     })?;
-    write_json(dir, FACTIONS, &factions_file(&dataset.factions))?;
-    write_json(
-        dir,
-        REGIONS,
-        &collection(dataset.regions.iter().map(region)),
-    )?;
-    write_json(dir, EVENTS, &collection(dataset.events.iter().map(event)))?;
+    let format = dataset.format;
+    write_json(dir, FACTIONS, &factions_file(&dataset.factions, format))?;
+    let regions = dataset.regions.iter().map(region);
+    write_json(dir, REGIONS, &collection(regions, format))?;
+    let events = dataset.events.iter().map(event);
+    write_json(dir, EVENTS, &collection(events, format))?;
     if dataset.places.is_empty() {
-        let path = dir.join(PLACES);
-        match fs::remove_file(&path) {
-            Err(e) if e.kind() != io::ErrorKind::NotFound => {
-                return Err(WriteError::Io { path, source: e });
-            }
-            _ => sync_dir(dir)?,
-        }
+        remove(dir, PLACES)?;
     } else {
-        write_json(dir, PLACES, &collection(dataset.places.iter().map(place)))?;
+        let places = dataset.places.iter().map(place);
+        write_json(dir, PLACES, &collection(places, format))?;
+    }
+    if format >= Format::V2 {
+        let areas = dataset.areas.iter().map(area);
+        write_json(dir, CONTROL, &collection(areas, format))?;
+    } else {
+        remove(dir, CONTROL)?;
     }
     Ok(())
+}
+
+/// Removes `dir/name` if it exists, durably.
+fn remove(dir: &Path, name: &str) -> Result<(), WriteError> {
+    let path = dir.join(name);
+    match fs::remove_file(&path) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(WriteError::Io { path, source: e }),
+        _ => sync_dir(dir),
+    }
 }
 
 // ---- wire shapes ---------------------------------------------------------------------------
@@ -99,8 +109,11 @@ struct WireFaction<'a> {
 struct WireSource<'a> {
     title: &'a str,
     url: &'a str,
-    #[serde(serialize_with = "display")]
-    published: crate::model::Date,
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "display_option"
+    )]
+    published: Option<crate::model::Date>,
 }
 
 /// A `FeatureCollection`, with the format version as a foreign member.
@@ -120,6 +133,24 @@ struct RegionFeature<'a> {
     id: &'a str,
     properties: RegionProperties<'a>,
     geometry: Geometry,
+}
+
+/// A control area: its statement before the long geometry, as a region's history.
+#[derive(Serialize)]
+struct AreaFeature<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    id: &'a str,
+    properties: AreaProperties<'a>,
+    geometry: Geometry,
+}
+
+#[derive(Serialize)]
+struct AreaProperties<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    region: Option<&'a str>,
+    #[serde(flatten)]
+    entry: WireEntry<'a>,
 }
 
 /// An event or place feature: a short geometry first, as in the shipped files.
@@ -199,9 +230,9 @@ struct PlaceProperties<'a> {
 
 // ---- model → wire --------------------------------------------------------------------------
 
-fn factions_file(factions: &[Faction]) -> FactionsFile<'_> {
+fn factions_file(factions: &[Faction], format: Format) -> FactionsFile<'_> {
     FactionsFile {
-        version: 1,
+        version: format.number(),
         factions: factions
             .iter()
             .map(|f| WireFaction {
@@ -215,21 +246,38 @@ fn factions_file(factions: &[Faction]) -> FactionsFile<'_> {
     }
 }
 
-fn collection<F>(features: impl Iterator<Item = F>) -> Collection<F> {
+fn collection<F>(features: impl Iterator<Item = F>, format: Format) -> Collection<F> {
     Collection {
         kind: "FeatureCollection",
-        version: 1,
+        version: format.number(),
         features: features.collect(),
     }
 }
 
-fn region(r: &Region) -> RegionFeature<'_> {
-    let mut polygons: Vec<Vec<Vec<Position>>> = r.geometry.iter().map(rings).collect();
-    let geometry = if polygons.len() == 1 {
+/// A `Polygon` when there is one part, else a `MultiPolygon`.
+fn polygons(shape: &geo::MultiPolygon<f64>) -> Geometry {
+    let mut polygons: Vec<Vec<Vec<Position>>> = shape.iter().map(rings).collect();
+    if polygons.len() == 1 {
         Geometry::Polygon(polygons.remove(0))
     } else {
         Geometry::MultiPolygon(polygons)
-    };
+    }
+}
+
+fn area(a: &AreaStatement) -> AreaFeature<'_> {
+    AreaFeature {
+        kind: "Feature",
+        id: &a.id,
+        properties: AreaProperties {
+            region: a.region.as_ref().map(crate::model::RegionId::as_str),
+            entry: entry(&a.control),
+        },
+        geometry: polygons(&a.geometry),
+    }
+}
+
+fn region(r: &Region) -> RegionFeature<'_> {
+    let geometry = polygons(&r.geometry);
     RegionFeature {
         kind: "Feature",
         id: r.id.as_str(),
@@ -298,8 +346,8 @@ pub(super) fn event(e: &Event) -> PointFeature<'_, EventProperties<'_>> {
 
 /// The places as a `GeoJSON` `FeatureCollection`, exactly as `places.geojson` holds them
 /// (the server answers `/places.geojson` with it).
-pub fn places_collection(places: &[Place]) -> impl Serialize + '_ {
-    collection(places.iter().map(place))
+pub fn places_collection(places: &[Place], format: Format) -> impl Serialize + '_ {
+    collection(places.iter().map(place), format)
 }
 
 fn place(p: &Place) -> PointFeature<'_, PlaceProperties<'_>> {

@@ -74,9 +74,9 @@ fn hex(bytes: &[u8]) -> String {
 /// `GET /places.geojson`: the data set's towns, for labels and the search box.
 pub async fn places(State(state): State<AppState>) -> Response {
     let snapshot = state.snapshot();
-    let places = &snapshot.engine.dataset().places;
+    let data = snapshot.engine.dataset();
     json_response(
         "application/geo+json",
-        &crate::geodata::places_collection(places),
+        &crate::geodata::places_collection(&data.places, data.format),
     )
 }

@@ -165,7 +165,10 @@ pub fn period<'a>(
             sources: e
                 .sources
                 .iter()
-                .map(|s| format!("{} ({}) {}", s.title, s.published, s.url))
+                .map(|s| match s.published {
+                    Some(date) => format!("{} ({date}) {}", s.title, s.url),
+                    None => format!("{} {}", s.title, s.url),
+                })
                 .collect::<Vec<_>>()
                 .join(" | "),
         },

@@ -191,7 +191,8 @@ impl Live {
         if data.region(region).is_none() {
             return Err(LiveError::NotFound(format!("no region {region:?}")));
         }
-        let entry = change::control_entry(json, &faction_ids(data)).map_err(LiveError::Invalid)?;
+        let entry = change::control_entry(json, &faction_ids(data), data.format)
+            .map_err(LiveError::Invalid)?;
         let key = entry.from.to_string();
         let before = data.control_entry(region, entry.from);
         if before == Some(&entry) {
@@ -229,7 +230,7 @@ impl Live {
         let current = self.snapshot();
         let data = current.engine.dataset();
         let is_region = |id: &str| data.regions.index_of(id).is_some();
-        let event = change::event(json, &is_region).map_err(LiveError::Invalid)?;
+        let event = change::event(json, &is_region, data.format).map_err(LiveError::Invalid)?;
         let new = NewChange {
             kind: ChangeKind::Event,
             target: event.id.clone(),

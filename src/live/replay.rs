@@ -152,7 +152,8 @@ pub(super) fn read(
                 data.factions.iter().map(|f| f.id.to_string()).collect();
             Effect::PutControl {
                 region: target.to_owned(),
-                entry: change::control_entry(&after.to_string(), &factions).map_err(problems)?,
+                entry: change::control_entry(&after.to_string(), &factions, data.format)
+                    .map_err(problems)?,
             }
         }
         (ChangeKind::Control, None) => Effect::RemoveControl {
@@ -161,7 +162,9 @@ pub(super) fn read(
         },
         (_, Some(after)) => {
             let is_region = |id: &str| data.regions.index_of(id).is_some();
-            Effect::PutEvent(change::event(&after.to_string(), &is_region).map_err(problems)?)
+            Effect::PutEvent(
+                change::event(&after.to_string(), &is_region, data.format).map_err(problems)?,
+            )
         }
         (_, None) => Effect::RemoveEvent(key.to_owned()),
     })

@@ -68,8 +68,9 @@ pub struct Source {
     pub title: String,
     /// Where to read it (`http` or `https`).
     pub url: String,
-    /// When it was published.
-    pub published: Date,
+    /// When it was published; `None` where the source shows no date (format 2 only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub published: Option<Date>,
 }
 
 /// One entry of a region's history: from `from` on, the region is `status` by `factions`.

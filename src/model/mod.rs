@@ -10,6 +10,7 @@ mod faction;
 mod place;
 mod position;
 mod region;
+mod statement;
 
 pub use control::{ControlEntry, ControlStatus, Source};
 pub use date::{Date, DateRange, Precision, parse_date, parse_instant, today_utc};
@@ -18,14 +19,21 @@ pub use faction::{Color, Faction, FactionId};
 pub use place::Place;
 pub use position::{CoordError, LonLat};
 pub use region::{Region, RegionId, Regions};
+pub use statement::{AreaStatement, Format};
 
-/// A whole validated data set: the factions, the regions with their histories, and the events.
+/// A whole validated data set: the factions, the regions with their histories, the control
+/// areas, and the events.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Dataset {
+    /// The format version its files declare.
+    pub format: Format,
     /// Every faction a history entry may name, in file order.
     pub factions: Vec<Faction>,
     /// Every region, in file order; ids are unique.
     pub regions: Regions,
+    /// Dated, sourced statements about drawn areas, in file order (`control.geojson`, format 2);
+    /// ids are unique.
+    pub areas: Vec<AreaStatement>,
     /// Dated, sourced events; empty when the data set has no events file.
     pub events: Vec<Event>,
     /// Towns for labels and search; empty when the data set has no places file.
