@@ -5,27 +5,14 @@
 //
 // The first test adds a control entry, so run this file against a fresh store, on its own server:
 // the map tests read the shipped history and must not see the edit. Without FRONTLINE_TOKEN the
-// file is skipped. On failure a screenshot is saved to <repo>/target/browser-failure-edit-<test>.png.
+// file is skipped. On failure a screenshot is saved to
+// <repo>/target/browser-failure-edit-<test>-<page>.png.
 
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, rm } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
-import path from 'node:path';
-import { chromium } from 'playwright-core';
+import { BASE, WAIT_MS, closeBrowser, launchBrowser, pagesTest as harnessTest, until } from './helpers.mjs';
 
-const BASE = (process.env.FRONTLINE_URL || '').replace(/\/+$/, '');
 const TOKEN = process.env.FRONTLINE_TOKEN || '';
-const REPO = fileURLToPath(new URL('../../', import.meta.url));
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-dev-shm-usage',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 
 const GHAB = 'ghab-plain';
 const FACTION = 'government';
@@ -33,10 +20,6 @@ const FACTION = 'government';
 const FROM = '2015-08-15';
 const SHOWN = '2015-08-16';
 const VIEW = { lat: 35.6, lon: 36.3, z: 9 };
-/** How long the page may take to react (fetch, stream, render) before a check fails. */
-const WAIT_MS = 15_000;
-
-let browser;
 
 // ---------------------------------------------------------------------------------------------
 // API helpers: the expectations.
@@ -71,81 +54,11 @@ function permalink(date) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Page helpers (as in map.test.mjs).
+// Page helpers.
 
-function slug(name) {
-  return name
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-|-$/g, '')
-    .slice(0, 55);
-}
-
-/** Collects console errors and warnings, page errors, failed requests and error responses. */
-function watch(page) {
-  const problems = { console: [], pageErrors: [], requests: [], responses: [] };
-  page.on('console', (message) => {
-    if (message.type() === 'error' || message.type() === 'warning') {
-      problems.console.push(`console ${message.type()}: ${message.text()} (${message.location().url})`);
-    }
-  });
-  page.on('pageerror', (error) => problems.pageErrors.push(`page error: ${error.stack || error}`));
-  page.on('requestfailed', (request) => {
-    // Closing the context ends the event stream, and the page cancels its own superseded
-    // fetches (an AbortController per refresh): neither is a problem of the page.
-    const cancelled = request.method() === 'GET' && request.failure()?.errorText === 'net::ERR_ABORTED';
-    if (!request.url().endsWith('/api/changes/stream') && !cancelled) {
-      problems.requests.push(`request failed: ${request.method()} ${request.url()}: ${request.failure()?.errorText}`);
-    }
-  });
-  page.on('response', (response) => {
-    if (response.status() >= 400) {
-      problems.responses.push(`HTTP ${response.status()}: ${response.request().method()} ${response.url()}`);
-    }
-  });
-  problems.all = () => [...problems.console, ...problems.pageErrors, ...problems.requests, ...problems.responses];
-  return problems;
-}
-
-/**
- * Runs `body(open)` where `open(options)` makes a page in a fresh browser context (so two pages
- * share nothing, not even sessionStorage). On failure saves a screenshot of every page. Uncaught
- * page errors fail every test.
- */
+/** A test of this suite: `body(open)`, see `pagesTest` in helpers.mjs. */
 function pagesTest(name, body) {
-  test(name, { timeout: 90_000 }, async () => {
-    const shotFile = (index) => path.join(REPO, 'target', `browser-failure-edit-${slug(name)}-${index}.png`);
-    // Screenshots from an earlier failure would mislead.
-    await Promise.all([1, 2].map((index) => rm(shotFile(index), { force: true })));
-    const opened = [];
-    const open = async ({ viewport = { width: 1280, height: 800 } } = {}) => {
-      const context = await browser.newContext({ viewport, reducedMotion: 'reduce' });
-      const page = await context.newPage();
-      page.setDefaultTimeout(WAIT_MS);
-      const problems = watch(page);
-      opened.push({ context, page, problems });
-      return { page, problems };
-    };
-    try {
-      await body(open);
-      for (const { problems } of opened) assert.deepEqual(problems.pageErrors, [], 'uncaught errors in the page');
-    } catch (error) {
-      for (const [index, { page, problems }] of opened.entries()) {
-        const file = shotFile(index + 1);
-        try {
-          await mkdir(path.dirname(file), { recursive: true });
-          await page.screenshot({ path: file, fullPage: true });
-          console.error(`screenshot of the failure: ${file}`);
-        } catch (shotError) {
-          console.error(`could not save a screenshot to ${file}: ${shotError.message}`);
-        }
-        if (problems.all().length) console.error(`page ${index + 1} problems:\n  ${problems.all().join('\n  ')}`);
-      }
-      throw error;
-    } finally {
-      for (const { context } of opened) await context.close();
-    }
-  });
+  harnessTest('edit', name, body);
 }
 
 /** Opens the map at `date` and waits until the regions are drawn and the change stream is open. */
@@ -165,20 +78,6 @@ async function notReloaded(page, what) {
     'yes',
     `${what} was not reloaded`,
   );
-}
-
-/** Waits until `read()` (run in the page with `arg`) returns `expected`; else fails with the last value. */
-async function until(page, what, read, arg, expected) {
-  try {
-    await page.waitForFunction(
-      `JSON.stringify((${read})(${JSON.stringify(arg)})) === ${JSON.stringify(JSON.stringify(expected))}`,
-      undefined,
-      { timeout: WAIT_MS },
-    );
-  } catch (error) {
-    if (!/Timeout/i.test(error.message)) throw error;
-  }
-  assert.deepEqual(await page.evaluate(read, arg), expected, what);
 }
 
 /** The Ghab's drawn status and fill (lower case). */
@@ -230,15 +129,10 @@ if (!TOKEN) {
       const who = await api('/api/whoami', { headers: { authorization: `Bearer ${TOKEN}` } });
       assert.equal(who.status, 200, `GET /api/whoami with FRONTLINE_TOKEN: ${JSON.stringify(who.body)}`);
       author = who.body.author;
-      browser = await chromium.launch({
-        executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-        args: CHROMIUM_ARGS,
-      });
+      await launchBrowser();
     });
 
-    after(async () => {
-      await browser?.close();
-    });
+    after(closeBrowser);
 
     pagesTest('a saved entry recolours the Ghab live, here and in another browser', async (open) => {
       const government = await factionColor(FACTION);
