@@ -12,14 +12,57 @@ const RETRY_MAX_MS = 300_000;
 /** How many missed changes to ask for after a reconnect; more than this just means "redraw". */
 const CATCH_UP_LIMIT = 100;
 
+/** What a stored change is about: `'control'`, `'event'`, or null when it cannot tell. */
+function subjectOf(change) {
+  if (change.kind === 'control' || change.kind === 'event') {
+    return change.kind;
+  }
+  if (change.kind === 'revert') {
+    // A revert names no kind: what it puts back or takes away is a control entry or an event.
+    const item = change.after ?? change.before;
+    if (item?.type === 'Feature') {
+      return 'event';
+    }
+    if (typeof item?.from === 'string') {
+      return 'control';
+    }
+  }
+  return null;
+}
+
+/**
+ * What a burst of `changes` (as `onChange` gets them) touched: `{regions, events}`. Control
+ * entries change the regions, events the events, a revert what it undoes; an empty burst (after
+ * a gap in the stream) or a change of unknown kind, everything.
+ * @param {object[]} changes
+ * @returns {{regions: boolean, events: boolean}}
+ */
+export function changeScope(changes) {
+  if (changes.length === 0) {
+    return { regions: true, events: true };
+  }
+  const scope = { regions: false, events: false };
+  for (const change of changes) {
+    const subject = subjectOf(change);
+    scope.regions ||= subject !== 'event';
+    scope.events ||= subject !== 'control';
+  }
+  return scope;
+}
+
 export class LiveUpdates {
-  /** @param {{onChange: (changes: object[]) => void}} options `changes` may be empty after a gap */
+  /**
+   * @param {{onChange: (changes: object[]) => void}} options `changes` are the changes of one
+   *   burst, oldest first; empty when anything may have changed (a gap; see `changeScope`)
+   */
   constructor({ onChange }) {
     this.onChange = onChange;
     this.source = null;
     /** The newest change this page has seen, so a change it made itself is not redrawn twice. */
     this.lastId = null;
     this.pending = [];
+    /** Whether the burst being settled may hold more than `pending` says. */
+    this.pendingAll = false;
     this.settleTimer = null;
     this.retryTimer = null;
     this.retryMs = RETRY_MIN_MS;
@@ -97,11 +140,14 @@ export class LiveUpdates {
     this.settle();
   }
 
-  settle() {
+  /** Calls `onChange` once the burst has settled; `everything` when it cannot tell what changed. */
+  settle(everything = false) {
+    this.pendingAll ||= everything;
     clearTimeout(this.settleTimer);
     this.settleTimer = setTimeout(() => {
-      const changes = this.pending;
+      const changes = this.pendingAll ? [] : this.pending;
       this.pending = [];
+      this.pendingAll = false;
       this.settleTimer = null;
       this.onChange(changes);
     }, SETTLE_MS);
@@ -113,12 +159,13 @@ export class LiveUpdates {
       for (const change of missed.changes) {
         this.accept(change);
       }
-      if (missed.changes.length === 0 && Number(missed.last_id) > (this.lastId ?? 0)) {
+      const more = missed.changes.length >= CATCH_UP_LIMIT;
+      if (more || (missed.changes.length === 0 && Number(missed.last_id) > (this.lastId ?? 0))) {
         this.seen(Number(missed.last_id));
-        this.settle();
+        this.settle(true);
       }
     } catch {
-      this.settle(); // cannot tell what was missed: redraw anyway
+      this.settle(true); // cannot tell what was missed: redraw everything
     }
   }
 
