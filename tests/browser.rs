@@ -99,17 +99,35 @@ fn edit_panel_in_chromium() {
     if !tools_available() {
         return;
     }
-    // A server of its own with an empty edits database: this suite writes.
+    // A server of its own with an empty edits database and a copy of the data: this suite
+    // writes both.
     let db = common::server::scratch_db("browser-edit");
+    let data = scratch_geodata("browser-edit");
     let token = "browser-test-token";
-    let server = Server::start_editing(&db, &[("FRONTLINE_TOKEN", token)]);
+    let server = Server::start_editing_on(&data, &db, &[("FRONTLINE_TOKEN", token)]);
     run_suite(
         &server,
         "web/test/edit.test.mjs",
-        &[("FRONTLINE_TOKEN", token)],
+        &[
+            ("FRONTLINE_TOKEN", token),
+            ("FRONTLINE_SCRATCH_DATA", data.to_str().unwrap()),
+        ],
     );
     drop(server);
     common::server::remove_db(&db);
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+/// A fresh copy of the shipped `geodata/` under the system's temporary directory.
+fn scratch_geodata(label: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("frontline-{label}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    for file in std::fs::read_dir(repo().join("geodata")).unwrap() {
+        let file = file.unwrap();
+        std::fs::copy(file.path(), dir.join(file.file_name())).unwrap();
+    }
+    dir
 }
 
 /// Runs one Node test file against `server`, failing with its report and the server's stderr.

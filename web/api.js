@@ -6,6 +6,7 @@ const REGIONS = '/api/collections/regions/items';
 const EVENTS = '/api/collections/events/items';
 const CHANGES = '/api/changes';
 const CHANGE_STREAM = '/api/changes/stream';
+const HEALTH = '/healthz';
 
 /** How long the server lets browsers reuse a data response without asking (its max-age, ms). */
 const SERVER_MAX_AGE_MS = 60_000;
@@ -158,6 +159,18 @@ export async function fetchChanges(since, limit, signal) {
   const response = await fetch(url, { signal, cache: 'no-store', headers: { Accept: 'application/json' } });
   if (!response.ok) {
     throw await failure(url, response);
+  }
+  return response.json();
+}
+
+/**
+ * The server's health: `{status, data_version}`. The version changes with every change and every
+ * reload of the data files, which the change stream does not report. Never cached.
+ */
+export async function fetchHealth(signal) {
+  const response = await fetch(HEALTH, { signal, cache: 'no-store', headers: { Accept: 'application/json' } });
+  if (!response.ok) {
+    throw await failure(HEALTH, response);
   }
   return response.json();
 }

@@ -27,25 +27,56 @@ export class EventsLayer {
   constructor(collection, { renderer, pane, toScreen, onActivate }) {
     /** The Leaflet layer to add to the map and the layer control. */
     this.layer = layerGroup();
+    this.renderer = renderer;
+    this.pane = pane;
     this.toScreen = toScreen;
     this.onActivate = onActivate;
     this.date = null;
     /** Path elements that already answer Enter and Space (Leaflet recreates them on re-add). */
     this.keyboardReady = new WeakSet();
-    this.markers = [...collection.features]
-      .sort((a, b) => a.properties.date.localeCompare(b.properties.date))
-      .map((feature) => {
-        const marker = circleMarker(latLngOfPoint(feature), {
-          ...OLD_STYLE,
-          renderer,
-          pane,
-          className: 'event-marker',
-          interactive: false,
-        });
-        marker.feature = feature;
-        marker.on('add', () => this.mark(marker));
+    /** One marker per event, oldest first. */
+    this.markers = [];
+    this.setEvents(collection);
+  }
+
+  /**
+   * Shows the events of `collection` (all of them, as the events endpoint gives them) instead of
+   * the ones shown: a new or changed event gets a new marker, a removed one loses its marker,
+   * and the markers of unchanged events stay as they are.
+   * @param {{features: Array}} collection
+   */
+  setEvents(collection) {
+    const shown = new Map(this.markers.map((marker) => [String(marker.feature.id), marker]));
+    const markers = collection.features.map((feature) => {
+      const marker = shown.get(String(feature.id));
+      if (marker && JSON.stringify(marker.feature) === JSON.stringify(feature)) {
         return marker;
-      });
+      }
+      return this.createMarker(feature);
+    });
+    const kept = new Set(markers);
+    for (const marker of this.markers) {
+      if (!kept.has(marker)) {
+        this.layer.removeLayer(marker);
+      }
+    }
+    this.markers = markers.sort((a, b) => a.feature.properties.date.localeCompare(b.feature.properties.date));
+    if (this.date !== null) {
+      this.setDate(this.date);
+    }
+  }
+
+  createMarker(feature) {
+    const marker = circleMarker(latLngOfPoint(feature), {
+      ...OLD_STYLE,
+      renderer: this.renderer,
+      pane: this.pane,
+      className: 'event-marker',
+      interactive: false,
+    });
+    marker.feature = feature;
+    marker.on('add', () => this.mark(marker));
+    return marker;
   }
 
   /** Shows the events on or before `date` and emphasises the recent ones. */

@@ -7,7 +7,7 @@ import { FIRST_DATE, clampDate, todayIso } from './dates.js';
 import { EditPanel } from './edit.js';
 import { EventsLayer } from './events.js';
 import { Legend } from './legend.js';
-import { LiveUpdates } from './live.js';
+import { LiveUpdates, changeScope } from './live.js';
 import { MapView } from './map.js';
 import { onHashChange, readHash, writeHash } from './permalink.js';
 import { errorContent, loadingContent, queryContent } from './popup.js';
@@ -30,6 +30,7 @@ const state = {
   regionsById: new Map(),
   fetchTimer: null,
   fetchAbort: null,
+  eventsAbort: null,
   queryAbort: null,
 };
 
@@ -55,12 +56,12 @@ legend.setOpen(!narrow);
 const search = new PlaceSearch(byId('place-search'), byId('place-results'), { onChoose: (feature) => mapView.flyToPoint(feature) });
 const download = byId('download-geojson');
 let events = null;
-const live = new LiveUpdates({ onChange: () => refreshAll() });
+const live = new LiveUpdates({ onChange: (changes) => refresh(changes) });
 const editPanel = new EditPanel(byId('edit-panel'), byId('edit-open'), {
   currentDate: () => state.date,
   onSaved: (change) => {
     live.seen(change.id);
-    refreshAll();
+    refresh([change]);
   },
 });
 
@@ -117,11 +118,48 @@ async function loadChangeDates() {
   }
 }
 
-/** Redraws everything for the selected date after the data changed on the server. */
-async function refreshAll() {
+/** Loads every event and shows those up to the selected date (the first time, adds the layer). */
+async function loadEvents() {
+  state.eventsAbort?.abort();
+  const abort = new AbortController();
+  state.eventsAbort = abort;
+  try {
+    const collection = await api.fetchEvents(abort.signal);
+    if (events) {
+      events.setEvents(collection);
+      return;
+    }
+    events = new EventsLayer(collection, {
+      renderer: mapView.eventsRenderer,
+      pane: 'events',
+      toScreen: (position) => mapView.toScreen(position),
+      onActivate: (feature) => runQuery(mapView.positionOf(feature), [feature], true),
+    });
+    mapView.addOverlay(events.layer, 'Events', true);
+    events.setDate(state.date);
+  } catch (error) {
+    if (error.name !== 'AbortError') {
+      report(error);
+    }
+  }
+}
+
+/**
+ * Redraws, for the selected date, what `changes` on the server touched (see `changeScope`:
+ * everything when the list is empty), and the open popup.
+ */
+async function refresh(changes) {
+  const scope = changeScope(changes);
   api.noteDataChanged();
-  loadChangeDates();
-  await loadDate();
+  const loads = [];
+  if (scope.events) {
+    loads.push(loadEvents());
+  }
+  if (scope.regions) {
+    loadChangeDates();
+    loads.push(loadDate());
+  }
+  await Promise.all(loads);
   const open = mapView.queryPopupPosition();
   if (open) {
     runQuery(open, events?.near(mapView.screenOf(open)) ?? [], false);
@@ -169,13 +207,4 @@ api.fetchPlaces().then((places) => {
   search.setPlaces(places);
   mapView.setTowns(places);
 }, report);
-api.fetchEvents().then((collection) => {
-  events = new EventsLayer(collection, {
-    renderer: mapView.eventsRenderer,
-    pane: 'events',
-    toScreen: (position) => mapView.toScreen(position),
-    onActivate: (feature) => runQuery(mapView.positionOf(feature), [feature], true),
-  });
-  mapView.addOverlay(events.layer, 'Events', true);
-  events.setDate(state.date);
-}, report);
+loadEvents();

@@ -131,14 +131,22 @@ export class MapView {
         }),
     }).addTo(this.map);
 
+    /** The drawn layer of each region id, in drawing order. */
     this.regionLayers = new Map();
-    this.regionKey = '';
+    /** The geometry (GeoJSON text) each region id is drawn with. */
+    this.regionGeometry = new Map();
     this.regions = geoJSON(null, {
       renderer: this.regionRenderer,
       className: 'region',
       style: (feature) => regionStyle(feature.properties, this.hatch),
       onEachFeature: (feature, layer) => this.initRegion(feature, layer),
     }).addTo(this.map);
+    // Shown again from the layer control, the group adds its paths oldest first.
+    this.map.on('overlayadd', (event) => {
+      if (event.layer === this.regions) {
+        this.orderRegions();
+      }
+    });
 
     this.towns = layerGroup().addTo(this.map);
     this.osm = tileLayer(OSM_TILES.url, { attribution: OSM_TILES.attribution, maxZoom: 19 });
@@ -226,27 +234,56 @@ export class MapView {
   /**
    * Shows the regions of `collection` (from the regions endpoint for one date): parents
    * first so sub-regions draw on top. `colorOf(factionId)` gives a faction's `#rrggbb`.
-   * Geometry is rebuilt only when the set of regions changes; otherwise only styles change.
+   * Only a region that is new or whose geometry changed gets a new path (drawn in its place
+   * in the order); a removed one loses its path; the others only change their style.
    */
   setRegions(collection, colorOf) {
     this.colorOf = colorOf;
     const features = [...collection.features].sort(
       (a, b) => Number(Boolean(a.properties.parent)) - Number(Boolean(b.properties.parent)),
     );
-    const key = features.map((f) => String(f.id)).join('\n');
-    if (key !== this.regionKey) {
-      this.regions.clearLayers();
-      this.regionLayers.clear();
-      this.regions.addData({ type: 'FeatureCollection', features });
-      this.regionKey = key;
-    } else {
-      for (const feature of features) {
-        this.regionLayers.get(String(feature.id)).feature = feature;
+    const ids = new Set(features.map((f) => String(f.id)));
+    for (const [id, layer] of this.regionLayers) {
+      if (!ids.has(id)) {
+        this.regions.removeLayer(layer);
+        this.regionLayers.delete(id);
+        this.regionGeometry.delete(id);
       }
     }
+    const drawnOrder = [...this.regionLayers.keys()];
+    // From the first region drawn anew or out of place on, paths are put back in order.
+    let reorderFrom = features.length;
+    features.forEach((feature, index) => {
+      const id = String(feature.id);
+      const geometry = JSON.stringify(feature.geometry);
+      const layer = this.regionLayers.get(id);
+      if (layer && this.regionGeometry.get(id) === geometry) {
+        layer.feature = feature;
+        if (drawnOrder[index] !== id) {
+          reorderFrom = Math.min(reorderFrom, index);
+        }
+        return;
+      }
+      if (layer) {
+        this.regions.removeLayer(layer);
+      }
+      this.regionGeometry.set(id, geometry);
+      this.regions.addData(feature); // initRegion records the new layer
+      reorderFrom = Math.min(reorderFrom, index);
+    });
+    const order = features.map((f) => this.regionLayers.get(String(f.id))).filter(Boolean);
+    this.regionLayers = new Map(order.map((layer) => [String(layer.feature.id), layer]));
+    this.orderRegions(reorderFrom);
     for (const layer of this.regionLayers.values()) {
       layer.setStyle(regionStyle(layer.feature.properties, this.hatch));
       this.markRegion(layer);
+    }
+  }
+
+  /** Puts the region paths from position `from` on in drawing order, on top of those before. */
+  orderRegions(from = 0) {
+    for (const layer of [...this.regionLayers.values()].slice(from)) {
+      layer.bringToFront();
     }
   }
 

@@ -47,7 +47,12 @@ impl Server {
     /// Serves the shipped data with the edits database `db` and extra environment.
     pub fn start_editing(db: &Path, env: &[(&str, &str)]) -> Self {
         let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("geodata");
-        Self::announce(Self::spawn_with(&data, db, env))
+        Self::start_editing_on(&data, db, env)
+    }
+
+    /// Serves `data` with the edits database `db` and extra environment.
+    pub fn start_editing_on(data: &Path, db: &Path, env: &[(&str, &str)]) -> Self {
+        Self::announce(Self::spawn_with(data, db, env))
     }
 
     /// Waits for the `listening on` line and records the port.

@@ -1,31 +1,24 @@
 // The edit panel and live updates in a real Chromium, against a running `frontline serve` that
 // accepts the editor token in FRONTLINE_TOKEN:
 //
-//   FRONTLINE_URL=http://127.0.0.1:PORT FRONTLINE_TOKEN=… node --test test/edit.test.mjs   (from web/)
+//   FRONTLINE_URL=http://127.0.0.1:PORT FRONTLINE_TOKEN=… [FRONTLINE_SCRATCH_DATA=DIR] \
+//     node --test test/edit.test.mjs   (from web/)
 //
 // The first test adds a control entry, so run this file against a fresh store, on its own server:
 // the map tests read the shipped history and must not see the edit. Without FRONTLINE_TOKEN the
-// file is skipped. On failure a screenshot is saved to <repo>/target/browser-failure-edit-<test>.png.
+// file is skipped. FRONTLINE_SCRATCH_DATA is the server's data directory, a copy this file may
+// rewrite (never the shipped geodata/); without it the test that rewrites it is skipped. On
+// failure a screenshot is saved to <repo>/target/browser-failure-edit-<test>-<page>.png.
 
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, rm } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
+import { isDeepStrictEqual } from 'node:util';
+import { BASE, WAIT_MS, closeBrowser, launchBrowser, pagesTest as harnessTest, until } from './helpers.mjs';
 
-const BASE = (process.env.FRONTLINE_URL || '').replace(/\/+$/, '');
 const TOKEN = process.env.FRONTLINE_TOKEN || '';
-const REPO = fileURLToPath(new URL('../../', import.meta.url));
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-dev-shm-usage',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
+const SCRATCH_DATA = process.env.FRONTLINE_SCRATCH_DATA || '';
 
 const GHAB = 'ghab-plain';
 const FACTION = 'government';
@@ -33,10 +26,12 @@ const FACTION = 'government';
 const FROM = '2015-08-15';
 const SHOWN = '2015-08-16';
 const VIEW = { lat: 35.6, lon: 36.3, z: 9 };
-/** How long the page may take to react (fetch, stream, render) before a check fails. */
-const WAIT_MS = 15_000;
-
-let browser;
+/** The event the live-events test adds, changes and takes back: at al-Ziyarah, in the Ghab. */
+const EVENT_ID = 'browser-test-event';
+const EVENT_AT = [36.33867, 35.68482];
+/** The region whose geometry the reload test changes (top level, no sub-regions), and a view of all. */
+const RESHAPED = 'damascus-homs-corridor';
+const ALL_REGIONS = { lat: 34.9, lon: 36.4, z: 8 };
 
 // ---------------------------------------------------------------------------------------------
 // API helpers: the expectations.
@@ -66,92 +61,82 @@ async function factionColor(id) {
   return faction.color.toLowerCase();
 }
 
-function permalink(date) {
-  return `${BASE}/#date=${date}&lat=${VIEW.lat}&lon=${VIEW.lon}&z=${VIEW.z}`;
+/** POSTs `body` (none when undefined) with the editor's token. */
+function postAsEditor(pathAndQuery, body) {
+  return api(pathAndQuery, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+}
+
+/** The test event as `POST /api/collections/events/items` takes it. */
+function testEvent(date, title) {
+  return {
+    type: 'Feature',
+    id: EVENT_ID,
+    geometry: { type: 'Point', coordinates: EVENT_AT },
+    properties: {
+      date,
+      title,
+      description: 'Added by the browser tests.',
+      region: GHAB,
+      sources: [{ title: 'A report (test source)', url: 'https://example.org/browser-test-event', published: date }],
+    },
+  };
+}
+
+/** `geometry` shrunk by `factor` towards the mean of its outer ring's vertices. */
+function shrunk(geometry, factor) {
+  assert.equal(geometry.type, 'Polygon', `${RESHAPED} is a Polygon`);
+  const outer = geometry.coordinates[0].slice(0, -1);
+  const [cx, cy] = [0, 1].map((axis) => outer.reduce((sum, p) => sum + p[axis], 0) / outer.length);
+  const scale = ([x, y]) => [Number((cx + (x - cx) * factor).toFixed(5)), Number((cy + (y - cy) * factor).toFixed(5))];
+  return { ...geometry, coordinates: geometry.coordinates.map((ring) => ring.map(scale)) };
+}
+
+/** A Polygon as the one-part MultiPolygon the API serves it as. */
+function asMultiPolygon(geometry) {
+  return geometry.type === 'Polygon' ? { type: 'MultiPolygon', coordinates: [geometry.coordinates] } : geometry;
+}
+
+/** Replaces `file` with `text` at once, so the server's watcher never sees half a file. */
+async function replaceFile(file, text) {
+  const temporary = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
+  await writeFile(temporary, text);
+  await rename(temporary, file);
+}
+
+/** Polls `read()` (in Node) until `done(value)`, for up to `ms`; returns the last value. */
+async function poll(read, done, ms) {
+  const start = Date.now();
+  let value = await read();
+  while (!done(value) && Date.now() - start < ms) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    value = await read();
+  }
+  return value;
+}
+
+function permalink(date, view = VIEW) {
+  return `${BASE}/#date=${date}&lat=${view.lat}&lon=${view.lon}&z=${view.z}`;
 }
 
 // ---------------------------------------------------------------------------------------------
-// Page helpers (as in map.test.mjs).
+// Page helpers.
 
-function slug(name) {
-  return name
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-|-$/g, '')
-    .slice(0, 55);
-}
-
-/** Collects console errors and warnings, page errors, failed requests and error responses. */
-function watch(page) {
-  const problems = { console: [], pageErrors: [], requests: [], responses: [] };
-  page.on('console', (message) => {
-    if (message.type() === 'error' || message.type() === 'warning') {
-      problems.console.push(`console ${message.type()}: ${message.text()} (${message.location().url})`);
-    }
-  });
-  page.on('pageerror', (error) => problems.pageErrors.push(`page error: ${error.stack || error}`));
-  page.on('requestfailed', (request) => {
-    // Closing the context ends the event stream, and the page cancels its own superseded
-    // fetches (an AbortController per refresh): neither is a problem of the page.
-    const cancelled = request.method() === 'GET' && request.failure()?.errorText === 'net::ERR_ABORTED';
-    if (!request.url().endsWith('/api/changes/stream') && !cancelled) {
-      problems.requests.push(`request failed: ${request.method()} ${request.url()}: ${request.failure()?.errorText}`);
-    }
-  });
-  page.on('response', (response) => {
-    if (response.status() >= 400) {
-      problems.responses.push(`HTTP ${response.status()}: ${response.request().method()} ${response.url()}`);
-    }
-  });
-  problems.all = () => [...problems.console, ...problems.pageErrors, ...problems.requests, ...problems.responses];
-  return problems;
+/** A test of this suite: `body(open)`, see `pagesTest` in helpers.mjs. */
+function pagesTest(name, body) {
+  harnessTest('edit', name, body);
 }
 
 /**
- * Runs `body(open)` where `open(options)` makes a page in a fresh browser context (so two pages
- * share nothing, not even sessionStorage). On failure saves a screenshot of every page. Uncaught
- * page errors fail every test.
+ * Opens the map at `date` (and `view`) and waits until the regions are drawn and the change
+ * stream is open.
  */
-function pagesTest(name, body) {
-  test(name, { timeout: 90_000 }, async () => {
-    const shotFile = (index) => path.join(REPO, 'target', `browser-failure-edit-${slug(name)}-${index}.png`);
-    // Screenshots from an earlier failure would mislead.
-    await Promise.all([1, 2].map((index) => rm(shotFile(index), { force: true })));
-    const opened = [];
-    const open = async ({ viewport = { width: 1280, height: 800 } } = {}) => {
-      const context = await browser.newContext({ viewport, reducedMotion: 'reduce' });
-      const page = await context.newPage();
-      page.setDefaultTimeout(WAIT_MS);
-      const problems = watch(page);
-      opened.push({ context, page, problems });
-      return { page, problems };
-    };
-    try {
-      await body(open);
-      for (const { problems } of opened) assert.deepEqual(problems.pageErrors, [], 'uncaught errors in the page');
-    } catch (error) {
-      for (const [index, { page, problems }] of opened.entries()) {
-        const file = shotFile(index + 1);
-        try {
-          await mkdir(path.dirname(file), { recursive: true });
-          await page.screenshot({ path: file, fullPage: true });
-          console.error(`screenshot of the failure: ${file}`);
-        } catch (shotError) {
-          console.error(`could not save a screenshot to ${file}: ${shotError.message}`);
-        }
-        if (problems.all().length) console.error(`page ${index + 1} problems:\n  ${problems.all().join('\n  ')}`);
-      }
-      throw error;
-    } finally {
-      for (const { context } of opened) await context.close();
-    }
-  });
-}
-
-/** Opens the map at `date` and waits until the regions are drawn and the change stream is open. */
-async function openMap(page, date) {
+async function openMap(page, date, view = VIEW) {
   const stream = page.waitForResponse((r) => r.url().endsWith('/api/changes/stream'), { timeout: WAIT_MS });
-  await page.goto(permalink(date), { waitUntil: 'load' });
+  await page.goto(permalink(date, view), { waitUntil: 'load' });
   await page.waitForFunction(() => document.querySelectorAll('#map path.region').length >= 5);
   const response = await stream;
   assert.equal(response.status(), 200, 'GET /api/changes/stream');
@@ -167,25 +152,34 @@ async function notReloaded(page, what) {
   );
 }
 
-/** Waits until `read()` (run in the page with `arg`) returns `expected`; else fails with the last value. */
-async function until(page, what, read, arg, expected) {
-  try {
-    await page.waitForFunction(
-      `JSON.stringify((${read})(${JSON.stringify(arg)})) === ${JSON.stringify(JSON.stringify(expected))}`,
-      undefined,
-      { timeout: WAIT_MS },
-    );
-  } catch (error) {
-    if (!/Timeout/i.test(error.message)) throw error;
-  }
-  assert.deepEqual(await page.evaluate(read, arg), expected, what);
-}
-
 /** The Ghab's drawn status and fill (lower case). */
 const ghabDrawn = (id) => {
   const path = document.querySelector(`#map path.region[data-region-id="${id}"]`);
   return { status: path?.getAttribute('data-status') ?? null, fill: path?.getAttribute('fill')?.toLowerCase() ?? null };
 };
+
+/** The drawn marker of event `id`: its date and the title its label ends with, or null. */
+const eventDrawn = (id) => {
+  const path = document.querySelector(`#map path.event-marker[data-event-id="${id}"]`);
+  if (!path) return null;
+  const label = path.getAttribute('aria-label') ?? '';
+  return { date: path.getAttribute('data-date'), title: label.slice(label.indexOf(': ') + 2) };
+};
+
+/** Marks every drawn path matching `selector`, to tell later whether it was drawn anew. */
+const markDrawn = (selector) => {
+  for (const path of document.querySelectorAll(selector)) path.setAttribute('data-test-kept', 'yes');
+  return document.querySelectorAll(selector).length;
+};
+
+/** The drawn region paths in drawing order: id, outline, whether marked, width on screen. */
+const regionPaths = () =>
+  [...document.querySelectorAll('#map path.region')].map((path) => ({
+    id: path.getAttribute('data-region-id'),
+    d: path.getAttribute('d'),
+    kept: path.getAttribute('data-test-kept') === 'yes',
+    width: path.getBBox().width,
+  }));
 
 const storage = () => ({
   session: Object.keys(sessionStorage).map((key) => sessionStorage.getItem(key)),
@@ -230,15 +224,10 @@ if (!TOKEN) {
       const who = await api('/api/whoami', { headers: { authorization: `Bearer ${TOKEN}` } });
       assert.equal(who.status, 200, `GET /api/whoami with FRONTLINE_TOKEN: ${JSON.stringify(who.body)}`);
       author = who.body.author;
-      browser = await chromium.launch({
-        executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-        args: CHROMIUM_ARGS,
-      });
+      await launchBrowser();
     });
 
-    after(async () => {
-      await browser?.close();
-    });
+    after(closeBrowser);
 
     pagesTest('a saved entry recolours the Ghab live, here and in another browser', async (open) => {
       const government = await factionColor(FACTION);
@@ -294,6 +283,53 @@ if (!TOKEN) {
       await notReloaded(watcher.page, 'the other page');
       for (const [who, { problems }] of [['editor', editor], ['watcher', watcher]]) {
         assert.deepEqual(problems.all(), [], `console errors/warnings, failed or 4xx/5xx requests (${who})`);
+      }
+    });
+
+    pagesTest('an event added, changed and taken back through the API shows live in every browser', async (open) => {
+      const missing = await api(`/api/collections/events/items/${EVENT_ID}`);
+      assert.equal(missing.status, 404, `no event ${EVENT_ID} yet: run this file against a fresh store`);
+      const pages = [await open(), await open()];
+      for (const { page } of pages) {
+        await openMap(page, SHOWN);
+        await page.waitForFunction(() => document.querySelectorAll('#map path.event-marker').length > 0);
+      }
+      const shownBefore = [];
+      for (const { page } of pages) {
+        assert.equal(await page.evaluate(eventDrawn, EVENT_ID), null, `no marker for ${EVENT_ID} before it is added`);
+        shownBefore.push(await page.evaluate(markDrawn, '#map path.event-marker'));
+      }
+      const showsEverywhere = async (what, expected) => {
+        for (const [index, { page }] of pages.entries()) {
+          await until(page, `${what} (browser ${index + 1})`, eventDrawn, EVENT_ID, expected);
+        }
+      };
+
+      const added = await postAsEditor('/api/collections/events/items', testEvent('2015-08-14', 'A test event'));
+      assert.equal(added.status, 201, `POST the event: ${JSON.stringify(added.body)}`);
+      await showsEverywhere('the added event', { date: '2015-08-14', title: 'A test event' });
+      for (const [index, { page }] of pages.entries()) {
+        const kept = await page.evaluate(() => document.querySelectorAll('#map path.event-marker[data-test-kept]').length);
+        assert.equal(kept, shownBefore[index], `the other events' markers were not drawn anew (browser ${index + 1})`);
+      }
+
+      const changed = await postAsEditor('/api/collections/events/items', testEvent('2015-08-12', 'A changed test event'));
+      assert.equal(changed.status, 201, `POST the changed event: ${JSON.stringify(changed.body)}`);
+      await showsEverywhere('the changed event', { date: '2015-08-12', title: 'A changed test event' });
+
+      const undone = await postAsEditor(`/api/changes/${changed.body.id}/revert`);
+      assert.equal(undone.status, 201, `revert the change: ${JSON.stringify(undone.body)}`);
+      await showsEverywhere('the event as first added', { date: '2015-08-14', title: 'A test event' });
+
+      // Forced: the revert above is a later change of the same event.
+      const removed = await postAsEditor(`/api/changes/${added.body.id}/revert?force=true`);
+      assert.equal(removed.status, 201, `revert the addition: ${JSON.stringify(removed.body)}`);
+      await showsEverywhere('no marker once the addition is reverted', null);
+      assert.equal((await api(`/api/collections/events/items/${EVENT_ID}`)).status, 404, 'the API has no such event either');
+
+      for (const [index, { page, problems }] of pages.entries()) {
+        await notReloaded(page, `browser ${index + 1}`);
+        assert.deepEqual(problems.all(), [], `console errors/warnings, failed or 4xx/5xx requests (browser ${index + 1})`);
       }
     });
 
@@ -419,6 +455,76 @@ if (!TOKEN) {
       await page.keyboard.press('Escape');
       await page.locator('#edit-panel').waitFor({ state: 'hidden' });
       await until(page, 'focus returns to the Edit button', focused, null, 'edit-open');
+    });
+
+    pagesTest('a region whose geometry changes on disk is redrawn, and only that region', async (open, t) => {
+      if (!SCRATCH_DATA) {
+        t.skip('set FRONTLINE_SCRATCH_DATA to the server\'s data directory, a copy this test may rewrite');
+        return;
+      }
+      const file = path.join(SCRATCH_DATA, 'regions.geojson');
+      const original = await readFile(file, 'utf8');
+      const collection = JSON.parse(original);
+      const feature = collection.features.find((f) => f.id === RESHAPED);
+      assert.ok(feature, `${RESHAPED} is in ${file}`);
+      const served = async () => (await apiOk(`/api/collections/regions/items/${RESHAPED}`)).geometry;
+      assert.deepEqual(await served(), asMultiPolygon(feature.geometry), `the server serves ${file}`);
+
+      const { page, problems } = await open();
+      // The page's first answer about the data version, so that the new one is news to it.
+      const asked = page.waitForResponse((r) => new URL(r.url()).pathname === '/healthz', { timeout: WAIT_MS });
+      await openMap(page, SHOWN, ALL_REGIONS);
+      await asked;
+      const before = await page.evaluate(regionPaths);
+      assert.equal(before.length, 5, `five regions drawn: ${JSON.stringify(before.map((r) => r.id))}`);
+      await page.evaluate(markDrawn, '#map path.region');
+      const was = before.find((r) => r.id === RESHAPED);
+      assert.ok(was?.d, `${RESHAPED} is drawn`);
+
+      const geometry = shrunk(feature.geometry, 0.8);
+      try {
+        feature.geometry = geometry;
+        await replaceFile(file, JSON.stringify(collection));
+        // The server looks at the files twice a second and reloads once they hold still.
+        const now = await poll(served, (g) => isDeepStrictEqual(g, asMultiPolygon(geometry)), 20_000);
+        assert.deepEqual(now, asMultiPolygon(geometry), `the server reloaded ${file}`);
+
+        // The page asks for the data version every few seconds.
+        const redrawn = ([id, d]) => {
+          const path = document.querySelector(`#map path.region[data-region-id="${id}"]`);
+          return Boolean(path) && path.getAttribute('d') !== d;
+        };
+        await until(page, `${RESHAPED} is redrawn with its new geometry`, redrawn, [RESHAPED, was.d], true, 30_000);
+        const after = await page.evaluate(regionPaths);
+        const reshaped = after.find((r) => r.id === RESHAPED);
+        assert.ok(
+          reshaped.width < was.width * 0.9,
+          `${RESHAPED} shrank on screen: ${was.width.toFixed(1)} px → ${reshaped.width.toFixed(1)} px`,
+        );
+        for (const { id, d } of before.filter((r) => r.id !== RESHAPED)) {
+          const path = after.find((r) => r.id === id);
+          assert.ok(path?.kept, `${id} kept its path (it was not drawn anew)`);
+          assert.equal(path.d, d, `${id} kept its outline`);
+        }
+        // Sub-regions still draw on top of the top-level regions, also once the regions are
+        // hidden and shown again from the layer control.
+        const isSubRegion = new Map(collection.features.map((f) => [f.id, Boolean(f.properties.parent)]));
+        const topLevelFirst = (paths, when) => {
+          const subRegion = paths.map((r) => isSubRegion.get(r.id));
+          assert.deepEqual(subRegion, [...subRegion].sort(), `top-level regions first ${when}: ${paths.map((r) => r.id).join(', ')}`);
+        };
+        topLevelFirst(after, 'after the redraw');
+        const control = page.locator('.leaflet-control-layers');
+        await control.hover();
+        const shown = control.locator('label', { hasText: 'Regions' }).locator('input');
+        await shown.uncheck();
+        await shown.check();
+        topLevelFirst(await page.evaluate(regionPaths), 'when shown again');
+        await notReloaded(page, 'the map');
+        assert.deepEqual(problems.all(), [], 'console errors/warnings, failed or 4xx/5xx requests');
+      } finally {
+        await replaceFile(file, original);
+      }
     });
   });
 }

@@ -4,26 +4,11 @@
 //
 // `cargo test --test browser` starts the server and runs this file. Every expectation about
 // control and areas is read from the API, so the data can change without touching the tests.
-// On failure a screenshot is saved to <repo>/target/browser-failure-<test>.png.
+// On failure a screenshot is saved to <repo>/target/browser-failure-map-<test>-1.png.
 
-import { describe, test, before, after } from 'node:test';
+import { describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, rm } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
-import path from 'node:path';
-import { chromium } from 'playwright-core';
-
-const BASE = (process.env.FRONTLINE_URL || '').replace(/\/+$/, '');
-const REPO = fileURLToPath(new URL('../../', import.meta.url));
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-dev-shm-usage',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
+import { BASE, WAIT_MS, closeBrowser, launchBrowser, pagesTest, until } from './helpers.mjs';
 
 const GHAB = 'ghab-plain';
 /** al-Ziyarah, in the Ghab. */
@@ -32,10 +17,6 @@ const TOP_LEVEL = ['ghab-plain', 'nusayriyah-mountains', 'damascus-homs-corridor
 const BEFORE = '2011-06-01';
 const AFTER = '2015-08-20';
 const UNKNOWN_FILL = '#9e9e9e';
-/** How long the page may take to react (fetch, render) before a check fails. */
-const WAIT_MS = 15_000;
-
-let browser;
 
 // ---------------------------------------------------------------------------------------------
 // API helpers: the expectations.
@@ -86,72 +67,15 @@ function permalink({ date, lat, lon, z }) {
 // Page helpers.
 
 /**
- * Runs `body(page, problems)` in a fresh context and page; on failure saves a screenshot and
- * rethrows. Uncaught page errors fail every test, not only the load test.
+ * Runs `body(page, problems, t)` with one page (`options.viewport`, else 1280×800); see
+ * `pagesTest` in helpers.mjs.
  */
 function pageTest(name, options, body) {
   if (typeof options === 'function') [options, body] = [{}, options];
-  test(name, { timeout: 90_000 }, async (t) => {
-    const file = path.join(REPO, 'target', `browser-failure-${slug(name)}.png`);
-    await rm(file, { force: true }); // a screenshot from an earlier failure would mislead
-    const context = await browser.newContext({
-      viewport: options.viewport ?? { width: 1280, height: 800 },
-      reducedMotion: 'reduce',
-    });
-    const page = await context.newPage();
-    page.setDefaultTimeout(WAIT_MS);
-    const problems = watch(page);
-    try {
-      await body(page, problems, t);
-      assert.deepEqual(problems.pageErrors, [], 'uncaught errors in the page');
-    } catch (error) {
-      try {
-        await mkdir(path.dirname(file), { recursive: true });
-        await page.screenshot({ path: file, fullPage: true });
-        console.error(`screenshot of the failure: ${file}`);
-      } catch (shotError) {
-        console.error(`could not save a screenshot to ${file}: ${shotError.message}`);
-      }
-      if (problems.all().length) console.error(`page problems:\n  ${problems.all().join('\n  ')}`);
-      throw error;
-    } finally {
-      await context.close();
-    }
+  pagesTest('map', name, async (open, t) => {
+    const { page, problems } = await open({ viewport: options.viewport });
+    await body(page, problems, t);
   });
-}
-
-function slug(name) {
-  return name
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-|-$/g, '')
-    .slice(0, 60);
-}
-
-/** Collects console errors and warnings, page errors, failed requests and error responses. */
-function watch(page) {
-  const problems = { console: [], pageErrors: [], requests: [], responses: [] };
-  page.on('console', (message) => {
-    if (message.type() === 'error' || message.type() === 'warning') {
-      const where = message.location();
-      problems.console.push(`console ${message.type()}: ${message.text()} (${where.url}:${where.lineNumber})`);
-    }
-  });
-  page.on('pageerror', (error) => problems.pageErrors.push(`page error: ${error.stack || error}`));
-  page.on('requestfailed', (request) => {
-    // The page cancels its own superseded fetches (an AbortController per refresh).
-    if (request.method() === 'GET' && request.failure()?.errorText === 'net::ERR_ABORTED') {
-      return;
-    }
-    problems.requests.push(`request failed: ${request.method()} ${request.url()}: ${request.failure()?.errorText}`);
-  });
-  page.on('response', (response) => {
-    if (response.status() >= 400) {
-      problems.responses.push(`HTTP ${response.status()}: ${response.request().method()} ${response.url()}`);
-    }
-  });
-  problems.all = () => [...problems.console, ...problems.pageErrors, ...problems.requests, ...problems.responses];
-  return problems;
 }
 
 /** Opens `url` and waits until the five regions are drawn. */
@@ -159,24 +83,6 @@ async function open(page, url = `${BASE}/`) {
   await page.goto(url, { waitUntil: 'load' });
   await page.waitForSelector('#map path.region', { state: 'attached' });
   await page.waitForFunction(() => document.querySelectorAll('#map path.region').length >= 5);
-}
-
-/**
- * Waits until `read()` (run in the page with `arg`) returns `expected`; on timeout fails with
- * the last value seen.
- */
-async function until(page, what, read, arg, expected) {
-  try {
-    // An expression, not a function calling `new Function`: a page's CSP may forbid eval.
-    await page.waitForFunction(
-      `JSON.stringify((${read})(${JSON.stringify(arg)})) === ${JSON.stringify(JSON.stringify(expected))}`,
-      undefined,
-      { timeout: WAIT_MS },
-    );
-  } catch (error) {
-    if (!/Timeout/i.test(error.message)) throw error;
-  }
-  assert.deepEqual(await page.evaluate(read, arg), expected, what);
 }
 
 const attribute = ([selector, name]) => document.querySelector(selector)?.getAttribute(name) ?? null;
@@ -244,17 +150,8 @@ async function ghabWidth(page) {
 // ---------------------------------------------------------------------------------------------
 
 describe('map page', () => {
-  before(async () => {
-    assert.ok(BASE, 'set FRONTLINE_URL to a running `frontline serve` (cargo test --test browser does)');
-    browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-      args: CHROMIUM_ARGS,
-    });
-  });
-
-  after(async () => {
-    await browser?.close();
-  });
+  before(launchBrowser);
+  after(closeBrowser);
 
   pageTest('loads without console errors, warnings or failed requests', async (page, problems) => {
     await open(page);
