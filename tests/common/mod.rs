@@ -7,7 +7,7 @@
 pub mod server;
 
 use std::path::Path;
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 use axum::Router;
 use axum::body::Body;
@@ -15,7 +15,8 @@ use axum::http::{Request, Response, StatusCode, header};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 
-use frontline::http::{AppState, app};
+use frontline::http::{AppState, Tokens, app};
+use frontline::store::SqliteStore;
 
 /// State over the bundled `geodata/`, loaded once per test binary.
 static SHIPPED: LazyLock<AppState> = LazyLock::new(|| state_from("geodata"));
@@ -27,6 +28,16 @@ fn state_from(dir: &str) -> AppState {
     let loaded =
         frontline::geodata::load(&path).unwrap_or_else(|r| panic!("{dir} is invalid:\n{r}"));
     AppState::new(loaded)
+}
+
+/// An editable server over the bundled `geodata/` with an empty in-memory change log; its
+/// editors are `editor` (token `t0ken`) and `alice` (token `a-token`).
+pub async fn editable() -> AppState {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("geodata");
+    let loaded = frontline::geodata::load(&dir).unwrap();
+    let store = Arc::new(SqliteStore::open_in_memory().unwrap());
+    let tokens = Tokens::new(Some("t0ken"), Some("alice:a-token\n")).unwrap();
+    AppState::with_store(loaded, store, tokens).await.unwrap()
 }
 
 /// The router over the shipped data.
