@@ -13,8 +13,10 @@ use crate::model::{
 /// A GeoJSON Feature with a string id.
 #[derive(Debug, Serialize)]
 pub struct Feature<'a, P> {
+    /// Always `Feature`.
     #[serde(rename = "type")]
     kind: &'static str,
+    /// The region id (`ghab-plain`), the control period's `regionId@YYYY-MM-DD`, or the event id.
     id: String,
     geometry: Geometry<'a>,
     properties: P,
@@ -24,14 +26,28 @@ pub struct Feature<'a, P> {
 #[derive(Debug, Serialize)]
 #[serde(untagged)]
 pub enum Geometry<'a> {
-    /// Pre-serialised region geometry.
+    /// Pre-serialised region geometry: a GeoJSON `MultiPolygon`, WGS84.
     Raw(&'a RawValue),
     /// An event's location.
     Point {
+        /// Always `Point`.
         #[serde(rename = "type")]
         kind: &'static str,
+        /// Longitude, latitude (degrees, WGS84).
         coordinates: [f64; 2],
     },
+}
+
+/// A feature of any of the three collections; serialised as the feature itself.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum AnyFeature<'a> {
+    /// A region with its control on a date.
+    Region(Feature<'a, RegionProperties<'a>>),
+    /// One period of control of one region.
+    Period(Feature<'a, PeriodProperties<'a>>),
+    /// A dated, sourced event.
+    Event(Feature<'a, EventProperties<'a>>),
 }
 
 impl<'a, P> Feature<'a, P> {
@@ -48,51 +64,75 @@ impl<'a, P> Feature<'a, P> {
 /// A region with its control on a date (nested and flat) and its whole history.
 #[derive(Debug, Serialize)]
 pub struct RegionProperties<'a> {
+    /// English name.
     name: &'a str,
+    /// Arabic name.
     name_ar: Option<&'a str>,
+    /// What the region is and where its boundary runs.
     description: &'a str,
+    /// The region this one lies in, if it is a sub-region.
     parent: Option<&'a RegionId>,
+    /// When the history was last checked against the sources.
     last_reviewed: Option<Date>,
+    /// Geodesic area, km², to 0.1 km².
     area_km2: f64,
     /// The date `control` and the flat fields describe.
     at: Date,
-    /// Flat copies of `control`, for clients that cannot read nested JSON.
+    /// Flat copy of `control.status`, for clients that cannot read nested JSON.
     status: &'static str,
+    /// The holding faction when `held`, else `null`.
     faction: Option<&'a FactionId>,
+    /// Flat copy of `control.since`.
     since: Option<Date>,
+    /// The holding faction's colour (`#rrggbb`) when `held`, else `null`.
     color: Option<&'a str>,
+    /// The control on `at`.
     control: ControlAnswer<'a>,
+    /// Every control entry, oldest first.
     history: &'a [ControlEntry],
 }
 
 /// One control period of one region, all properties flat (QGIS Temporal Controller, shapefiles).
 #[derive(Debug, Serialize)]
 pub struct PeriodProperties<'a> {
+    /// The region's id.
     region: &'a RegionId,
+    /// The region's English name.
     region_name: &'a str,
+    /// `held` or `contested`.
     status: &'static str,
     /// Faction ids, separated by ", ".
     factions: String,
     /// The holding faction; `null` when contested.
     faction: Option<&'a FactionId>,
+    /// The holding faction's colour (`#rrggbb`); `null` when contested.
     color: Option<&'a str>,
+    /// First day of the period.
     valid_from: Date,
     /// First day of the next period; `null` while in force.
     valid_to: Option<Date>,
+    /// How precisely the sources date `valid_from`.
     precision: Precision,
+    /// What happened and what is uncertain.
     note: &'a str,
     /// `title (published) url`, separated by ` | `.
     sources: String,
 }
 
-/// An event.
+/// A dated, sourced event.
 #[derive(Debug, Serialize)]
 pub struct EventProperties<'a> {
+    /// When it happened.
     date: Date,
+    /// How precisely the sources date it.
     precision: Precision,
+    /// A one-line headline.
     title: &'a str,
+    /// What happened.
     description: &'a str,
+    /// The region it concerns, if any.
     region: Option<&'a RegionId>,
+    /// Who says so.
     sources: &'a [Source],
 }
 

@@ -5,10 +5,9 @@ use axum::extract::{OriginalUri, Path, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
-use serde_json::json;
 
 use super::extract::{BaseUrl, Params};
-use super::features;
+use super::features::{self, AnyFeature};
 use super::params::{self, FormatOnly, ItemParams, ItemsParams};
 use super::problem::ApiError;
 use super::state::{AppState, Snapshot};
@@ -20,6 +19,7 @@ const GEOJSON: &str = "application/geo+json";
 const JSON: &str = "application/json";
 const OPENAPI: &str = "application/vnd.oai.openapi+json;version=3.0";
 const CRS84: &str = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
+const GREGORIAN: &str = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian";
 
 /// The conformance classes we implement.
 pub const CONFORMANCE: [&str; 3] = [
@@ -83,10 +83,14 @@ impl Collection {
 /// A link object.
 #[derive(Debug, Serialize)]
 pub struct Link {
+    /// Absolute, built from the request's `Host` (and `X-Forwarded-Proto`).
     href: String,
+    /// The relation, such as `self`, `next` or `service-desc`.
     rel: &'static str,
+    /// The media type of what `href` answers.
     #[serde(rename = "type")]
     media_type: &'static str,
+    /// What it links to, for people.
     title: &'static str,
 }
 
@@ -111,30 +115,78 @@ pub(crate) fn json_response(media_type: &'static str, body: &impl Serialize) -> 
     }
 }
 
+/// The landing page.
+#[derive(Serialize)]
+struct Landing {
+    /// `frontline`.
+    title: &'static str,
+    /// What the service answers.
+    description: &'static str,
+    /// `self`, `service-desc` (the OpenAPI document), `conformance` and `data`.
+    links: [Link; 4],
+}
+
 /// `GET /api`: the landing page.
 pub async fn landing(
     BaseUrl(base): BaseUrl,
     Params(p): Params<FormatOnly>,
 ) -> Result<Response, ApiError> {
     params::format(p.f.as_deref())?;
-    let body = json!({
-        "title": "frontline",
-        "description": "Who controlled this place on that day, and who says so? Contested regions with a dated, \
-                        sourced history of control, as OGC API – Features.",
-        "links": [
+    let body = Landing {
+        title: "frontline",
+        description: "Who controlled this place on that day, and who says so? Contested regions with a dated, \
+                      sourced history of control, as OGC API – Features.",
+        links: [
             link(format!("{base}/api"), "self", JSON, "This document"),
-            link(format!("{base}/api/openapi.json"), "service-desc", OPENAPI, "The API definition (OpenAPI 3.0)"),
-            link(format!("{base}/api/conformance"), "conformance", JSON, "Conformance classes"),
-            link(format!("{base}/api/collections"), "data", JSON, "Collections"),
+            link(
+                format!("{base}/api/openapi.json"),
+                "service-desc",
+                OPENAPI,
+                "The API definition (OpenAPI 3.0)",
+            ),
+            link(
+                format!("{base}/api/conformance"),
+                "conformance",
+                JSON,
+                "Conformance classes",
+            ),
+            link(
+                format!("{base}/api/collections"),
+                "data",
+                JSON,
+                "Collections",
+            ),
         ],
-    });
+    };
     Ok(json_response(JSON, &body))
+}
+
+/// The conformance declaration.
+#[derive(Serialize)]
+struct Conformance {
+    /// The conformance classes implemented.
+    #[serde(rename = "conformsTo")]
+    conforms_to: [&'static str; CONFORMANCE.len()],
 }
 
 /// `GET /api/conformance`.
 pub async fn conformance(Params(p): Params<FormatOnly>) -> Result<Response, ApiError> {
     params::format(p.f.as_deref())?;
-    Ok(json_response(JSON, &json!({ "conformsTo": CONFORMANCE })))
+    Ok(json_response(
+        JSON,
+        &Conformance {
+            conforms_to: CONFORMANCE,
+        },
+    ))
+}
+
+/// All the collections.
+#[derive(Serialize)]
+struct Collections {
+    /// `self`.
+    links: [Link; 1],
+    /// `regions`, `events` and `control-periods`.
+    collections: [CollectionInfo; Collection::ALL.len()],
 }
 
 /// `GET /api/collections`.
@@ -145,10 +197,15 @@ pub async fn collections(
 ) -> Result<Response, ApiError> {
     params::format(p.f.as_deref())?;
     let snapshot = state.snapshot();
-    let body = json!({
-        "links": [link(format!("{base}/api/collections"), "self", JSON, "Collections")],
-        "collections": Collection::ALL.map(|c| describe(&snapshot, &base, c)),
-    });
+    let body = Collections {
+        links: [link(
+            format!("{base}/api/collections"),
+            "self",
+            JSON,
+            "Collections",
+        )],
+        collections: Collection::ALL.map(|c| describe(&snapshot, &base, c)),
+    };
     Ok(json_response(JSON, &body))
 }
 
@@ -164,11 +221,60 @@ pub async fn collection(
     Ok(json_response(JSON, &describe(&state.snapshot(), &base, c)))
 }
 
-fn describe(snapshot: &Snapshot, base: &str, c: Collection) -> serde_json::Value {
+/// A collection's description.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CollectionInfo {
+    /// `regions`, `events` or `control-periods`.
+    id: &'static str,
+    /// Its title.
+    title: &'static str,
+    /// What its features are.
+    description: &'static str,
+    /// Always `feature`.
+    item_type: &'static str,
+    /// The coordinate reference systems of its geometries: CRS84 (WGS84, longitude first).
+    crs: [&'static str; 1],
+    /// Where and when its features lie.
+    extent: Extent,
+    /// `self` and `items`.
+    links: [Link; 2],
+}
+
+/// A collection's extent; empty when the data set has nothing to bound.
+#[derive(Serialize)]
+struct Extent {
+    /// The bounding box of the features.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    spatial: Option<SpatialExtent>,
+    /// The period the features cover.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    temporal: Option<TemporalExtent>,
+}
+
+/// A bounding box in CRS84.
+#[derive(Serialize)]
+struct SpatialExtent {
+    /// One box: minLon, minLat, maxLon, maxLat.
+    bbox: [[f64; 4]; 1],
+    /// CRS84.
+    crs: &'static str,
+}
+
+/// A period in the Gregorian calendar.
+#[derive(Serialize)]
+struct TemporalExtent {
+    /// One interval: its start and end (RFC 3339), `null` for an open end.
+    interval: [[Option<String>; 2]; 1],
+    /// The Gregorian calendar.
+    trs: &'static str,
+}
+
+fn describe(snapshot: &Snapshot, base: &str, c: Collection) -> CollectionInfo {
     let engine = &snapshot.engine;
     let bbox = engine
         .extent()
-        .map(|r| vec![r.min().x, r.min().y, r.max().x, r.max().y]);
+        .map(|r| [r.min().x, r.min().y, r.max().x, r.max().y]);
     let events = &engine.dataset().events;
     let bbox = match c {
         Collection::Events => {
@@ -178,7 +284,7 @@ fn describe(snapshot: &Snapshot, base: &str, c: Collection) -> serde_json::Value
                 .unzip();
             let min = |v: &[f64]| v.iter().copied().fold(f64::INFINITY, f64::min);
             let max = |v: &[f64]| v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-            (!events.is_empty()).then(|| vec![min(&lons), min(&lats), max(&lons), max(&lats)])
+            (!events.is_empty()).then(|| [min(&lons), min(&lats), max(&lons), max(&lats)])
         }
         _ => bbox,
     };
@@ -190,40 +296,52 @@ fn describe(snapshot: &Snapshot, base: &str, c: Collection) -> serde_json::Value
         .filter_map(|r| r.history.first())
         .map(|e| e.from)
         .min();
-    let temporal = match c {
+    let interval = match c {
         Collection::Events => {
             let dates = events.iter().map(|e| e.date);
             dates
                 .clone()
                 .min()
                 .zip(dates.max())
-                .map(|(a, b)| json!([[instant(a), instant(b)]]))
+                .map(|(a, b)| [Some(instant(a)), Some(instant(b))])
         }
         Collection::ControlPeriods | Collection::Regions => {
-            first_change.map(|a| json!([[instant(a), null]]))
+            first_change.map(|a| [Some(instant(a)), None])
         }
     };
-    let mut extent = json!({});
-    if let Some(b) = bbox {
-        extent["spatial"] = json!({ "bbox": [b], "crs": CRS84 });
-    }
-    if let Some(t) = temporal {
-        extent["temporal"] =
-            json!({ "interval": t, "trs": "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian" });
-    }
+    let extent = Extent {
+        spatial: bbox.map(|b| SpatialExtent {
+            bbox: [b],
+            crs: CRS84,
+        }),
+        temporal: interval.map(|t| TemporalExtent {
+            interval: [t],
+            trs: GREGORIAN,
+        }),
+    };
     let id = c.id();
-    json!({
-        "id": id,
-        "title": c.title(),
-        "description": c.description(),
-        "itemType": "feature",
-        "crs": [CRS84],
-        "extent": extent,
-        "links": [
-            link(format!("{base}/api/collections/{id}"), "self", JSON, "This collection"),
-            link(format!("{base}/api/collections/{id}/items"), "items", GEOJSON, "Its features"),
+    CollectionInfo {
+        id,
+        title: c.title(),
+        description: c.description(),
+        item_type: "feature",
+        crs: [CRS84],
+        extent,
+        links: [
+            link(
+                format!("{base}/api/collections/{id}"),
+                "self",
+                JSON,
+                "This collection",
+            ),
+            link(
+                format!("{base}/api/collections/{id}/items"),
+                "items",
+                GEOJSON,
+                "Its features",
+            ),
         ],
-    })
+    }
 }
 
 /// `GET /api/collections/{id}/items`.
@@ -256,9 +374,9 @@ pub async fn items(
         Collection::Regions => {
             let at = region_date(p.at.as_deref(), range)?;
             let shown = page(&regions, offset, limit);
-            let features = shown
-                .iter()
-                .map(|&i| features::region(engine, &snapshot.geometries[i], i, at));
+            let features = shown.iter().map(|&i| {
+                AnyFeature::Region(features::region(engine, &snapshot.geometries[i], i, at))
+            });
             paging.respond(features.collect(), regions.len())
         }
         Collection::ControlPeriods => {
@@ -277,9 +395,9 @@ pub async fn items(
                 })
                 .collect();
             let shown = page(&periods, offset, limit);
-            let features = shown
-                .iter()
-                .map(|&(i, k)| features::period(engine, &snapshot.geometries[i], i, k));
+            let features = shown.iter().map(|&(i, k)| {
+                AnyFeature::Period(features::period(engine, &snapshot.geometries[i], i, k))
+            });
             paging.respond(features.collect(), periods.len())
         }
         Collection::Events => {
@@ -298,7 +416,7 @@ pub async fn items(
                 .collect();
             let features = page(&events, offset, limit)
                 .iter()
-                .map(|e| features::event(e));
+                .map(|e| AnyFeature::Event(features::event(e)));
             paging.respond(features.collect(), events.len())
         }
     })
@@ -307,14 +425,20 @@ pub async fn items(
 /// One page of a feature collection, as OGC API – Features shapes it.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Page<F> {
+struct Page<'a> {
+    /// Always `FeatureCollection`.
     #[serde(rename = "type")]
     kind: &'static str,
+    /// Features matching the filters, over all pages.
     number_matched: usize,
+    /// Features on this page.
     number_returned: usize,
+    /// When the page was made (RFC 3339, UTC).
     time_stamp: String,
+    /// `self`, `collection`, and `next` / `prev` when there are more pages that way.
     links: Vec<Link>,
-    features: Vec<F>,
+    /// All of the collection's kind.
+    features: Vec<AnyFeature<'a>>,
 }
 
 /// What a page's links are made from.
@@ -326,7 +450,7 @@ struct Paging<'a> {
 }
 
 impl Paging<'_> {
-    fn respond<F: Serialize>(&self, features: Vec<F>, matched: usize) -> Response {
+    fn respond(&self, features: Vec<AnyFeature<'_>>, matched: usize) -> Response {
         let links = page_links(
             self.base,
             self.uri.path(),
@@ -476,7 +600,7 @@ pub async fn item(
                 .position(|r| r.id.as_str() == feature)
                 .ok_or_else(missing)?;
             one(
-                features::region(engine, &snapshot.geometries[i], i, at),
+                AnyFeature::Region(features::region(engine, &snapshot.geometries[i], i, at)),
                 links,
             )
         }
@@ -492,7 +616,7 @@ pub async fn item(
                 })
                 .ok_or_else(missing)?;
             one(
-                features::period(engine, &snapshot.geometries[i], i, k),
+                AnyFeature::Period(features::period(engine, &snapshot.geometries[i], i, k)),
                 links,
             )
         }
@@ -503,18 +627,21 @@ pub async fn item(
                 .iter()
                 .find(|e| e.id == feature)
                 .ok_or_else(missing)?;
-            one(features::event(e), links)
+            one(AnyFeature::Event(features::event(e)), links)
         }
     })
 }
 
 /// A single feature with its links.
-fn one<F: Serialize>(feature: F, links: Vec<Link>) -> Response {
-    #[derive(Serialize)]
-    struct WithLinks<F> {
-        #[serde(flatten)]
-        feature: F,
-        links: Vec<Link>,
-    }
-    json_response(GEOJSON, &WithLinks { feature, links })
+#[derive(Serialize)]
+struct SingleFeature<'a> {
+    #[serde(flatten)]
+    feature: AnyFeature<'a>,
+    /// `self` and `collection`.
+    links: Vec<Link>,
+}
+
+/// A single feature with its links, as the response.
+fn one(feature: AnyFeature<'_>, links: Vec<Link>) -> Response {
+    json_response(GEOJSON, &SingleFeature { feature, links })
 }
