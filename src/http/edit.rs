@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use tokio_stream::{Stream, StreamExt};
+use utoipa::{IntoParams, ToSchema};
 
 use super::extract::{JsonBody, Params};
 use super::features;
@@ -24,17 +25,36 @@ use crate::model::{Dataset, parse_date};
 use crate::store::{Change, ChangeKind, NewChange};
 
 /// A stored change as the API shows it.
-#[derive(Serialize)]
-struct ChangeOut<'a> {
+#[derive(Serialize, ToSchema)]
+#[schema(as = Change)]
+pub(super) struct ChangeOut<'a> {
+    /// Ascending, never reused.
+    #[schema(minimum = 1, example = 1)]
     id: i64,
+    /// When it was stored (UTC).
+    #[schema(format = DateTime, example = "2024-06-01T12:00:00Z")]
     time: String,
+    /// What the change does.
     kind: ChangeKind,
+    /// The region (control) or event id.
+    #[schema(example = "ghab-plain")]
     target: &'a str,
+    /// The entry within the target: the control entry's `from` date, or the event id.
+    #[schema(example = "2015-08-15")]
     key: &'a str,
+    /// The entry (a control entry or an event feature) before the change; `null` if it did not
+    /// exist.
+    #[schema(required = true)]
     before: Option<&'a serde_json::Value>,
+    /// The entry after the change; `null` if the change removed it (a revert of an addition).
+    #[schema(required = true)]
     after: Option<&'a serde_json::Value>,
+    /// The editor whose token made the change.
+    #[schema(example = "alice")]
     author: &'a str,
+    /// Only for `revert`: the change undone.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 1)]
     reverts: Option<i64>,
 }
 
@@ -66,8 +86,11 @@ fn editor<'a>(
     Ok((editing, author))
 }
 
-#[derive(Serialize)]
+/// The editor a token belongs to.
+#[derive(Serialize, ToSchema)]
 struct WhoAmI {
+    /// The editor's name, recorded on their changes.
+    #[schema(example = "alice")]
     author: String,
 }
 
@@ -119,10 +142,17 @@ async fn commit(
     Ok(response)
 }
 
-#[derive(Serialize)]
+/// The entry sent is identical to the stored one; nothing is written.
+#[derive(Serialize, ToSchema)]
+#[schema(as = Unchanged)]
 struct NoChange<'a> {
+    /// Always `true`.
     unchanged: bool,
+    /// The region.
+    #[schema(example = "ghab-plain")]
     target: &'a str,
+    /// The entry's `from` date.
+    #[schema(example = "2015-08-15")]
     key: String,
 }
 
@@ -198,17 +228,31 @@ pub async fn post_event(
 }
 
 /// `GET /api/changes` parameters.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ChangesParams {
+    /// Only changes with a larger id (the `last_id` of the previous page).
+    #[param(value_type = Option<i64>, minimum = 0, default = 0)]
     since: Option<String>,
+    /// Most changes returned; larger values are taken as 10,000. `0` returns none, only
+    /// `last_id`.
+    #[param(value_type = Option<u32>, minimum = 0, default = 1000)]
     limit: Option<String>,
+    /// Output format; [`super::params::format_schema`] describes it.
+    #[param(schema_with = super::params::format_schema)]
     f: Option<String>,
 }
 
-#[derive(Serialize)]
+/// A page of the change log.
+#[derive(Serialize, ToSchema)]
+#[schema(as = ChangeList)]
 struct ChangesPage<'a> {
+    /// Ascending by id; empty on a read-only server.
     changes: Vec<ChangeOut<'a>>,
+    /// The last id on this page, or where the log stands if the page is empty; pass it as
+    /// `since` next.
+    #[schema(minimum = 0)]
     last_id: i64,
 }
 
@@ -365,8 +409,11 @@ pub async fn revert(
 }
 
 /// `POST /api/changes/{id}/revert` parameters.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct RevertParams {
+    /// Revert even if a later change superseded this one on the same entry (otherwise 409).
+    #[param(value_type = Option<bool>, default = false)]
     force: Option<String>,
 }

@@ -4,6 +4,7 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use super::extract::Params;
 use super::ogc::json_response;
@@ -26,9 +27,13 @@ pub async fn openapi(Params(p): Params<FormatOnly>) -> Result<Response, ApiError
         .into_response())
 }
 
-#[derive(Serialize)]
+/// Whether the server is up, and which data it serves.
+#[derive(Serialize, ToSchema)]
 struct Health<'a> {
+    /// Always `ok`.
+    #[schema(example = "ok")]
     status: &'static str,
+    /// Hash of the data files being served and the last change applied.
     data_version: &'a str,
 }
 
@@ -44,23 +49,38 @@ pub async fn healthz(State(state): State<AppState>) -> Response {
     )
 }
 
-#[derive(Serialize)]
+/// A change of a region's control.
+#[derive(Serialize, ToSchema)]
+#[schema(as = TimelineChange)]
 struct Change<'a> {
+    /// The day the change took effect.
+    #[schema(value_type = String, format = Date, example = "2015-08-11")]
     date: Date,
+    /// The region.
     region: &'a RegionId,
+    /// Its control from that day on.
     control: ControlAnswer<'a>,
 }
 
-#[derive(Serialize)]
+/// An event on its date.
+#[derive(Serialize, ToSchema)]
+#[schema(as = TimelineEvent)]
 struct EventTick<'a> {
+    /// When it happened.
+    #[schema(value_type = String, format = Date, example = "2015-08-11")]
     date: Date,
+    /// The event's id in the `events` collection.
     id: &'a str,
+    /// Its headline.
     title: &'a str,
 }
 
-#[derive(Serialize)]
+/// Every control change and every event, by date.
+#[derive(Serialize, ToSchema)]
 struct Timeline<'a> {
+    /// Every control change, ascending by date.
     changes: Vec<Change<'a>>,
+    /// Every event, ascending by date.
     events: Vec<EventTick<'a>>,
 }
 
@@ -100,20 +120,39 @@ pub async fn timeline(
     ))
 }
 
-#[derive(Serialize)]
+/// The area one faction held alone.
+#[derive(Serialize, ToSchema)]
 struct FactionArea<'a> {
+    /// The faction's id.
+    #[schema(example = "government")]
     id: &'a str,
+    /// Its name.
     name: &'a str,
+    /// Its colour on the map, `#rrggbb`.
+    #[schema(pattern = "^#[0-9a-f]{6}$", example = "#d55e00")]
     color: &'a str,
+    /// km², to 0.1 km².
+    #[schema(minimum = 0)]
     area_km2: f64,
 }
 
-#[derive(Serialize)]
+/// Geodesic areas on a date in km², to 0.1 km²; land is counted once.
+#[derive(Serialize, ToSchema)]
+#[schema(as = Stats)]
 struct StatsBody<'a> {
+    /// The date the areas describe.
+    #[schema(value_type = String, format = Date, example = "2015-08-20")]
     at: Date,
+    /// Every faction with the area it held alone, including 0.
     factions: Vec<FactionArea<'a>>,
+    /// Contested land.
+    #[schema(minimum = 0)]
     contested_km2: f64,
+    /// Land with no sourced record yet on the date.
+    #[schema(minimum = 0)]
     unknown_km2: f64,
+    /// All land in the regions.
+    #[schema(minimum = 0)]
     total_km2: f64,
 }
 

@@ -5,6 +5,7 @@ use axum::extract::{OriginalUri, Path, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use super::extract::{BaseUrl, Params};
 use super::features::{self, AnyFeature};
@@ -28,8 +29,9 @@ pub const CONFORMANCE: [&str; 3] = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
 ];
 
-/// The collections we serve.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The collections we serve; the schema lists their ids.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ToSchema)]
+#[schema(as = CollectionId, rename_all = "kebab-case")]
 enum Collection {
     Regions,
     Events,
@@ -81,14 +83,17 @@ impl Collection {
 }
 
 /// A link object.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Link {
     /// Absolute, built from the request's `Host` (and `X-Forwarded-Proto`).
+    #[schema(format = "uri")]
     href: String,
     /// The relation, such as `self`, `next` or `service-desc`.
+    #[schema(example = "self")]
     rel: &'static str,
     /// The media type of what `href` answers.
     #[serde(rename = "type")]
+    #[schema(example = "application/geo+json")]
     media_type: &'static str,
     /// What it links to, for people.
     title: &'static str,
@@ -116,7 +121,8 @@ pub(crate) fn json_response(media_type: &'static str, body: &impl Serialize) -> 
 }
 
 /// The landing page.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = LandingPage)]
 struct Landing {
     /// `frontline`.
     title: &'static str,
@@ -162,10 +168,11 @@ pub async fn landing(
 }
 
 /// The conformance declaration.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct Conformance {
     /// The conformance classes implemented.
     #[serde(rename = "conformsTo")]
+    #[schema(example = json!(CONFORMANCE))]
     conforms_to: [&'static str; CONFORMANCE.len()],
 }
 
@@ -181,7 +188,7 @@ pub async fn conformance(Params(p): Params<FormatOnly>) -> Result<Response, ApiE
 }
 
 /// All the collections.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct Collections {
     /// `self`.
     links: [Link; 1],
@@ -222,18 +229,22 @@ pub async fn collection(
 }
 
 /// A collection's description.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = Collection)]
 struct CollectionInfo {
     /// `regions`, `events` or `control-periods`.
+    #[schema(example = "regions")]
     id: &'static str,
     /// Its title.
     title: &'static str,
     /// What its features are.
     description: &'static str,
     /// Always `feature`.
+    #[schema(example = "feature")]
     item_type: &'static str,
     /// The coordinate reference systems of its geometries: CRS84 (WGS84, longitude first).
+    #[schema(example = json!([CRS84]))]
     crs: [&'static str; 1],
     /// Where and when its features lie.
     extent: Extent,
@@ -242,7 +253,7 @@ struct CollectionInfo {
 }
 
 /// A collection's extent; empty when the data set has nothing to bound.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct Extent {
     /// The bounding box of the features.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -253,20 +264,22 @@ struct Extent {
 }
 
 /// A bounding box in CRS84.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct SpatialExtent {
     /// One box: minLon, minLat, maxLon, maxLat.
     bbox: [[f64; 4]; 1],
     /// CRS84.
+    #[schema(format = "uri")]
     crs: &'static str,
 }
 
 /// A period in the Gregorian calendar.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct TemporalExtent {
     /// One interval: its start and end (RFC 3339), `null` for an open end.
     interval: [[Option<String>; 2]; 1],
     /// The Gregorian calendar.
+    #[schema(format = "uri")]
     trs: &'static str,
 }
 
@@ -423,17 +436,20 @@ pub async fn items(
 }
 
 /// One page of a feature collection, as OGC API – Features shapes it.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = FeatureCollection)]
 struct Page<'a> {
     /// Always `FeatureCollection`.
     #[serde(rename = "type")]
+    #[schema(example = "FeatureCollection")]
     kind: &'static str,
     /// Features matching the filters, over all pages.
     number_matched: usize,
     /// Features on this page.
     number_returned: usize,
     /// When the page was made (RFC 3339, UTC).
+    #[schema(format = DateTime)]
     time_stamp: String,
     /// `self`, `collection`, and `next` / `prev` when there are more pages that way.
     links: Vec<Link>,
@@ -633,7 +649,8 @@ pub async fn item(
 }
 
 /// A single feature with its links.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = Feature)]
 struct SingleFeature<'a> {
     #[serde(flatten)]
     feature: AnyFeature<'a>,

@@ -3,6 +3,7 @@
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 /// Everything a request can fail with. Messages name the parameter or feature and the value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -56,14 +57,23 @@ pub enum ApiError {
     Internal(String),
 }
 
-/// The RFC 9457 body.
-#[derive(Serialize)]
-struct Problem<'a> {
+/// An RFC 9457 problem.
+#[derive(Serialize, ToSchema)]
+pub(super) struct Problem<'a> {
+    /// Always `about:blank`: the status says what kind of problem it is.
     #[serde(rename = "type")]
+    #[schema(format = "uri-reference", example = "about:blank")]
     kind: &'static str,
+    /// The status's reason phrase.
+    #[schema(example = "Bad Request")]
     title: &'static str,
+    /// The HTTP status.
+    #[schema(minimum = 400, maximum = 599, example = 400)]
     status: u16,
+    /// What went wrong, naming the parameter or feature and quoting the value.
+    #[schema(example = "parameter lat: \"abc\" is not a number")]
     detail: &'a str,
+    /// Only for 422: every problem in the body.
     #[serde(skip_serializing_if = "Option::is_none")]
     errors: Option<&'a [String]>,
 }

@@ -3,6 +3,7 @@
 use axum::extract::State;
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::extract::{JsonBody, Params};
 use super::ogc::json_response;
@@ -31,25 +32,48 @@ pub async fn point(
 }
 
 /// A batch request: a `FeatureCollection` of points.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(as = BatchRequest, example = json!({
+    "type": "FeatureCollection",
+    "features": [{
+        "type": "Feature",
+        "id": "ziyarah",
+        "geometry": {"type": "Point", "coordinates": [36.33867, 35.68482]},
+        "properties": {"date": "2015-08-20"}
+    }]
+}))]
 pub struct Batch {
+    /// Must be `FeatureCollection`.
     #[serde(rename = "type", default)]
+    #[schema(example = "FeatureCollection")]
     kind: String,
+    /// The points, at most 100,000.
     #[serde(default)]
+    #[schema(max_items = 100_000)]
     features: Vec<BatchFeature>,
 }
 
-#[derive(Debug, Deserialize)]
+/// One point to answer for.
+#[derive(Debug, Deserialize, ToSchema)]
 struct BatchFeature {
+    /// Must be `Feature`.
     #[serde(rename = "type", default)]
+    #[schema(example = "Feature")]
     kind: String,
+    /// Any JSON value; echoed in the answer.
     id: Option<serde_json::Value>,
+    /// A GeoJSON `Point`: longitude, latitude (WGS84, degrees); a height is ignored.
+    #[schema(value_type = Option<Object>, example = json!({"type": "Point", "coordinates": [36.33867, 35.68482]}))]
     geometry: Option<geojson::Geometry>,
+    /// Optional; only `date` is read.
     properties: Option<BatchProperties>,
 }
 
-#[derive(Debug, Deserialize)]
+/// What a point may say besides where it is.
+#[derive(Debug, Deserialize, ToSchema)]
 struct BatchProperties {
+    /// The date for this point, `YYYY-MM-DD`; default the `at` parameter.
+    #[schema(format = Date, example = "2015-08-20")]
     date: Option<String>,
 }
 
@@ -60,16 +84,20 @@ struct Probe {
     at: Date,
 }
 
-#[derive(Serialize)]
+/// The answer for one point: its `id`, when it had one, and the point query's answer.
+#[derive(Serialize, ToSchema)]
 struct BatchResult<'a> {
+    /// The feature's `id`, when it had one.
     #[serde(skip_serializing_if = "Option::is_none")]
     id: Option<&'a serde_json::Value>,
     #[serde(flatten)]
     answer: PointAnswer<'a>,
 }
 
-#[derive(Serialize)]
+/// One answer per point.
+#[derive(Serialize, ToSchema)]
 struct BatchAnswer<'a> {
+    /// One answer per input feature, in input order.
     results: Vec<BatchResult<'a>>,
 }
 
