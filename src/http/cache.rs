@@ -15,7 +15,7 @@ use crate::model::today_utc;
 const CACHE_CONTROL: &str = "public, max-age=60";
 
 /// Paths that are never cached (health checks, streams).
-fn uncached(path: &str) -> bool {
+pub(super) fn uncached(path: &str) -> bool {
     matches!(
         path,
         "/healthz" | "/api/whoami" | "/api/changes" | "/api/changes/stream"

@@ -15,13 +15,17 @@ use tokio_stream::{Stream, StreamExt};
 use utoipa::{IntoParams, ToSchema};
 
 use super::extract::{JsonBody, Params};
-use super::features;
+use super::features::{self, EventProperties, Feature};
 use super::ogc::json_response;
+use super::openapi::{
+    BadRequest, Conflict, Created, EDITING, Forbidden, InvalidEdit, MethodNotAllowed, NotFound,
+    PayloadTooLarge, Unauthorized, UnsupportedMediaType,
+};
 use super::params::FormatOnly;
 use super::problem::ApiError;
 use super::state::{AppState, Editing, Snapshot};
 use crate::geodata;
-use crate::model::{Dataset, parse_date};
+use crate::model::{ControlEntry, Dataset, parse_date};
 use crate::store::{Change, ChangeKind, NewChange};
 
 /// A stored change as the API shows it.
@@ -95,6 +99,21 @@ struct WhoAmI {
 }
 
 /// `GET /api/whoami`: the editor a token belongs to (for the map's edit panel).
+#[utoipa::path(
+    get,
+    path = "/api/whoami",
+    operation_id = "getWhoAmI",
+    tag = EDITING,
+    summary = "The editor a token belongs to",
+    description = "Checks a token without writing anything (the map's edit panel uses it). \
+                   Never cached.",
+    security(("bearerAuth" = [])),
+    responses(
+        (status = 200, description = "The token is valid.", body = WhoAmI, content_type = "application/json"),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+    )
+)]
 pub async fn whoami(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -157,6 +176,39 @@ struct NoChange<'a> {
 }
 
 /// `POST /api/regions/{id}/control`: add a history entry, or replace the one with its `from`.
+#[utoipa::path(
+    post,
+    path = "/api/regions/{regionId}/control",
+    operation_id = "postControl",
+    tag = EDITING,
+    summary = "Add or replace a region's control entry",
+    description = "Adds a history entry to the region, or replaces the one with the same `from`. \
+                   `precision` may be omitted (`day`); factions must be defined and at least one \
+                   source is needed. Every problem is reported at once (422) and nothing is \
+                   written. Not cached.",
+    security(("bearerAuth" = [])),
+    params(
+        ("regionId" = String, Path, example = "ghab-plain", description = "A region id; an unknown one is answered 404."),
+    ),
+    request_body(
+        description = "The entry.",
+        content(
+            (ControlEntry = "application/json"),
+            (ControlEntry = "application/geo+json"),
+        )
+    ),
+    responses(
+        (status = 200, description = "The region already has exactly this entry; nothing is written.", body = NoChange, content_type = "application/json"),
+        (status = 201, response = Created),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = InvalidEdit),
+    )
+)]
 pub async fn post_control(
     State(state): State<AppState>,
     Path(region): Path<String>,
@@ -195,6 +247,38 @@ pub async fn post_control(
 }
 
 /// `POST /api/collections/events/items`: add an event (or replace the one with its id).
+#[utoipa::path(
+    post,
+    path = "/api/collections/{collectionId}/items",
+    operation_id = "postEvent",
+    tag = EDITING,
+    summary = "Add or replace an event",
+    description = "Only the `events` collection takes new items (405 for the others). Adds the \
+                   event, or replaces the one with the same `id`; its `region`, if any, must \
+                   exist. Every problem is reported at once (422) and nothing is written. Not \
+                   cached.",
+    security(("bearerAuth" = [])),
+    params(
+        ("collectionId" = String, Path, example = "events", description = "`events`; the other collections answer 405."),
+    ),
+    request_body(
+        description = "The event, a GeoJSON Point feature.",
+        content(
+            (Feature<EventProperties> = "application/json"),
+            (Feature<EventProperties> = "application/geo+json"),
+        )
+    ),
+    responses(
+        (status = 201, response = Created),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 405, response = MethodNotAllowed),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = InvalidEdit),
+    )
+)]
 pub async fn post_event(
     State(state): State<AppState>,
     Path(collection): Path<String>,
@@ -260,6 +344,20 @@ struct ChangesPage<'a> {
 const MAX_CHANGES: usize = 10_000;
 
 /// `GET /api/changes?since=N&limit=M`: the log after id N, ascending.
+#[utoipa::path(
+    get,
+    path = "/api/changes",
+    operation_id = "getChanges",
+    tag = EDITING,
+    summary = "The change log",
+    description = "Changes after `since`, ascending by id, at most `limit`. Page with `since` = \
+                   the previous `last_id`. Needs no token. Never cached.",
+    params(ChangesParams),
+    responses(
+        (status = 200, description = "A page of the log.", body = ChangesPage, content_type = "application/json"),
+        (status = 400, response = BadRequest),
+    )
+)]
 pub async fn changes(
     State(state): State<AppState>,
     Params(p): Params<ChangesParams>,
@@ -307,6 +405,27 @@ pub async fn changes(
 
 /// `GET /api/changes/stream`: Server-Sent Events, one `change` event per committed change.
 /// Ends when the server shuts down.
+#[utoipa::path(
+    get,
+    path = "/api/changes/stream",
+    operation_id = "streamChanges",
+    tag = EDITING,
+    summary = "Follow the change log live",
+    description = "Server-Sent Events: one `change` event per change committed after \
+                   subscribing, its `data` the `Change` as JSON (`event: change`, `data: {...}`); \
+                   comments keep the connection alive. Fetch `/api/changes?since=` first to catch \
+                   up. Never cached; the stream ends when the server shuts down. 404 on a server \
+                   without a change log. Needs no token.",
+    params(FormatOnly),
+    responses(
+        (status = 200, description = "The event stream: `event: change` lines, each followed by \
+                                      `data:` with a `Change` as JSON.",
+         body = String, content_type = "text/event-stream",
+         example = json!("event: change\ndata: {\"id\":1,\"time\":\"2024-06-01T12:00:00Z\",\"kind\":\"control\",\"target\":\"ghab-plain\",\"key\":\"2015-08-15\",\"before\":null,\"after\":{},\"author\":\"alice\"}\n\n")),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+    )
+)]
 pub async fn stream(
     State(state): State<AppState>,
     Params(p): Params<FormatOnly>,
@@ -339,6 +458,29 @@ fn until_closed(
 }
 
 /// `POST /api/changes/{id}/revert[?force=true]`: a new change undoing change `id`.
+#[utoipa::path(
+    post,
+    path = "/api/changes/{changeId}/revert",
+    operation_id = "revertChange",
+    tag = EDITING,
+    summary = "Revert a change",
+    description = "A new `revert` change restoring what change `changeId` found (its `before`); \
+                   reverting an addition removes the entry. If a later change touched the same \
+                   entry the answer is 409 unless `force=true`. No request body. Not cached.",
+    security(("bearerAuth" = [])),
+    params(
+        ("changeId" = i64, Path, minimum = 1, example = 1, description = "A change id from the log; anything else is answered 404."),
+        RevertParams,
+    ),
+    responses(
+        (status = 201, response = Created),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+    )
+)]
 pub async fn revert(
     State(state): State<AppState>,
     Path(id): Path<String>,

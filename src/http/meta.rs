@@ -1,5 +1,6 @@
 //! The health check, the OpenAPI document, the timeline and area statistics.
 
+use axum::Extension;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
@@ -8,23 +9,33 @@ use utoipa::ToSchema;
 
 use super::extract::Params;
 use super::ogc::json_response;
+use super::openapi::{self, BadRequest, QUERIES, SERVICE, ServiceDescription};
 use super::params::{self, AtParams, FormatOnly};
 use super::problem::ApiError;
 use super::state::AppState;
 use crate::answer::ControlAnswer;
 use crate::model::{Date, RegionId};
 
-/// `GET /api/openapi.json`: the OpenAPI 3.0 description of every endpoint.
-pub async fn openapi(Params(p): Params<FormatOnly>) -> Result<Response, ApiError> {
-    params::format(p.f.as_deref())?;
-    Ok((
-        [(
-            header::CONTENT_TYPE,
-            "application/vnd.oai.openapi+json;version=3.0",
-        )],
-        include_str!("openapi.json"),
+/// `GET /api/openapi.json`: the OpenAPI 3.1 description of every endpoint.
+#[utoipa::path(
+    get,
+    path = "/api/openapi.json",
+    operation_id = "getApiDefinition",
+    tag = SERVICE,
+    summary = "API definition",
+    description = "This document, generated from the server's code.",
+    params(FormatOnly),
+    responses(
+        (status = 200, description = "The OpenAPI 3.1 definition.", body = Object, content_type = openapi::MEDIA_TYPE),
+        (status = 400, response = BadRequest),
     )
-        .into_response())
+)]
+pub async fn openapi(
+    Extension(document): Extension<ServiceDescription>,
+    Params(p): Params<FormatOnly>,
+) -> Result<Response, ApiError> {
+    params::format(p.f.as_deref())?;
+    Ok(([(header::CONTENT_TYPE, openapi::MEDIA_TYPE)], document.0).into_response())
 }
 
 /// Whether the server is up, and which data it serves.
@@ -38,6 +49,15 @@ struct Health<'a> {
 }
 
 /// `GET /healthz`.
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    operation_id = "getHealth",
+    tag = SERVICE,
+    summary = "Health check",
+    description = "Whether the server is up, and which data it serves. Never cached.",
+    responses((status = 200, description = "Up.", body = Health, content_type = "application/json"))
+)]
 pub async fn healthz(State(state): State<AppState>) -> Response {
     let snapshot = state.snapshot();
     json_response(
@@ -85,6 +105,19 @@ struct Timeline<'a> {
 }
 
 /// `GET /api/timeline`: every control change and event date, ascending.
+#[utoipa::path(
+    get,
+    path = "/api/timeline",
+    operation_id = "getTimeline",
+    tag = QUERIES,
+    summary = "Timeline",
+    description = "Every control change and every event, by date.",
+    params(FormatOnly),
+    responses(
+        (status = 200, description = "The timeline.", body = Timeline, content_type = "application/json"),
+        (status = 400, response = BadRequest),
+    )
+)]
 pub async fn timeline(
     State(state): State<AppState>,
     Params(p): Params<FormatOnly>,
@@ -157,6 +190,20 @@ struct StatsBody<'a> {
 }
 
 /// `GET /api/stats?at=`: geodesic km² per faction, contested and unknown on a date.
+#[utoipa::path(
+    get,
+    path = "/api/stats",
+    operation_id = "getStats",
+    tag = QUERIES,
+    summary = "Area statistics on a date",
+    description = "Geodesic km² held by each faction, contested and unknown on `at` (default \
+                   today, UTC); land covered by several regions is counted once.",
+    params(AtParams),
+    responses(
+        (status = 200, description = "The areas.", body = StatsBody, content_type = "application/json"),
+        (status = 400, response = BadRequest),
+    )
+)]
 pub async fn stats(
     State(state): State<AppState>,
     Params(p): Params<AtParams>,

@@ -1,5 +1,5 @@
-//! OGC API – Features, Part 1 (Core, GeoJSON, OpenAPI 3.0): landing page, conformance,
-//! collections and their items.
+//! OGC API – Features, Part 1 (Core, GeoJSON): landing page, conformance, collections and
+//! their items.
 
 use axum::extract::{OriginalUri, Path, State};
 use axum::http::{HeaderValue, header};
@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 
 use super::extract::{BaseUrl, Params};
 use super::features::{self, AnyFeature};
+use super::openapi::{self, BadRequest, NotFound, OGC};
 use super::params::{self, FormatOnly, ItemParams, ItemsParams};
 use super::problem::ApiError;
 use super::state::{AppState, Snapshot};
@@ -18,15 +19,14 @@ use crate::model::{Date, DateRange, Event};
 
 const GEOJSON: &str = "application/geo+json";
 const JSON: &str = "application/json";
-const OPENAPI: &str = "application/vnd.oai.openapi+json;version=3.0";
 const CRS84: &str = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
 const GREGORIAN: &str = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian";
 
-/// The conformance classes we implement.
-pub const CONFORMANCE: [&str; 3] = [
+/// The conformance classes we implement. OGC API – Features Part 1 defines an OpenAPI
+/// conformance class for OpenAPI 3.0 only; our description is OpenAPI 3.1.
+pub const CONFORMANCE: [&str; 2] = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
-    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
 ];
 
 /// The collections we serve; the schema lists their ids.
@@ -133,6 +133,19 @@ struct Landing {
 }
 
 /// `GET /api`: the landing page.
+#[utoipa::path(
+    get,
+    path = "/api",
+    operation_id = "getLandingPage",
+    tag = OGC,
+    summary = "Landing page",
+    description = "Links to the API definition, the conformance declaration and the collections.",
+    params(FormatOnly),
+    responses(
+        (status = 200, description = "The landing page.", body = Landing, content_type = JSON),
+        (status = 400, response = BadRequest),
+    )
+)]
 pub async fn landing(
     BaseUrl(base): BaseUrl,
     Params(p): Params<FormatOnly>,
@@ -147,8 +160,8 @@ pub async fn landing(
             link(
                 format!("{base}/api/openapi.json"),
                 "service-desc",
-                OPENAPI,
-                "The API definition (OpenAPI 3.0)",
+                openapi::MEDIA_TYPE,
+                "The API definition (OpenAPI 3.1)",
             ),
             link(
                 format!("{base}/api/conformance"),
@@ -177,6 +190,19 @@ struct Conformance {
 }
 
 /// `GET /api/conformance`.
+#[utoipa::path(
+    get,
+    path = "/api/conformance",
+    operation_id = "getConformanceDeclaration",
+    tag = OGC,
+    summary = "Conformance declaration",
+    description = "The OGC API – Features Part 1 conformance classes implemented: Core and GeoJSON.",
+    params(FormatOnly),
+    responses(
+        (status = 200, description = "The conformance classes.", body = Conformance, content_type = JSON),
+        (status = 400, response = BadRequest),
+    )
+)]
 pub async fn conformance(Params(p): Params<FormatOnly>) -> Result<Response, ApiError> {
     params::format(p.f.as_deref())?;
     Ok(json_response(
@@ -197,6 +223,20 @@ struct Collections {
 }
 
 /// `GET /api/collections`.
+#[utoipa::path(
+    get,
+    path = "/api/collections",
+    operation_id = "getCollections",
+    tag = OGC,
+    summary = "Feature collections",
+    description = "The three collections: `regions` (with their control on a date), `events` and \
+                   `control-periods`, with their spatial and temporal extents.",
+    params(FormatOnly),
+    responses(
+        (status = 200, description = "The collections.", body = Collections, content_type = JSON),
+        (status = 400, response = BadRequest),
+    )
+)]
 pub async fn collections(
     State(state): State<AppState>,
     BaseUrl(base): BaseUrl,
@@ -217,6 +257,23 @@ pub async fn collections(
 }
 
 /// `GET /api/collections/{id}`.
+#[utoipa::path(
+    get,
+    path = "/api/collections/{collectionId}",
+    operation_id = "describeCollection",
+    tag = OGC,
+    summary = "One collection",
+    description = "A collection's description, extent and links.",
+    params(
+        ("collectionId" = inline(Collection), Path, description = "The collection; any other id is answered 404."),
+        FormatOnly,
+    ),
+    responses(
+        (status = 200, description = "The collection.", body = CollectionInfo, content_type = JSON),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+    )
+)]
 pub async fn collection(
     State(state): State<AppState>,
     BaseUrl(base): BaseUrl,
@@ -358,6 +415,26 @@ fn describe(snapshot: &Snapshot, base: &str, c: Collection) -> CollectionInfo {
 }
 
 /// `GET /api/collections/{id}/items`.
+#[utoipa::path(
+    get,
+    path = "/api/collections/{collectionId}/items",
+    operation_id = "getFeatures",
+    tag = OGC,
+    summary = "A collection's features",
+    description = "A page of features, filtered by `bbox` and `datetime` or `at`. `regions` carry \
+                   `control` on `at` (default today, UTC); `control-periods` are one feature per \
+                   region per period; `events` are points. `numberMatched` counts the features over \
+                   all pages; the `next` and `prev` links page through them.",
+    params(
+        ("collectionId" = inline(Collection), Path, description = "The collection; any other id is answered 404."),
+        ItemsParams,
+    ),
+    responses(
+        (status = 200, description = "A page of features.", body = Page, content_type = GEOJSON),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+    )
+)]
 pub async fn items(
     State(state): State<AppState>,
     BaseUrl(base): BaseUrl,
@@ -576,6 +653,26 @@ fn period_range(at: Option<&str>, range: Option<DateRange>) -> Result<Option<Dat
 }
 
 /// `GET /api/collections/{id}/items/{featureId}`.
+#[utoipa::path(
+    get,
+    path = "/api/collections/{collectionId}/items/{featureId}",
+    operation_id = "getFeature",
+    tag = OGC,
+    summary = "One feature",
+    description = "A single feature with `self` and `collection` links.",
+    params(
+        ("collectionId" = inline(Collection), Path, description = "The collection; any other id is answered 404."),
+        ("featureId" = String, Path, example = "ghab-plain", description = "A feature id: a region id \
+         (`ghab-plain`), an event id, or for `control-periods` `regionId@YYYY-MM-DD` (the period's \
+         first day). An unknown id is answered 404."),
+        ItemParams,
+    ),
+    responses(
+        (status = 200, description = "The feature.", body = SingleFeature, content_type = GEOJSON),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+    )
+)]
 pub async fn item(
     State(state): State<AppState>,
     BaseUrl(base): BaseUrl,

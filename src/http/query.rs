@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 
 use super::extract::{JsonBody, Params};
 use super::ogc::json_response;
+use super::openapi::{BadRequest, InvalidBatch, PayloadTooLarge, QUERIES, UnsupportedMediaType};
 use super::params::{self, AtParams, PointParams};
 use super::problem::ApiError;
 use super::state::AppState;
@@ -19,6 +20,20 @@ pub const MAX_BATCH_POINTS: usize = 100_000;
 const INLINE_BATCH_POINTS: usize = 64;
 
 /// `GET /api/query?lon=&lat=&at=`.
+#[utoipa::path(
+    get,
+    path = "/api/query",
+    operation_id = "queryPoint",
+    tag = QUERIES,
+    summary = "Who controlled a point on a date",
+    description = "Every region containing the point, smallest first, with its control on `at` \
+                   and the sources; or, outside all regions, the nearest region.",
+    params(PointParams),
+    responses(
+        (status = 200, description = "The answer.", body = PointAnswer, content_type = "application/json"),
+        (status = 400, response = BadRequest),
+    )
+)]
 pub async fn point(
     State(state): State<AppState>,
     Params(p): Params<PointParams>,
@@ -102,6 +117,32 @@ struct BatchAnswer<'a> {
 }
 
 /// `POST /api/query`: one CLI-shaped answer per input point, in input order.
+#[utoipa::path(
+    post,
+    path = "/api/query",
+    operation_id = "queryBatch",
+    tag = QUERIES,
+    summary = "Who controlled many points, each on its date",
+    description = "Answers every Point feature of a GeoJSON FeatureCollection on its \
+                   `properties.date` (default `at`, default today UTC), in input order, each \
+                   answer shaped like the point query's. At most 100,000 points per batch (413 \
+                   beyond); every invalid feature is reported at once (422). Not cached.",
+    params(AtParams),
+    request_body(
+        description = "The points.",
+        content(
+            (Batch = "application/geo+json"),
+            (Batch = "application/json"),
+        )
+    ),
+    responses(
+        (status = 200, description = "One answer per point.", body = BatchAnswer, content_type = "application/json"),
+        (status = 400, response = BadRequest),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = InvalidBatch),
+    )
+)]
 pub async fn batch(
     State(state): State<AppState>,
     Params(p): Params<AtParams>,
