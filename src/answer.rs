@@ -2,6 +2,7 @@
 //! returns it. Built from the engine's borrowed results, serialised without copies.
 
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::engine::{Answer, Hit, Nearest};
 use crate::model::{
@@ -14,27 +15,31 @@ pub fn km2(value: f64) -> f64 {
     round_to(value, 10.0)
 }
 
-/// `{"point","at","regions","nearest"}`.
-#[derive(Debug, Serialize)]
+/// Who controlled a point on a date: `{"point","at","regions","nearest"}`, the same JSON as
+/// `frontline query` prints.
+#[derive(Debug, Serialize, ToSchema)]
 pub struct PointAnswer<'a> {
     /// The queried position.
     pub point: LonLat,
     /// The date the control is given for.
+    #[schema(value_type = String, format = Date, example = "2015-08-20")]
     pub at: Date,
     /// Every region containing the point, smallest first.
     pub regions: Vec<RegionAnswer<'a>>,
     /// The nearest region when `regions` is empty (and the data set has regions), else `null`.
+    #[schema(required = true)]
     pub nearest: Option<NearestAnswer<'a>>,
 }
 
 /// One region containing the point.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct RegionAnswer<'a> {
     /// Region id.
     pub id: &'a RegionId,
     /// Region name.
     pub name: &'a str,
     /// The region this one lies in, if it is a sub-region.
+    #[schema(required = true)]
     pub parent: Option<&'a RegionId>,
     /// Geodesic area, km², to 0.1 km².
     pub area_km2: f64,
@@ -43,24 +48,28 @@ pub struct RegionAnswer<'a> {
 }
 
 /// The control of a region on a date.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ControlAnswer<'a> {
     /// `held`, `contested`, or `unknown` before the region's first history entry.
+    #[schema(example = "contested")]
     pub status: ControlStatus,
     /// The controlling faction(s); empty when unknown.
     pub factions: &'a [FactionId],
     /// First day of this status, `null` when unknown.
+    #[schema(required = true, value_type = Option<String>, format = Date, example = "2015-08-11")]
     pub since: Option<Date>,
     /// How precisely `since` is known.
+    #[schema(required = true)]
     pub precision: Option<Precision>,
     /// What the sources say, including uncertainty.
+    #[schema(required = true)]
     pub note: Option<&'a str>,
     /// Who says so.
     pub sources: &'a [Source],
 }
 
 /// The nearest region to a point outside all regions.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct NearestAnswer<'a> {
     /// Region id.
     pub id: &'a RegionId,

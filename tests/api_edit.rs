@@ -11,7 +11,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use common::{get, send};
+use common::{editable, get, send};
 use frontline::http::{AppState, Tokens, app};
 use frontline::live::Live;
 use frontline::store::SqliteStore;
@@ -19,14 +19,6 @@ use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tower::ServiceExt;
-
-async fn editable() -> AppState {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("geodata");
-    let loaded = frontline::geodata::load(&dir).unwrap();
-    let store = Arc::new(SqliteStore::open_in_memory().unwrap());
-    let tokens = Tokens::new(Some("t0ken"), Some("alice:a-token\n")).unwrap();
-    AppState::new(Live::open(loaded, store).await.unwrap(), tokens)
-}
 
 fn write(uri: &str, token: Option<&str>, body: &Value) -> Request<Body> {
     let mut req = Request::post(uri).header(header::CONTENT_TYPE, "application/json");

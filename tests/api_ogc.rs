@@ -16,7 +16,7 @@ async fn landing_page_links_to_the_service_description_conformance_and_data() {
 }
 
 #[tokio::test]
-async fn conformance_declares_core_geojson_and_oas30() {
+async fn conformance_declares_core_and_geojson() {
     let body = send(tiny(), get("/api/conformance"))
         .await
         .expect(StatusCode::OK)

@@ -6,6 +6,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::ogc::json_response;
+use super::openapi::SERVICE;
 use super::problem::ApiError;
 use super::state::AppState;
 
@@ -23,7 +24,18 @@ struct Web;
 /// How long browsers may keep a file before revalidating it with its `ETag`.
 const ASSET_CACHE_CONTROL: &str = "public, max-age=300";
 
-/// `GET /` and every other path outside `/api`: a file of the map, or a 404 problem.
+/// `GET /` and every other path outside `/api`: a file of the map, or a 404 problem. Only `/`
+/// is described in the OpenAPI document; the map's other files are its own business.
+#[utoipa::path(
+    get,
+    path = "/",
+    operation_id = "getHome",
+    tag = SERVICE,
+    summary = "The map",
+    description = "The map page: regions coloured by who held them on a date, with a time \
+                   slider, events, town labels and search, and the editing panel.",
+    responses((status = 200, description = "The page.", body = String, content_type = "text/html"))
+)]
 pub async fn file(req: Request) -> Response {
     let path = req.uri().path().trim_start_matches('/');
     let path = match path {
@@ -72,6 +84,17 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// `GET /places.geojson`: the data set's towns, for labels and the search box.
+#[utoipa::path(
+    get,
+    path = "/places.geojson",
+    operation_id = "getPlaces",
+    tag = SERVICE,
+    summary = "Towns, for labels and search",
+    description = "The data set's places exactly as its `places.geojson` holds them: a GeoJSON \
+                   FeatureCollection of Point features with `name`, `name_ar`, `name_geonames`, \
+                   `major` and `source`.",
+    responses((status = 200, description = "The places.", body = Object, content_type = "application/geo+json"))
+)]
 pub async fn places(State(state): State<AppState>) -> Response {
     let snapshot = state.snapshot();
     let data = snapshot.engine.dataset();

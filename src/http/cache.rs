@@ -14,15 +14,12 @@ use crate::model::today_utc;
 /// How long clients and caches may reuse a response before revalidating.
 const CACHE_CONTROL: &str = "public, max-age=60";
 
-/// Marks a response that must never be cached or answered 304 (health, the editor's identity,
-/// the change feed and its stream): the handler says so, not a list of paths.
-#[derive(Debug, Clone, Copy)]
-struct Uncached;
-
-/// Marks `response` as never cached by this layer.
-pub(super) fn uncached(mut response: Response) -> Response {
-    response.extensions_mut().insert(Uncached);
-    response
+/// Paths that are never cached (health checks, streams).
+pub(super) fn uncached(path: &str) -> bool {
+    matches!(
+        path,
+        "/healthz" | "/api/whoami" | "/api/changes" | "/api/changes/stream"
+    )
 }
 
 /// Whether `If-None-Match` in `headers` matches `tag` (weak comparison, `*` matches all).
@@ -39,7 +36,7 @@ pub(super) fn if_none_match(headers: &HeaderMap, tag: &str) -> bool {
 /// The middleware. The handler always runs first, so a request that would fail still fails
 /// (a matching `If-None-Match` never hides a 400 or 404).
 pub async fn etag(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    if !matches!(*req.method(), Method::GET | Method::HEAD) {
+    if !matches!(*req.method(), Method::GET | Method::HEAD) || uncached(req.uri().path()) {
         return next.run(req).await;
     }
     let tag = {
@@ -66,10 +63,7 @@ pub async fn etag(State(state): State<AppState>, req: Request, next: Next) -> Re
     let matches = if_none_match(req.headers(), tag.to_str().unwrap_or(""));
     let response = next.run(req).await;
     // Errors are not cached; files of the map carry their own content-hash ETag.
-    if response.status() != StatusCode::OK
-        || response.headers().contains_key(header::ETAG)
-        || response.extensions().get::<Uncached>().is_some()
-    {
+    if response.status() != StatusCode::OK || response.headers().contains_key(header::ETAG) {
         return response;
     }
     let mut response = if matches {

@@ -11,28 +11,53 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use tokio_stream::StreamExt;
+use utoipa::{IntoParams, ToSchema};
 
-use super::cache::uncached;
 use super::extract::{JsonBody, Params};
+use super::features::{EventProperties, Feature};
 use super::ogc::json_response;
+use super::openapi::{
+    BadRequest, Conflict, Created, EDITING, Forbidden, InvalidEdit, MethodNotAllowed, NotFound,
+    PayloadTooLarge, Unauthorized, UnsupportedMediaType,
+};
 use super::params::FormatOnly;
 use super::problem::ApiError;
 use super::state::AppState;
 use crate::live::Outcome;
+use crate::model::ControlEntry;
 use crate::store::{Change, ChangeKind};
 
 /// A stored change as the API shows it.
-#[derive(Serialize)]
-struct ChangeOut<'a> {
+#[derive(Serialize, ToSchema)]
+#[schema(as = Change)]
+pub(super) struct ChangeOut<'a> {
+    /// Ascending, never reused.
+    #[schema(minimum = 1, example = 1)]
     id: i64,
+    /// When it was stored (UTC).
+    #[schema(format = DateTime, example = "2024-06-01T12:00:00Z")]
     time: String,
+    /// What the change does.
     kind: ChangeKind,
+    /// The region (control) or event id.
+    #[schema(example = "ghab-plain")]
     target: &'a str,
+    /// The entry within the target: the control entry's `from` date, or the event id.
+    #[schema(example = "2015-08-15")]
     key: &'a str,
+    /// The entry (a control entry or an event feature) before the change; `null` if it did not
+    /// exist.
+    #[schema(required = true)]
     before: Option<&'a serde_json::Value>,
+    /// The entry after the change; `null` if the change removed it (a revert of an addition).
+    #[schema(required = true)]
     after: Option<&'a serde_json::Value>,
+    /// The editor whose token made the change.
+    #[schema(example = "alice")]
     author: &'a str,
+    /// Only for `revert`: the change undone.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 1)]
     reverts: Option<i64>,
 }
 
@@ -50,27 +75,49 @@ fn change_out(c: &Change) -> ChangeOut<'_> {
     }
 }
 
-#[derive(Serialize)]
+/// The editor a token belongs to.
+#[derive(Serialize, ToSchema)]
 struct WhoAmI {
+    /// The editor's name, recorded on their changes.
+    #[schema(example = "alice")]
     author: String,
 }
 
 /// `GET /api/whoami`: the editor a token belongs to (for the map's edit panel).
+#[utoipa::path(
+    get,
+    path = "/api/whoami",
+    operation_id = "getWhoAmI",
+    tag = EDITING,
+    summary = "The editor a token belongs to",
+    description = "Checks a token without writing anything (the map's edit panel uses it). \
+                   Never cached.",
+    security(("bearerAuth" = [])),
+    responses(
+        (status = 200, description = "The token is valid.", body = WhoAmI, content_type = "application/json"),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+    )
+)]
 pub async fn whoami(
     State(state): State<AppState>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let author = state.editor(&headers)?;
-    Ok(uncached(json_response(
-        "application/json",
-        &WhoAmI { author },
-    )))
+    Ok(json_response("application/json", &WhoAmI { author }))
 }
 
-#[derive(Serialize)]
+/// The entry sent is identical to the stored one; nothing is written.
+#[derive(Serialize, ToSchema)]
+#[schema(as = Unchanged)]
 struct NoChange<'a> {
+    /// Always `true`.
     unchanged: bool,
+    /// The region.
+    #[schema(example = "ghab-plain")]
     target: &'a str,
+    /// The entry's `from` date.
+    #[schema(example = "2015-08-15")]
     key: &'a str,
 }
 
@@ -96,6 +143,39 @@ fn written(outcome: &Outcome) -> Response {
 }
 
 /// `POST /api/regions/{id}/control`: add a history entry, or replace the one with its `from`.
+#[utoipa::path(
+    post,
+    path = "/api/regions/{regionId}/control",
+    operation_id = "postControl",
+    tag = EDITING,
+    summary = "Add or replace a region's control entry",
+    description = "Adds a history entry to the region, or replaces the one with the same `from`. \
+                   `precision` may be omitted (`day`); factions must be defined and at least one \
+                   source is needed. Every problem is reported at once (422) and nothing is \
+                   written. Not cached.",
+    security(("bearerAuth" = [])),
+    params(
+        ("regionId" = String, Path, example = "ghab-plain", description = "A region id; an unknown one is answered 404."),
+    ),
+    request_body(
+        description = "The entry.",
+        content(
+            (ControlEntry = "application/json"),
+            (ControlEntry = "application/geo+json"),
+        )
+    ),
+    responses(
+        (status = 200, description = "The region already has exactly this entry; nothing is written.", body = NoChange, content_type = "application/json"),
+        (status = 201, response = Created),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = InvalidEdit),
+    )
+)]
 pub async fn post_control(
     State(state): State<AppState>,
     Path(region): Path<String>,
@@ -111,6 +191,38 @@ pub async fn post_control(
 }
 
 /// `POST /api/collections/events/items`: add an event (or replace the one with its id).
+#[utoipa::path(
+    post,
+    path = "/api/collections/{collectionId}/items",
+    operation_id = "postEvent",
+    tag = EDITING,
+    summary = "Add or replace an event",
+    description = "Only the `events` collection takes new items (405 for the others). Adds the \
+                   event, or replaces the one with the same `id`; its `region`, if any, must \
+                   exist. Every problem is reported at once (422) and nothing is written. Not \
+                   cached.",
+    security(("bearerAuth" = [])),
+    params(
+        ("collectionId" = String, Path, example = "events", description = "`events`; the other collections answer 405."),
+    ),
+    request_body(
+        description = "The event, a GeoJSON Point feature.",
+        content(
+            (Feature<EventProperties> = "application/json"),
+            (Feature<EventProperties> = "application/geo+json"),
+        )
+    ),
+    responses(
+        (status = 201, response = Created),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 405, response = MethodNotAllowed),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = InvalidEdit),
+    )
+)]
 pub async fn post_event(
     State(state): State<AppState>,
     Path(collection): Path<String>,
@@ -128,17 +240,31 @@ pub async fn post_event(
 }
 
 /// `GET /api/changes` parameters.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ChangesParams {
+    /// Only changes with a larger id (the `last_id` of the previous page).
+    #[param(value_type = Option<i64>, minimum = 0, default = 0)]
     since: Option<String>,
+    /// Most changes returned; larger values are taken as 10,000. `0` returns none, only
+    /// `last_id`.
+    #[param(value_type = Option<u32>, minimum = 0, default = 1000)]
     limit: Option<String>,
+    /// Output format; [`super::params::format_schema`] describes it.
+    #[param(schema_with = super::params::format_schema)]
     f: Option<String>,
 }
 
-#[derive(Serialize)]
+/// A page of the change log.
+#[derive(Serialize, ToSchema)]
+#[schema(as = ChangeList)]
 struct ChangesPage<'a> {
+    /// Ascending by id; empty on a read-only server.
     changes: Vec<ChangeOut<'a>>,
+    /// The last id on this page, or where the log stands if the page is empty; pass it as
+    /// `since` next.
+    #[schema(minimum = 0)]
     last_id: i64,
 }
 
@@ -146,6 +272,20 @@ struct ChangesPage<'a> {
 const MAX_CHANGES: usize = 10_000;
 
 /// `GET /api/changes?since=N&limit=M`: the log after id N, ascending.
+#[utoipa::path(
+    get,
+    path = "/api/changes",
+    operation_id = "getChanges",
+    tag = EDITING,
+    summary = "The change log",
+    description = "Changes after `since`, ascending by id, at most `limit`. Page with `since` = \
+                   the previous `last_id`. Needs no token. Never cached.",
+    params(ChangesParams),
+    responses(
+        (status = 200, description = "A page of the log.", body = ChangesPage, content_type = "application/json"),
+        (status = 400, response = BadRequest),
+    )
+)]
 pub async fn changes(
     State(state): State<AppState>,
     Params(p): Params<ChangesParams>,
@@ -181,11 +321,31 @@ pub async fn changes(
         changes: page.iter().map(change_out).collect(),
         last_id,
     };
-    Ok(uncached(json_response("application/json", &body)))
+    Ok(json_response("application/json", &body))
 }
 
 /// `GET /api/changes/stream`: Server-Sent Events, one `change` event per committed change.
 /// A read-only server sends none. Ends when the server shuts down.
+#[utoipa::path(
+    get,
+    path = "/api/changes/stream",
+    operation_id = "streamChanges",
+    tag = EDITING,
+    summary = "Follow the change log live",
+    description = "Server-Sent Events: one `change` event per change committed after \
+                   subscribing, its `data` the `Change` as JSON (`event: change`, `data: {...}`); \
+                   comments keep the connection alive. Fetch `/api/changes?since=` first to catch \
+                   up. Never cached; the stream ends when the server shuts down. A read-only server \
+                   answers it too and sends no changes. Needs no token.",
+    params(FormatOnly),
+    responses(
+        (status = 200, description = "The event stream: `event: change` lines, each followed by \
+                                      `data:` with a `Change` as JSON.",
+         body = String, content_type = "text/event-stream",
+         example = json!("event: change\ndata: {\"id\":1,\"time\":\"2024-06-01T12:00:00Z\",\"kind\":\"control\",\"target\":\"ghab-plain\",\"key\":\"2015-08-15\",\"before\":null,\"after\":{},\"author\":\"alice\"}\n\n")),
+        (status = 400, response = BadRequest),
+    )
+)]
 pub async fn stream(
     State(state): State<AppState>,
     Params(p): Params<FormatOnly>,
@@ -197,14 +357,35 @@ pub async fn stream(
             SseEvent::default().event("change").data(json),
         ))
     });
-    Ok(uncached(
-        Sse::new(events)
-            .keep_alive(KeepAlive::default())
-            .into_response(),
-    ))
+    Ok(Sse::new(events)
+        .keep_alive(KeepAlive::default())
+        .into_response())
 }
 
 /// `POST /api/changes/{id}/revert[?force=true]`: a new change undoing change `id`.
+#[utoipa::path(
+    post,
+    path = "/api/changes/{changeId}/revert",
+    operation_id = "revertChange",
+    tag = EDITING,
+    summary = "Revert a change",
+    description = "A new `revert` change restoring what change `changeId` found (its `before`); \
+                   reverting an addition removes the entry. If a later change touched the same \
+                   entry the answer is 409 unless `force=true`. No request body. Not cached.",
+    security(("bearerAuth" = [])),
+    params(
+        ("changeId" = i64, Path, minimum = 1, example = 1, description = "A change id from the log; anything else is answered 404."),
+        RevertParams,
+    ),
+    responses(
+        (status = 201, response = Created),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+    )
+)]
 pub async fn revert(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -230,8 +411,11 @@ pub async fn revert(
 }
 
 /// `POST /api/changes/{id}/revert` parameters.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct RevertParams {
+    /// Revert even if a later change superseded this one on the same entry (otherwise 409).
+    #[param(value_type = Option<bool>, default = false)]
     force: Option<String>,
 }

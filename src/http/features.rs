@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 use serde_json::value::RawValue;
+use utoipa::ToSchema;
 
 use crate::answer::{ControlAnswer, km2};
 use crate::live::RegionRef;
@@ -11,27 +12,47 @@ use crate::model::{
 };
 
 /// A GeoJSON Feature with a string id.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Feature<'a, P> {
+    /// Always `Feature`.
     #[serde(rename = "type")]
+    #[schema(example = "Feature")]
     kind: &'static str,
+    /// The region id (`ghab-plain`), the control period's `regionId@YYYY-MM-DD`, or the event id.
     id: String,
     geometry: Geometry<'a>,
     properties: P,
 }
 
 /// Either a geometry serialised once at load, or an event's point.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(untagged)]
 pub enum Geometry<'a> {
-    /// Pre-serialised region geometry.
+    /// Pre-serialised region geometry: a GeoJSON `MultiPolygon`, WGS84.
+    #[schema(value_type = Object, title = "MultiPolygon")]
     Raw(&'a RawValue),
     /// An event's location.
+    #[schema(title = "Point")]
     Point {
+        /// Always `Point`.
         #[serde(rename = "type")]
+        #[schema(example = "Point")]
         kind: &'static str,
+        /// Longitude, latitude (degrees, WGS84).
         coordinates: [f64; 2],
     },
+}
+
+/// A feature of any of the three collections; serialised as the feature itself.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum AnyFeature<'a> {
+    /// A region with its control on a date.
+    Region(Feature<'a, RegionProperties<'a>>),
+    /// One period of control of one region.
+    Period(Feature<'a, PeriodProperties<'a>>),
+    /// A dated, sourced event.
+    Event(Feature<'a, EventProperties<'a>>),
 }
 
 impl<'a, P> Feature<'a, P> {
@@ -46,53 +67,93 @@ impl<'a, P> Feature<'a, P> {
 }
 
 /// A region with its control on a date (nested and flat) and its whole history.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct RegionProperties<'a> {
+    /// English name.
     name: &'a str,
+    /// Arabic name.
+    #[schema(required = true)]
     name_ar: Option<&'a str>,
+    /// What the region is and where its boundary runs.
     description: &'a str,
+    /// The region this one lies in, if it is a sub-region.
+    #[schema(required = true)]
     parent: Option<&'a RegionId>,
+    /// When the history was last checked against the sources.
+    #[schema(required = true, value_type = Option<String>, format = Date)]
     last_reviewed: Option<Date>,
+    /// Geodesic area, km², to 0.1 km².
+    #[schema(minimum = 0)]
     area_km2: f64,
     /// The date `control` and the flat fields describe.
+    #[schema(value_type = String, format = Date, example = "2015-08-20")]
     at: Date,
-    /// Flat copies of `control`, for clients that cannot read nested JSON.
+    /// Flat copy of `control.status`, for clients that cannot read nested JSON.
+    #[schema(example = "contested")]
     status: ControlStatus,
+    /// The holding faction when `held`, else `null`.
+    #[schema(required = true)]
     faction: Option<&'a FactionId>,
+    /// Flat copy of `control.since`.
+    #[schema(required = true, value_type = Option<String>, format = Date, example = "2015-08-11")]
     since: Option<Date>,
+    /// The holding faction's colour (`#rrggbb`) when `held`, else `null`.
+    #[schema(required = true, pattern = "^#[0-9a-f]{6}$", example = "#d55e00")]
     color: Option<&'a str>,
+    /// The control on `at`.
     control: ControlAnswer<'a>,
+    /// Every control entry, oldest first.
     history: &'a [ControlEntry],
 }
 
 /// One control period of one region, all properties flat (QGIS Temporal Controller, shapefiles).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct PeriodProperties<'a> {
+    /// The region's id.
     region: &'a RegionId,
+    /// The region's English name.
     region_name: &'a str,
+    /// `held` or `contested`.
+    #[schema(example = "held")]
     status: ControlStatus,
     /// Faction ids, separated by ", ".
     factions: String,
     /// The holding faction; `null` when contested.
+    #[schema(required = true)]
     faction: Option<&'a FactionId>,
+    /// The holding faction's colour (`#rrggbb`); `null` when contested.
+    #[schema(required = true, pattern = "^#[0-9a-f]{6}$", example = "#d55e00")]
     color: Option<&'a str>,
+    /// First day of the period.
+    #[schema(value_type = String, format = Date, example = "2015-08-11")]
     valid_from: Date,
     /// First day of the next period; `null` while in force.
+    #[schema(required = true, value_type = Option<String>, format = Date)]
     valid_to: Option<Date>,
+    /// How precisely the sources date `valid_from`.
     precision: Precision,
+    /// What happened and what is uncertain.
     note: &'a str,
     /// `title (published) url`, separated by ` | `.
     sources: String,
 }
 
-/// An event.
-#[derive(Debug, Serialize)]
+/// A dated, sourced event.
+#[derive(Debug, Serialize, ToSchema)]
 pub struct EventProperties<'a> {
+    /// When it happened.
+    #[schema(value_type = String, format = Date, example = "2015-08-11")]
     date: Date,
+    /// How precisely the sources date it.
     precision: Precision,
+    /// A one-line headline.
     title: &'a str,
+    /// What happened.
     description: &'a str,
+    /// The region it concerns, if any.
+    #[schema(required = true)]
     region: Option<&'a RegionId>,
+    /// Who says so.
     sources: &'a [Source],
 }
 

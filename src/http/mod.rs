@@ -2,7 +2,8 @@
 //!
 //! Handlers only translate: they extract validated input ([`extract`], [`params`]), call the
 //! served data ([`crate::live`]) and shape the response. [`problem`] is the one place that
-//! picks status codes.
+//! picks status codes. Every route is registered together with its OpenAPI description
+//! ([`openapi`]).
 
 mod assets;
 mod auth;
@@ -12,6 +13,7 @@ mod extract;
 mod features;
 mod meta;
 mod ogc;
+mod openapi;
 mod params;
 mod problem;
 mod query;
@@ -21,17 +23,19 @@ use std::future::Future;
 use std::io;
 use std::time::Duration;
 
-use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{Method, StatusCode, Uri};
 use axum::response::IntoResponse;
-use axum::routing::get;
+use axum::{Extension, Router};
 use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{Any, CorsLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
+use utoipa_axum::routes;
 
 pub use auth::Tokens;
 pub use ogc::CONFORMANCE;
@@ -44,34 +48,40 @@ pub const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
 /// A request that takes longer than this is answered 503.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// Every documented route: each handler with the path and method its `#[utoipa::path]`
+/// attribute declares, so the router and its OpenAPI description are built together.
+fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        // Other methods at `/` fall through to the map's files, as at every other path.
+        .routes(routes!(assets::file).map(|home| home.fallback(assets::file)))
+        .routes(routes!(assets::places))
+        .routes(routes!(meta::healthz))
+        .routes(routes!(ogc::landing))
+        .routes(routes!(ogc::conformance))
+        .routes(routes!(ogc::collections))
+        .routes(routes!(ogc::collection))
+        .routes(routes!(ogc::items, edit::post_event))
+        .routes(routes!(ogc::item))
+        .routes(routes!(meta::openapi))
+        .routes(routes!(query::point, query::batch))
+        .routes(routes!(meta::timeline))
+        .routes(routes!(meta::stats))
+        .routes(routes!(edit::whoami))
+        .routes(routes!(edit::post_control))
+        .routes(routes!(edit::changes))
+        .routes(routes!(edit::stream))
+        .routes(routes!(edit::revert))
+}
+
+/// The OpenAPI document of [`routes`], built and serialised once: it depends on the code only.
+static SERVICE_DESCRIPTION: std::sync::LazyLock<openapi::ServiceDescription> =
+    std::sync::LazyLock::new(|| openapi::ServiceDescription::new(routes().split_for_parts().1));
+
 /// The whole application, ready to serve or to drive in tests with `oneshot`.
 pub fn app(state: AppState) -> Router {
-    let api = Router::new()
-        .route("/", get(ogc::landing))
-        .route("/conformance", get(ogc::conformance))
-        .route("/collections", get(ogc::collections))
-        .route("/collections/{id}", get(ogc::collection))
-        .route(
-            "/collections/{id}/items",
-            get(ogc::items).post(edit::post_event),
-        )
-        .route("/collections/{id}/items/{feature}", get(ogc::item))
-        .route("/openapi.json", get(meta::openapi))
-        .route("/query", get(query::point).post(query::batch))
-        .route("/timeline", get(meta::timeline))
-        .route("/stats", get(meta::stats))
-        .route("/whoami", get(edit::whoami))
-        .route(
-            "/regions/{id}/control",
-            axum::routing::post(edit::post_control),
-        )
-        .route("/changes", get(edit::changes))
-        .route("/changes/stream", get(edit::stream))
-        .route("/changes/{id}/revert", axum::routing::post(edit::revert));
-    Router::new()
-        .route("/places.geojson", get(assets::places))
-        .route("/healthz", get(meta::healthz))
-        .nest("/api", api)
+    let (router, _) = routes().split_for_parts();
+    router
+        .layer(Extension(SERVICE_DESCRIPTION.clone()))
         .fallback(assets::file)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(

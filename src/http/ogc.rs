@@ -1,14 +1,15 @@
-//! OGC API – Features, Part 1 (Core, GeoJSON, OpenAPI 3.0): landing page, conformance,
-//! collections and their items.
+//! OGC API – Features, Part 1 (Core, GeoJSON): landing page, conformance, collections and
+//! their items.
 
 use axum::extract::{OriginalUri, Path, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
-use serde_json::json;
+use utoipa::ToSchema;
 
 use super::extract::{BaseUrl, Params};
-use super::features;
+use super::features::{self, AnyFeature};
+use super::openapi::{self, BadRequest, NotFound, OGC};
 use super::params::{self, FormatOnly, ItemParams, ItemsParams};
 use super::problem::ApiError;
 use super::state::AppState;
@@ -19,18 +20,19 @@ use crate::model::{Date, DateRange, Event};
 
 const GEOJSON: &str = "application/geo+json";
 const JSON: &str = "application/json";
-const OPENAPI: &str = "application/vnd.oai.openapi+json;version=3.0";
 const CRS84: &str = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
+const GREGORIAN: &str = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian";
 
-/// The conformance classes we implement.
-pub const CONFORMANCE: [&str; 3] = [
+/// The conformance classes we implement. OGC API – Features Part 1 defines an OpenAPI
+/// conformance class for OpenAPI 3.0 only; our description is OpenAPI 3.1.
+pub const CONFORMANCE: [&str; 2] = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
-    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
 ];
 
-/// The collections we serve.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The collections we serve; the schema lists their ids.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ToSchema)]
+#[schema(as = CollectionId, rename_all = "kebab-case")]
 enum Collection {
     Regions,
     Events,
@@ -82,12 +84,19 @@ impl Collection {
 }
 
 /// A link object.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Link {
+    /// Absolute, built from the request's `Host` (and `X-Forwarded-Proto`).
+    #[schema(format = "uri")]
     href: String,
+    /// The relation, such as `self`, `next` or `service-desc`.
+    #[schema(example = "self")]
     rel: &'static str,
+    /// The media type of what `href` answers.
     #[serde(rename = "type")]
+    #[schema(example = "application/geo+json")]
     media_type: &'static str,
+    /// What it links to, for people.
     title: &'static str,
 }
 
@@ -112,33 +121,123 @@ pub(crate) fn json_response(media_type: &'static str, body: &impl Serialize) -> 
     }
 }
 
+/// The landing page.
+#[derive(Serialize, ToSchema)]
+#[schema(as = LandingPage)]
+struct Landing {
+    /// `frontline`.
+    title: &'static str,
+    /// What the service answers.
+    description: &'static str,
+    /// `self`, `service-desc` (the OpenAPI document), `conformance` and `data`.
+    links: [Link; 4],
+}
+
 /// `GET /api`: the landing page.
+#[utoipa::path(
+    get,
+    path = "/api",
+    operation_id = "getLandingPage",
+    tag = OGC,
+    summary = "Landing page",
+    description = "Links to the API definition, the conformance declaration and the collections.",
+    params(FormatOnly),
+    responses(
+        (status = 200, description = "The landing page.", body = Landing, content_type = JSON),
+        (status = 400, response = BadRequest),
+    )
+)]
 pub async fn landing(
     BaseUrl(base): BaseUrl,
     Params(p): Params<FormatOnly>,
 ) -> Result<Response, ApiError> {
     params::format(p.f.as_deref())?;
-    let body = json!({
-        "title": "frontline",
-        "description": "Who controlled this place on that day, and who says so? Contested regions with a dated, \
-                        sourced history of control, as OGC API – Features.",
-        "links": [
+    let body = Landing {
+        title: "frontline",
+        description: "Who controlled this place on that day, and who says so? Contested regions with a dated, \
+                      sourced history of control, as OGC API – Features.",
+        links: [
             link(format!("{base}/api"), "self", JSON, "This document"),
-            link(format!("{base}/api/openapi.json"), "service-desc", OPENAPI, "The API definition (OpenAPI 3.0)"),
-            link(format!("{base}/api/conformance"), "conformance", JSON, "Conformance classes"),
-            link(format!("{base}/api/collections"), "data", JSON, "Collections"),
+            link(
+                format!("{base}/api/openapi.json"),
+                "service-desc",
+                openapi::MEDIA_TYPE,
+                "The API definition (OpenAPI 3.1)",
+            ),
+            link(
+                format!("{base}/api/conformance"),
+                "conformance",
+                JSON,
+                "Conformance classes",
+            ),
+            link(
+                format!("{base}/api/collections"),
+                "data",
+                JSON,
+                "Collections",
+            ),
         ],
-    });
+    };
     Ok(json_response(JSON, &body))
 }
 
+/// The conformance declaration.
+#[derive(Serialize, ToSchema)]
+struct Conformance {
+    /// The conformance classes implemented.
+    #[serde(rename = "conformsTo")]
+    #[schema(example = json!(CONFORMANCE))]
+    conforms_to: [&'static str; CONFORMANCE.len()],
+}
+
 /// `GET /api/conformance`.
+#[utoipa::path(
+    get,
+    path = "/api/conformance",
+    operation_id = "getConformanceDeclaration",
+    tag = OGC,
+    summary = "Conformance declaration",
+    description = "The OGC API – Features Part 1 conformance classes implemented: Core and GeoJSON.",
+    params(FormatOnly),
+    responses(
+        (status = 200, description = "The conformance classes.", body = Conformance, content_type = JSON),
+        (status = 400, response = BadRequest),
+    )
+)]
 pub async fn conformance(Params(p): Params<FormatOnly>) -> Result<Response, ApiError> {
     params::format(p.f.as_deref())?;
-    Ok(json_response(JSON, &json!({ "conformsTo": CONFORMANCE })))
+    Ok(json_response(
+        JSON,
+        &Conformance {
+            conforms_to: CONFORMANCE,
+        },
+    ))
+}
+
+/// All the collections.
+#[derive(Serialize, ToSchema)]
+struct Collections {
+    /// `self`.
+    links: [Link; 1],
+    /// `regions`, `events` and `control-periods`.
+    collections: [CollectionInfo; Collection::ALL.len()],
 }
 
 /// `GET /api/collections`.
+#[utoipa::path(
+    get,
+    path = "/api/collections",
+    operation_id = "getCollections",
+    tag = OGC,
+    summary = "Feature collections",
+    description = "The three collections: `regions` (with their control on a date), `events` and \
+                   `control-periods`, with their spatial and temporal extents.",
+    params(FormatOnly),
+    responses(
+        (status = 200, description = "The collections.", body = Collections, content_type = JSON),
+        (status = 400, response = BadRequest),
+    )
+)]
 pub async fn collections(
     State(state): State<AppState>,
     BaseUrl(base): BaseUrl,
@@ -146,14 +245,36 @@ pub async fn collections(
 ) -> Result<Response, ApiError> {
     params::format(p.f.as_deref())?;
     let snapshot = state.snapshot();
-    let body = json!({
-        "links": [link(format!("{base}/api/collections"), "self", JSON, "Collections")],
-        "collections": Collection::ALL.map(|c| describe(&snapshot, &base, c)),
-    });
+    let body = Collections {
+        links: [link(
+            format!("{base}/api/collections"),
+            "self",
+            JSON,
+            "Collections",
+        )],
+        collections: Collection::ALL.map(|c| describe(&snapshot, &base, c)),
+    };
     Ok(json_response(JSON, &body))
 }
 
 /// `GET /api/collections/{id}`.
+#[utoipa::path(
+    get,
+    path = "/api/collections/{collectionId}",
+    operation_id = "describeCollection",
+    tag = OGC,
+    summary = "One collection",
+    description = "A collection's description, extent and links.",
+    params(
+        ("collectionId" = inline(Collection), Path, description = "The collection; any other id is answered 404."),
+        FormatOnly,
+    ),
+    responses(
+        (status = 200, description = "The collection.", body = CollectionInfo, content_type = JSON),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+    )
+)]
 pub async fn collection(
     State(state): State<AppState>,
     BaseUrl(base): BaseUrl,
@@ -165,11 +286,66 @@ pub async fn collection(
     Ok(json_response(JSON, &describe(&state.snapshot(), &base, c)))
 }
 
-fn describe(snapshot: &Snapshot, base: &str, c: Collection) -> serde_json::Value {
+/// A collection's description.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(as = Collection)]
+struct CollectionInfo {
+    /// `regions`, `events` or `control-periods`.
+    #[schema(example = "regions")]
+    id: &'static str,
+    /// Its title.
+    title: &'static str,
+    /// What its features are.
+    description: &'static str,
+    /// Always `feature`.
+    #[schema(example = "feature")]
+    item_type: &'static str,
+    /// The coordinate reference systems of its geometries: CRS84 (WGS84, longitude first).
+    #[schema(example = json!([CRS84]))]
+    crs: [&'static str; 1],
+    /// Where and when its features lie.
+    extent: Extent,
+    /// `self` and `items`.
+    links: [Link; 2],
+}
+
+/// A collection's extent; empty when the data set has nothing to bound.
+#[derive(Serialize, ToSchema)]
+struct Extent {
+    /// The bounding box of the features.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    spatial: Option<SpatialExtent>,
+    /// The period the features cover.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    temporal: Option<TemporalExtent>,
+}
+
+/// A bounding box in CRS84.
+#[derive(Serialize, ToSchema)]
+struct SpatialExtent {
+    /// One box: minLon, minLat, maxLon, maxLat.
+    bbox: [[f64; 4]; 1],
+    /// CRS84.
+    #[schema(format = "uri")]
+    crs: &'static str,
+}
+
+/// A period in the Gregorian calendar.
+#[derive(Serialize, ToSchema)]
+struct TemporalExtent {
+    /// One interval: its start and end (RFC 3339), `null` for an open end.
+    interval: [[Option<String>; 2]; 1],
+    /// The Gregorian calendar.
+    #[schema(format = "uri")]
+    trs: &'static str,
+}
+
+fn describe(snapshot: &Snapshot, base: &str, c: Collection) -> CollectionInfo {
     let engine = &snapshot.engine;
     let bbox = engine
         .extent()
-        .map(|r| vec![r.min().x, r.min().y, r.max().x, r.max().y]);
+        .map(|r| [r.min().x, r.min().y, r.max().x, r.max().y]);
     let events = &engine.dataset().events;
     let bbox = match c {
         Collection::Events => {
@@ -179,7 +355,7 @@ fn describe(snapshot: &Snapshot, base: &str, c: Collection) -> serde_json::Value
                 .unzip();
             let min = |v: &[f64]| v.iter().copied().fold(f64::INFINITY, f64::min);
             let max = |v: &[f64]| v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-            (!events.is_empty()).then(|| vec![min(&lons), min(&lats), max(&lons), max(&lats)])
+            (!events.is_empty()).then(|| [min(&lons), min(&lats), max(&lons), max(&lats)])
         }
         _ => bbox,
     };
@@ -191,43 +367,75 @@ fn describe(snapshot: &Snapshot, base: &str, c: Collection) -> serde_json::Value
         .filter_map(|r| r.history.first())
         .map(|e| e.from)
         .min();
-    let temporal = match c {
+    let interval = match c {
         Collection::Events => {
             let dates = events.iter().map(|e| e.date);
             dates
                 .clone()
                 .min()
                 .zip(dates.max())
-                .map(|(a, b)| json!([[instant(a), instant(b)]]))
+                .map(|(a, b)| [Some(instant(a)), Some(instant(b))])
         }
         Collection::ControlPeriods | Collection::Regions => {
-            first_change.map(|a| json!([[instant(a), null]]))
+            first_change.map(|a| [Some(instant(a)), None])
         }
     };
-    let mut extent = json!({});
-    if let Some(b) = bbox {
-        extent["spatial"] = json!({ "bbox": [b], "crs": CRS84 });
-    }
-    if let Some(t) = temporal {
-        extent["temporal"] =
-            json!({ "interval": t, "trs": "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian" });
-    }
+    let extent = Extent {
+        spatial: bbox.map(|b| SpatialExtent {
+            bbox: [b],
+            crs: CRS84,
+        }),
+        temporal: interval.map(|t| TemporalExtent {
+            interval: [t],
+            trs: GREGORIAN,
+        }),
+    };
     let id = c.id();
-    json!({
-        "id": id,
-        "title": c.title(),
-        "description": c.description(),
-        "itemType": "feature",
-        "crs": [CRS84],
-        "extent": extent,
-        "links": [
-            link(format!("{base}/api/collections/{id}"), "self", JSON, "This collection"),
-            link(format!("{base}/api/collections/{id}/items"), "items", GEOJSON, "Its features"),
+    CollectionInfo {
+        id,
+        title: c.title(),
+        description: c.description(),
+        item_type: "feature",
+        crs: [CRS84],
+        extent,
+        links: [
+            link(
+                format!("{base}/api/collections/{id}"),
+                "self",
+                JSON,
+                "This collection",
+            ),
+            link(
+                format!("{base}/api/collections/{id}/items"),
+                "items",
+                GEOJSON,
+                "Its features",
+            ),
         ],
-    })
+    }
 }
 
 /// `GET /api/collections/{id}/items`.
+#[utoipa::path(
+    get,
+    path = "/api/collections/{collectionId}/items",
+    operation_id = "getFeatures",
+    tag = OGC,
+    summary = "A collection's features",
+    description = "A page of features, filtered by `bbox` and `datetime` or `at`. `regions` carry \
+                   `control` on `at` (default today, UTC); `control-periods` are one feature per \
+                   region per period; `events` are points. `numberMatched` counts the features over \
+                   all pages; the `next` and `prev` links page through them.",
+    params(
+        ("collectionId" = inline(Collection), Path, description = "The collection; any other id is answered 404."),
+        ItemsParams,
+    ),
+    responses(
+        (status = 200, description = "A page of features.", body = Page, content_type = GEOJSON),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+    )
+)]
 pub async fn items(
     State(state): State<AppState>,
     BaseUrl(base): BaseUrl,
@@ -260,7 +468,7 @@ pub async fn items(
             let shown = page(&regions, offset, limit);
             let features = shown
                 .iter()
-                .map(|&i| features::region(snapshot.region(i), factions, at));
+                .map(|&i| AnyFeature::Region(features::region(snapshot.region(i), factions, at)));
             paging.respond(features.collect(), regions.len())
         }
         Collection::ControlPeriods => {
@@ -279,9 +487,9 @@ pub async fn items(
                 })
                 .collect();
             let shown = page(&periods, offset, limit);
-            let features = shown
-                .iter()
-                .map(|&(i, k)| features::period(snapshot.region(i), factions, k));
+            let features = shown.iter().map(|&(i, k)| {
+                AnyFeature::Period(features::period(snapshot.region(i), factions, k))
+            });
             paging.respond(features.collect(), periods.len())
         }
         Collection::Events => {
@@ -300,23 +508,32 @@ pub async fn items(
                 .collect();
             let features = page(&events, offset, limit)
                 .iter()
-                .map(|e| features::event(e));
+                .map(|e| AnyFeature::Event(features::event(e)));
             paging.respond(features.collect(), events.len())
         }
     })
 }
 
 /// One page of a feature collection, as OGC API – Features shapes it.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct Page<F> {
+#[schema(as = FeatureCollection)]
+struct Page<'a> {
+    /// Always `FeatureCollection`.
     #[serde(rename = "type")]
+    #[schema(example = "FeatureCollection")]
     kind: &'static str,
+    /// Features matching the filters, over all pages.
     number_matched: usize,
+    /// Features on this page.
     number_returned: usize,
+    /// When the page was made (RFC 3339, UTC).
+    #[schema(format = DateTime)]
     time_stamp: String,
+    /// `self`, `collection`, and `next` / `prev` when there are more pages that way.
     links: Vec<Link>,
-    features: Vec<F>,
+    /// All of the collection's kind.
+    features: Vec<AnyFeature<'a>>,
 }
 
 /// What a page's links are made from.
@@ -328,7 +545,7 @@ struct Paging<'a> {
 }
 
 impl Paging<'_> {
-    fn respond<F: Serialize>(&self, features: Vec<F>, matched: usize) -> Response {
+    fn respond(&self, features: Vec<AnyFeature<'_>>, matched: usize) -> Response {
         let links = page_links(
             self.base,
             self.uri.path(),
@@ -438,6 +655,26 @@ fn period_range(at: Option<&str>, range: Option<DateRange>) -> Result<Option<Dat
 }
 
 /// `GET /api/collections/{id}/items/{featureId}`.
+#[utoipa::path(
+    get,
+    path = "/api/collections/{collectionId}/items/{featureId}",
+    operation_id = "getFeature",
+    tag = OGC,
+    summary = "One feature",
+    description = "A single feature with `self` and `collection` links.",
+    params(
+        ("collectionId" = inline(Collection), Path, description = "The collection; any other id is answered 404."),
+        ("featureId" = String, Path, example = "ghab-plain", description = "A feature id: a region id \
+         (`ghab-plain`), an event id, or for `control-periods` `regionId@YYYY-MM-DD` (the period's \
+         first day). An unknown id is answered 404."),
+        ItemParams,
+    ),
+    responses(
+        (status = 200, description = "The feature.", body = SingleFeature, content_type = GEOJSON),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+    )
+)]
 pub async fn item(
     State(state): State<AppState>,
     BaseUrl(base): BaseUrl,
@@ -474,15 +711,15 @@ pub async fn item(
         Collection::Regions => {
             let at = params::at(p.at.as_deref())?;
             let r = snapshot.region_by_id(&feature).ok_or_else(missing)?;
-            one(features::region(r, factions, at), links)
+            one(AnyFeature::Region(features::region(r, factions, at)), links)
         }
         Collection::ControlPeriods => {
             let (r, k) = period(&snapshot, &feature).ok_or_else(missing)?;
-            one(features::period(r, factions, k), links)
+            one(AnyFeature::Period(features::period(r, factions, k)), links)
         }
         Collection::Events => {
             let e = engine.dataset().event(&feature).ok_or_else(missing)?;
-            one(features::event(e), links)
+            one(AnyFeature::Event(features::event(e)), links)
         }
     })
 }
@@ -501,12 +738,16 @@ fn period<'a>(snapshot: &'a Snapshot, id: &str) -> Option<(crate::live::RegionRe
 }
 
 /// A single feature with its links.
-fn one<F: Serialize>(feature: F, links: Vec<Link>) -> Response {
-    #[derive(Serialize)]
-    struct WithLinks<F> {
-        #[serde(flatten)]
-        feature: F,
-        links: Vec<Link>,
-    }
-    json_response(GEOJSON, &WithLinks { feature, links })
+#[derive(Serialize, ToSchema)]
+#[schema(as = Feature)]
+struct SingleFeature<'a> {
+    #[serde(flatten)]
+    feature: AnyFeature<'a>,
+    /// `self` and `collection`.
+    links: Vec<Link>,
+}
+
+/// A single feature with its links, as the response.
+fn one(feature: AnyFeature<'_>, links: Vec<Link>) -> Response {
+    json_response(GEOJSON, &SingleFeature { feature, links })
 }

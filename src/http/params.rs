@@ -1,55 +1,116 @@
 //! Query-string wire types and their one conversion into model types. Every failure names the
 //! parameter and quotes the value.
+//!
+//! Each struct is both what a handler accepts (`deny_unknown_fields` refuses any other name) and,
+//! through `IntoParams`, what the OpenAPI document lists: the doc comments of the fields are the
+//! parameters' descriptions (except `f`'s, which [`format_schema`] gives).
 
 use geo::Rect;
 use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa::openapi::schema::{Object, ObjectBuilder, Type};
 
 use super::problem::ApiError;
 use crate::model::{Date, DateRange, LonLat, parse_date, today_utc};
 
 /// `?f=json` / `?f=geojson` is accepted everywhere (GDAL and browsers send it).
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct FormatOnly {
-    /// Output format; only JSON is served.
+    /// Output format; [`format_schema`] describes it.
+    #[param(schema_with = format_schema)]
     pub f: Option<String>,
 }
 
 /// `GET /api/query`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct PointParams {
+    /// Longitude in degrees, WGS84, east positive.
+    #[param(required = true, value_type = f64, minimum = -180, maximum = 180, example = 36.33867)]
     pub lon: Option<String>,
+    /// Latitude in degrees, WGS84, north positive.
+    #[param(required = true, value_type = f64, minimum = -90, maximum = 90, example = 35.68482)]
     pub lat: Option<String>,
+    /// The date the answer describes, `YYYY-MM-DD` (strictly: `2015-8-3` is refused).
+    /// Default: today, UTC.
+    #[param(value_type = Option<String>, format = Date, example = "2015-08-20")]
     pub at: Option<String>,
+    /// Output format; [`format_schema`] describes it.
+    #[param(schema_with = format_schema)]
     pub f: Option<String>,
 }
 
 /// `POST /api/query` and `GET /api/stats`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct AtParams {
+    /// The date the answer describes, `YYYY-MM-DD` (strictly: `2015-8-3` is refused); for a
+    /// batch, the date of every point without its own `properties.date`. Default: today, UTC.
+    #[param(value_type = Option<String>, format = Date, example = "2015-08-20")]
     pub at: Option<String>,
+    /// Output format; [`format_schema`] describes it.
+    #[param(schema_with = format_schema)]
     pub f: Option<String>,
 }
 
 /// `GET /api/collections/{id}/items`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ItemsParams {
+    /// The most features to return, a whole number of at least 1. Values above 10000 are not
+    /// refused but capped at 10000, as OGC API – Features allows.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 10000, default = json!(DEFAULT_LIMIT))]
     pub limit: Option<String>,
+    /// How many matching features to skip, a whole number of at least 0. The `next` and `prev`
+    /// links of a page carry the right value.
+    #[param(value_type = Option<u32>, minimum = 0, default = 0)]
     pub offset: Option<String>,
+    /// Only features whose geometry intersects this box: `minLon,minLat,maxLon,maxLat` in WGS84
+    /// (CRS84). A 6-number 3D box (`minLon,minLat,minZ,maxLon,maxLat,maxZ`) is accepted and its
+    /// heights ignored. Boxes crossing the antimeridian (minLon > maxLon) are refused with 400.
+    #[param(
+        value_type = Option<Vec<f64>>,
+        style = Form,
+        explode = false,
+        min_items = 4,
+        max_items = 6,
+        example = json!([36.0, 35.3, 36.6, 35.9])
+    )]
     pub bbox: Option<String>,
+    /// An RFC 3339 date-time or `YYYY-MM-DD` date, or an interval `a/b`, `../b` or `a/..` (dates
+    /// are taken in UTC, by day). For `regions`: one instant only, used like `at` (intervals are
+    /// refused with 400). For `control-periods`: periods overlapping the interval. For
+    /// `events`: events dated within it. Cannot be combined with `at` (400).
+    #[param(example = "2015-08-01T00:00:00Z/2015-09-30T00:00:00Z")]
     pub datetime: Option<String>,
+    /// `YYYY-MM-DD`. For `regions`: the date their `control` describes (default today, UTC).
+    /// For `control-periods`: only the periods in force on that day (default: all periods).
+    /// Refused (400) for `events`, which are filtered with `datetime`. Cannot be combined with
+    /// `datetime` (400).
+    #[param(value_type = Option<String>, format = Date, example = "2015-08-20")]
     pub at: Option<String>,
+    /// Output format; [`format_schema`] describes it.
+    #[param(schema_with = format_schema)]
     pub f: Option<String>,
 }
 
 /// `GET /api/collections/{id}/items/{featureId}`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ItemParams {
+    /// `YYYY-MM-DD`. For a `regions` feature: the date its `control` describes (default today,
+    /// UTC). Refused (400) for `events` and `control-periods` features, which carry their own
+    /// dates.
+    #[param(value_type = Option<String>, format = Date, example = "2015-08-20")]
     pub at: Option<String>,
+    /// Output format; [`format_schema`] describes it.
+    #[param(schema_with = format_schema)]
     pub f: Option<String>,
 }
 
@@ -58,15 +119,33 @@ pub const DEFAULT_LIMIT: usize = 100;
 /// Largest page; larger requests are capped, as OGC API – Features says.
 pub const MAX_LIMIT: usize = 10_000;
 
+/// The values `f` takes: the only output is JSON, under either name.
+const FORMATS: [&str; 2] = ["json", "geojson"];
+
 /// Checks `f`: only JSON flavours are served.
 pub fn format(f: Option<&str>) -> Result<(), ApiError> {
     match f {
-        None | Some("json" | "geojson") => Ok(()),
-        Some(other) => Err(ApiError::parameter(
+        Some(other) if !FORMATS.contains(&other) => Err(ApiError::parameter(
             "f",
-            format!("{other:?} is not a format this server produces (json, geojson)"),
+            format!(
+                "{other:?} is not a format this server produces ({})",
+                FORMATS.join(", ")
+            ),
         )),
+        _ => Ok(()),
     }
+}
+
+/// The schema of `f`: one of [`FORMATS`].
+pub fn format_schema() -> Object {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(FORMATS))
+        .description(Some(
+            "Output format. Only JSON is produced; `json` and `geojson` are accepted (GDAL and \
+             browsers send them) and anything else is refused with 400.",
+        ))
+        .build()
 }
 
 /// `lon` and `lat`, both required, finite and in range.
@@ -185,6 +264,15 @@ mod tests {
         for bad in ["0", "-1", "1.5", "ten", ""] {
             assert!(limit(Some(bad)).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn the_documented_page_size_is_the_enforced_one() {
+        let params = ItemsParams::into_params(|| None);
+        let limit = params.iter().find(|p| p.name == "limit").unwrap();
+        let schema = serde_json::to_value(&limit.schema).unwrap();
+        assert_eq!(schema["default"], DEFAULT_LIMIT);
+        assert_eq!(schema["maximum"], MAX_LIMIT);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::geodata::BodyProblem;
 use crate::live::LiveError;
@@ -65,23 +66,36 @@ fn details(problems: &[BodyProblem]) -> String {
     details.join("; ")
 }
 
-/// The RFC 9457 body.
-#[derive(Serialize)]
-struct Problem<'a> {
+/// An RFC 9457 problem.
+#[derive(Serialize, ToSchema)]
+pub(super) struct Problem<'a> {
+    /// Always `about:blank`: the status says what kind of problem it is.
     #[serde(rename = "type")]
+    #[schema(format = "uri-reference", example = "about:blank")]
     kind: &'static str,
+    /// The status's reason phrase.
+    #[schema(example = "Bad Request")]
     title: &'static str,
+    /// The HTTP status.
+    #[schema(minimum = 400, maximum = 599, example = 400)]
     status: u16,
+    /// What went wrong, naming the parameter or feature and quoting the value.
+    #[schema(example = "parameter lat: \"abc\" is not a number")]
     detail: &'a str,
-    /// With 422: every problem of the body (an RFC 9457 extension member).
+    /// Only for 422: every problem in the body, each with a JSON Pointer to where it is (an RFC
+    /// 9457 extension member).
     #[serde(skip_serializing_if = "Option::is_none")]
     errors: Option<Vec<FieldError<'a>>>,
 }
 
-/// One problem of a request body: where it is (RFC 6901) and what is wrong.
-#[derive(Serialize)]
-struct FieldError<'a> {
+/// One problem of a request body: where it is and what is wrong.
+#[derive(Serialize, ToSchema)]
+pub(super) struct FieldError<'a> {
+    /// RFC 6901 JSON Pointer to the value at fault in the request body; empty for the whole body.
+    #[schema(example = "/sources/0/url")]
     pointer: &'a str,
+    /// What is wrong with it, naming the field and quoting the value.
+    #[schema(example = "sources[0].url \"javascript:x\" is not an http or https URL")]
     detail: &'a str,
 }
 

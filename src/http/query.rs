@@ -3,9 +3,11 @@
 use axum::extract::State;
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::extract::{JsonBody, Params};
 use super::ogc::json_response;
+use super::openapi::{BadRequest, InvalidBatch, PayloadTooLarge, QUERIES, UnsupportedMediaType};
 use super::params::{self, AtParams, PointParams};
 use super::problem::{ApiError, body_problem};
 use super::state::AppState;
@@ -18,6 +20,20 @@ pub const MAX_BATCH_POINTS: usize = 100_000;
 const INLINE_BATCH_POINTS: usize = 64;
 
 /// `GET /api/query?lon=&lat=&at=`.
+#[utoipa::path(
+    get,
+    path = "/api/query",
+    operation_id = "queryPoint",
+    tag = QUERIES,
+    summary = "Who controlled a point on a date",
+    description = "Every region containing the point, smallest first, with its control on `at` \
+                   and the sources; or, outside all regions, the nearest region.",
+    params(PointParams),
+    responses(
+        (status = 200, description = "The answer.", body = PointAnswer, content_type = "application/json"),
+        (status = 400, response = BadRequest),
+    )
+)]
 pub async fn point(
     State(state): State<AppState>,
     Params(p): Params<PointParams>,
@@ -31,25 +47,48 @@ pub async fn point(
 }
 
 /// A batch request: a `FeatureCollection` of points.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(as = BatchRequest, example = json!({
+    "type": "FeatureCollection",
+    "features": [{
+        "type": "Feature",
+        "id": "ziyarah",
+        "geometry": {"type": "Point", "coordinates": [36.33867, 35.68482]},
+        "properties": {"date": "2015-08-20"}
+    }]
+}))]
 pub struct Batch {
+    /// Must be `FeatureCollection`.
     #[serde(rename = "type", default)]
+    #[schema(example = "FeatureCollection")]
     kind: String,
+    /// The points, at most 100,000.
     #[serde(default)]
+    #[schema(max_items = 100_000)]
     features: Vec<BatchFeature>,
 }
 
-#[derive(Debug, Deserialize)]
+/// One point to answer for.
+#[derive(Debug, Deserialize, ToSchema)]
 struct BatchFeature {
+    /// Must be `Feature`.
     #[serde(rename = "type", default)]
+    #[schema(example = "Feature")]
     kind: String,
+    /// Any JSON value; echoed in the answer.
     id: Option<serde_json::Value>,
+    /// A GeoJSON `Point`: longitude, latitude (WGS84, degrees); a height is ignored.
+    #[schema(value_type = Option<Object>, example = json!({"type": "Point", "coordinates": [36.33867, 35.68482]}))]
     geometry: Option<geojson::Geometry>,
+    /// Optional; only `date` is read.
     properties: Option<BatchProperties>,
 }
 
-#[derive(Debug, Deserialize)]
+/// What a point may say besides where it is.
+#[derive(Debug, Deserialize, ToSchema)]
 struct BatchProperties {
+    /// The date for this point, `YYYY-MM-DD`; default the `at` parameter.
+    #[schema(format = Date, example = "2015-08-20")]
     date: Option<String>,
 }
 
@@ -60,20 +99,50 @@ struct Probe {
     at: Date,
 }
 
-#[derive(Serialize)]
+/// The answer for one point: its `id`, when it had one, and the point query's answer.
+#[derive(Serialize, ToSchema)]
 struct BatchResult<'a> {
+    /// The feature's `id`, when it had one.
     #[serde(skip_serializing_if = "Option::is_none")]
     id: Option<&'a serde_json::Value>,
     #[serde(flatten)]
     answer: PointAnswer<'a>,
 }
 
-#[derive(Serialize)]
+/// One answer per point.
+#[derive(Serialize, ToSchema)]
 struct BatchAnswer<'a> {
+    /// One answer per input feature, in input order.
     results: Vec<BatchResult<'a>>,
 }
 
 /// `POST /api/query`: one CLI-shaped answer per input point, in input order.
+#[utoipa::path(
+    post,
+    path = "/api/query",
+    operation_id = "queryBatch",
+    tag = QUERIES,
+    summary = "Who controlled many points, each on its date",
+    description = "Answers every Point feature of a GeoJSON FeatureCollection on its \
+                   `properties.date` (default `at`, default today UTC), in input order, each \
+                   answer shaped like the point query's. At most 100,000 points per batch (413 \
+                   beyond); every invalid feature is reported at once (422). Not cached.",
+    params(AtParams),
+    request_body(
+        description = "The points.",
+        content(
+            (Batch = "application/geo+json"),
+            (Batch = "application/json"),
+        )
+    ),
+    responses(
+        (status = 200, description = "One answer per point.", body = BatchAnswer, content_type = "application/json"),
+        (status = 400, response = BadRequest),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = InvalidBatch),
+    )
+)]
 pub async fn batch(
     State(state): State<AppState>,
     Params(p): Params<AtParams>,

@@ -5,7 +5,7 @@ use std::fmt;
 use super::{Date, FactionId, Precision};
 
 /// Who holds a place: what a history entry says, or `Unknown` where no entry does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ControlStatus {
     /// Held by exactly one faction.
@@ -62,21 +62,24 @@ impl fmt::Display for ControlStatus {
 }
 
 /// A published source backing a fact.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct Source {
     /// The title of the article, report or page.
     pub title: String,
     /// Where to read it (`http` or `https`).
+    #[schema(format = "uri")]
     pub url: String,
     /// When it was published; `None` where the source shows no date (format 2 only).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, format = Date, example = "2015-08-11")]
     pub published: Option<Date>,
 }
 
 /// One entry of a region's history: from `from` on, the region is `status` by `factions`.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct ControlEntry {
     /// The first day this entry holds (the 1st of the month or year at coarser precision).
+    #[schema(value_type = String, format = Date, example = "2015-08-11")]
     pub from: Date,
     /// How precisely the sources date the change.
     pub precision: Precision,

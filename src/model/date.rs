@@ -7,7 +7,7 @@ pub type Date = jiff::civil::Date;
 
 /// How precisely a source dates a change. A `Month` or `Year` date is stored as the first day
 /// of that month or year and shown as "August 2015" or "2015".
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Precision {
     /// Known to the day.

@@ -5,8 +5,11 @@ use std::fmt;
 use super::Source;
 
 /// A faction's identifier, such as `government` or `jaish-al-fatah`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, utoipa::ToSchema,
+)]
 #[serde(transparent)]
+#[schema(example = "government")]
 pub struct FactionId(String);
 
 impl FactionId {

@@ -4,9 +4,13 @@
 ///
 /// # Units
 /// Degrees: longitude in `[-180, 180]`, latitude in `[-90, 90]`.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, utoipa::ToSchema)]
 pub struct LonLat {
+    /// Longitude, east positive.
+    #[schema(minimum = -180, maximum = 180, example = 36.33867)]
     lon: f64,
+    /// Latitude, north positive.
+    #[schema(minimum = -90, maximum = 90, example = 35.68482)]
     lat: f64,
 }
 

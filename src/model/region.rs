@@ -10,8 +10,11 @@ use geo::MultiPolygon;
 use super::{ControlEntry, Date};
 
 /// A region's identifier, such as `ghab-plain`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, utoipa::ToSchema,
+)]
 #[serde(transparent)]
+#[schema(example = "ghab-plain")]
 pub struct RegionId(String);
 
 impl RegionId {

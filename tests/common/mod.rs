@@ -7,7 +7,7 @@
 pub mod server;
 
 use std::path::Path;
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 use axum::Router;
 use axum::body::Body;
@@ -17,6 +17,7 @@ use tower::ServiceExt;
 
 use frontline::http::{AppState, Tokens, app};
 use frontline::live::Live;
+use frontline::store::SqliteStore;
 
 /// State over the bundled `geodata/`, loaded once per test binary.
 static SHIPPED: LazyLock<AppState> = LazyLock::new(|| state_from("geodata"));
@@ -28,6 +29,16 @@ fn state_from(dir: &str) -> AppState {
     let loaded =
         frontline::geodata::load(&path).unwrap_or_else(|r| panic!("{dir} is invalid:\n{r}"));
     AppState::new(Live::new(loaded), Tokens::default())
+}
+
+/// An editable server over the bundled `geodata/` with an empty in-memory change log; its
+/// editors are `editor` (token `t0ken`) and `alice` (token `a-token`).
+pub async fn editable() -> AppState {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("geodata");
+    let loaded = frontline::geodata::load(&dir).unwrap();
+    let store = Arc::new(SqliteStore::open_in_memory().unwrap());
+    let tokens = Tokens::new(Some("t0ken"), Some("alice:a-token\n")).unwrap();
+    AppState::new(Live::open(loaded, store).await.unwrap(), tokens)
 }
 
 /// The router over the shipped data.
