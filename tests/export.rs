@@ -86,7 +86,7 @@ fn format_2_with_control_areas_round_trips_and_checks_clean() {
     // Written as format 1 again (no areas), the control file goes.
     let mut v1 = load(Path::new("tests/fixtures/v2")).dataset;
     v1.format = frontline::model::Format::V1;
-    v1.areas.clear();
+    v1.areas = std::sync::Arc::default();
     write_dir(&v1, &tmp.0).unwrap();
     assert!(!tmp.0.join("control.geojson").exists());
     assert_checks_clean(&tmp.0);

@@ -6,7 +6,6 @@ use geo::{BooleanOps, BoundingRect, GeodesicArea, MultiPolygon, unary_union};
 use rstar::RTree;
 
 use super::index::{Entry, envelope};
-use crate::model::Regions;
 
 /// Square metres per square kilometre.
 const M2_PER_KM2: f64 = 1e6;
@@ -27,13 +26,17 @@ pub(crate) fn area_km2(shape: &MultiPolygon<f64>) -> f64 {
 
 /// For each region, the km² where no smaller region (by area, then by index) also lies.
 /// These pieces partition the union of all regions, each with its smallest covering region.
-pub(crate) fn own_areas_km2(regions: &Regions, areas_km2: &[f64], tree: &RTree<Entry>) -> Vec<f64> {
+pub(crate) fn own_areas_km2(
+    regions: &[&MultiPolygon<f64>],
+    areas_km2: &[f64],
+    tree: &RTree<Entry>,
+) -> Vec<f64> {
     let smaller = |j: usize, i: usize| (areas_km2[j], j) < (areas_km2[i], i);
     regions
         .iter()
         .enumerate()
         .map(|(i, region)| {
-            let Some(bbox) = region.geometry.bounding_rect() else {
+            let Some(bbox) = region.bounding_rect() else {
                 return 0.0;
             };
             let mut inner: Vec<usize> = tree
@@ -47,8 +50,8 @@ pub(crate) fn own_areas_km2(regions: &Regions, areas_km2: &[f64], tree: &RTree<E
                 return areas_km2[i];
             }
             // Smaller regions may overlap one another: merge them before clipping.
-            let covered = unary_union(inner.iter().flat_map(|&j| regions[j].geometry.iter()));
-            let clipped = region.geometry.intersection(&covered);
+            let covered = unary_union(inner.iter().flat_map(|&j| regions[j].iter()));
+            let clipped = region.intersection(&covered);
             (areas_km2[i] - area_km2(&clipped)).max(0.0)
         })
         .collect()

@@ -15,6 +15,7 @@
 
 mod area;
 mod contains;
+mod control;
 mod index;
 mod nearest;
 mod spatial;
@@ -23,18 +24,28 @@ use std::ops::Deref;
 use std::sync::Arc;
 
 use geo::{Intersects, Rect};
-use rstar::AABB;
 
-use crate::model::{ControlEntry, ControlStatus, Dataset, Date, Event, Faction, LonLat, Region};
+use crate::model::{
+    AreaStatement, ControlEntry, ControlStatus, Dataset, Date, Event, Faction, LonLat, Region,
+};
+pub use control::{
+    Change, ControlMap, FrontLine, Holder, Piece, RegionStatus, Scope, Share, Statement,
+    StatementId, StatementKey,
+};
 pub use spatial::Spatial;
 
-/// A data set with its spatial index, ready for queries.
+/// A data set with its spatial indexes, ready for queries.
 #[derive(Debug)]
 pub struct Engine {
     /// Built from the regions' geometry; shared by every engine with the same geometry.
     spatial: Arc<Spatial>,
-    /// What the index was built for, with histories and events.
+    /// Built from the control areas' geometry, apart from the regions' so that an edit of an
+    /// area never touches the region index.
+    areas: Arc<Spatial>,
+    /// What the indexes were built for, with histories and events.
     dataset: Dataset,
+    /// Flattened control maps of recent dates.
+    maps: control::MapCache,
 }
 
 /// One region containing the queried point, with its control on the queried date.
@@ -86,8 +97,10 @@ impl Engine {
     #[must_use]
     pub fn new(dataset: Dataset) -> Self {
         Self {
-            spatial: Arc::new(Spatial::new(&dataset.regions)),
+            spatial: Arc::new(Spatial::new(dataset.regions.iter().map(|r| &r.geometry))),
+            areas: Arc::new(Spatial::new(dataset.areas.iter().map(|a| &a.geometry))),
             dataset,
+            maps: control::MapCache::default(),
         }
     }
 
@@ -96,13 +109,26 @@ impl Engine {
     /// shape of each region whose geometry is unchanged.
     #[must_use]
     pub fn reloaded(&self, dataset: Dataset) -> Self {
-        let old = &self.dataset.regions;
-        let spatial = if Spatial::same_geometry(&dataset.regions, old) {
+        let old = &self.dataset;
+        let spatial = if Spatial::same_geometry(region_items(&dataset), region_items(old)) {
             Arc::clone(&self.spatial)
         } else {
-            Arc::new(Spatial::rebuilt(&dataset.regions, &self.spatial, old))
+            Arc::new(Spatial::rebuilt(
+                region_items(&dataset),
+                &self.spatial,
+                |id| {
+                    let j = old.regions.index_of(id)?;
+                    Some((j, &old.regions[j].geometry))
+                },
+            ))
         };
-        Self { spatial, dataset }
+        let areas = reindexed_areas(&dataset, old, &self.areas);
+        Self {
+            spatial,
+            areas,
+            dataset,
+            maps: control::MapCache::default(),
+        }
     }
 
     /// A copy of the data to change histories and events on (cheap: regions are shared until
@@ -111,7 +137,9 @@ impl Engine {
     pub fn edit(&self) -> Edit {
         Edit {
             dataset: self.dataset.clone(),
+            base: self.dataset.clone(),
             spatial: Arc::clone(&self.spatial),
+            areas: Arc::clone(&self.areas),
         }
     }
 
@@ -137,15 +165,7 @@ impl Engine {
     /// (ties in data-set order).
     #[must_use]
     pub fn locate(&self, pos: LonLat) -> Vec<usize> {
-        let p = pos.to_point();
-        let mut found: Vec<usize> = self
-            .spatial
-            .tree
-            .locate_in_envelope_intersecting(&AABB::from_point([p.x(), p.y()]))
-            .map(|e| e.data)
-            .filter(|r| self.spatial.shape(r.region).prepared[r.polygon].contains(p.0))
-            .map(|r| r.region)
-            .collect();
+        let mut found = self.spatial.locate(pos.to_point().0);
         found.sort_unstable_by(|&a, &b| {
             self.area_km2(a)
                 .total_cmp(&self.area_km2(b))
@@ -221,7 +241,9 @@ impl Engine {
     /// Area held by each faction, contested and unknown on `date`.
     #[must_use]
     pub fn stats(&self, date: Date) -> Stats<'_> {
-        let own = self.spatial.own_areas_km2(&self.dataset.regions);
+        let geometries: Vec<&geo::MultiPolygon<f64>> =
+            self.dataset.regions.iter().map(|r| &r.geometry).collect();
+        let own = self.spatial.own_areas_km2(&geometries);
         let mut factions: Vec<(&Faction, f64)> =
             self.dataset.factions.iter().map(|f| (f, 0.0)).collect();
         let (mut contested_km2, mut unknown_km2, mut total_km2) = (0.0, 0.0, 0.0);
@@ -248,12 +270,16 @@ impl Engine {
     }
 }
 
-/// A copy of an engine's data whose histories and events can change; the geometry cannot, so
-/// the spatial index stays valid. Reads go through `Deref` to the [`Dataset`].
+/// A copy of an engine's data whose histories, control areas and events can change; the
+/// regions' geometry cannot, so the region index stays valid. Reads go through `Deref` to the
+/// [`Dataset`].
 #[derive(Debug)]
 pub struct Edit {
     dataset: Dataset,
+    /// The data the edit started from (cheap: shared), to reuse its area index.
+    base: Dataset,
     spatial: Arc<Spatial>,
+    areas: Arc<Spatial>,
 }
 
 impl Deref for Edit {
@@ -285,14 +311,61 @@ impl Edit {
         self.dataset.remove_event(id)
     }
 
-    /// The engine over the changed data, sharing the spatial index it was copied from.
+    /// See [`Dataset::upsert_area`].
+    pub fn upsert_area(&mut self, area: AreaStatement) -> Option<AreaStatement> {
+        self.dataset.upsert_area(area)
+    }
+
+    /// See [`Dataset::remove_area`].
+    pub fn remove_area(&mut self, id: &str) -> Option<AreaStatement> {
+        self.dataset.remove_area(id)
+    }
+
+    /// The engine over the changed data. It shares the region index it was copied from, and
+    /// the area index too unless areas changed; then only the changed areas are prepared again.
     #[must_use]
     pub fn finish(self) -> Engine {
+        let areas = reindexed_areas(&self.dataset, &self.base, &self.areas);
         Engine {
             spatial: self.spatial,
+            areas,
             dataset: self.dataset,
+            maps: control::MapCache::default(),
         }
     }
+}
+
+/// Each region's id and geometry.
+fn region_items(d: &Dataset) -> impl ExactSizeIterator<Item = (&str, &geo::MultiPolygon<f64>)> {
+    d.regions.iter().map(|r| (r.id.as_str(), &r.geometry))
+}
+
+/// Each control area's id and geometry.
+fn area_items(d: &Dataset) -> Vec<(&str, &geo::MultiPolygon<f64>)> {
+    d.areas
+        .iter()
+        .map(|a| (a.id.as_str(), &a.geometry))
+        .collect()
+}
+
+/// The area index for `dataset`, given `old_index` built for `old`: the same `Arc` when the
+/// areas are the same list, otherwise rebuilt reusing every unchanged area's shape.
+fn reindexed_areas(dataset: &Dataset, old: &Dataset, old_index: &Arc<Spatial>) -> Arc<Spatial> {
+    if Arc::ptr_eq(&dataset.areas, &old.areas) {
+        return Arc::clone(old_index);
+    }
+    let (new, before) = (area_items(dataset), area_items(old));
+    if Spatial::same_geometry(new.iter().copied(), before.iter().copied()) {
+        return Arc::clone(old_index);
+    }
+    let positions: std::collections::HashMap<&str, usize> = before
+        .iter()
+        .enumerate()
+        .map(|(i, (id, _))| (*id, i))
+        .collect();
+    Arc::new(Spatial::rebuilt(new.into_iter(), old_index, |id| {
+        positions.get(id).map(|&j| (j, before[j].1))
+    }))
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
-//! The half of the engine built from region geometry alone: prepared polygons, unit-sphere
-//! rings, geodesic areas and the R-tree. Histories and events never touch it, so snapshots
-//! that differ only in those share one [`Spatial`] through an `Arc`.
+//! An index built from geometry alone: prepared polygons, unit-sphere rings, geodesic areas and
+//! the R-tree. The engine keeps one over the regions and one over the control areas; histories,
+//! statements and events never touch them, so snapshots that differ only in those share each
+//! [`Spatial`] through an `Arc`.
 
 use std::sync::{Arc, OnceLock};
 
@@ -10,9 +11,8 @@ use rstar::RTree;
 use super::contains::PreparedPolygon;
 use super::index::{self, Entry, PolygonRef};
 use super::{area, nearest};
-use crate::model::Regions;
 
-/// Everything derived from the geometry of a list of regions, by region position.
+/// Everything derived from a list of geometries (regions' or control areas'), by position.
 #[derive(Debug)]
 pub struct Spatial {
     /// Per region, what point tests and the nearest-region search read.
@@ -46,29 +46,27 @@ impl Shape {
 }
 
 impl Spatial {
-    /// Prepares every region of `regions`.
-    pub(super) fn new(regions: &Regions) -> Self {
-        Self::from_shapes(
-            regions
-                .iter()
-                .map(|r| Arc::new(Shape::new(&r.geometry)))
-                .collect(),
-        )
+    /// Prepares every geometry.
+    pub(super) fn new<'a>(geometries: impl Iterator<Item = &'a MultiPolygon<f64>>) -> Self {
+        Self::from_shapes(geometries.map(|g| Arc::new(Shape::new(g))).collect())
     }
 
-    /// Prepares `regions`, reusing the work done for `old` (built on `old_regions`) for every
-    /// region that kept its id and its geometry; only the R-tree is always rebuilt.
-    pub(super) fn rebuilt(regions: &Regions, old: &Self, old_regions: &Regions) -> Self {
+    /// Prepares `items` (id and geometry), reusing the work done for `old` for every item whose
+    /// id `old_item` finds (its position and geometry in `old`) with the same geometry; only
+    /// the R-tree is always rebuilt.
+    pub(super) fn rebuilt<'a, 'b>(
+        items: impl Iterator<Item = (&'a str, &'a MultiPolygon<f64>)>,
+        old: &Self,
+        old_item: impl Fn(&str) -> Option<(usize, &'b MultiPolygon<f64>)>,
+    ) -> Self {
         Self::from_shapes(
-            regions
-                .iter()
-                .map(|r| {
-                    old_regions
-                        .index_of(r.id.as_str())
-                        .filter(|&j| old_regions[j].geometry == r.geometry)
+            items
+                .map(|(id, geometry)| {
+                    old_item(id)
+                        .filter(|(_, old_geometry)| *old_geometry == geometry)
                         .map_or_else(
-                            || Arc::new(Shape::new(&r.geometry)),
-                            |j| Arc::clone(&old.shapes[j]),
+                            || Arc::new(Shape::new(geometry)),
+                            |(j, _)| Arc::clone(&old.shapes[j]),
                         )
                 })
                 .collect(),
@@ -90,31 +88,41 @@ impl Spatial {
         }
     }
 
+    /// Positions of the items containing `p` (boundary included); an item with several
+    /// polygons containing it appears once per polygon.
+    pub(super) fn locate(&self, p: geo::Coord<f64>) -> Vec<usize> {
+        self.tree
+            .locate_in_envelope_intersecting(&rstar::AABB::from_point([p.x, p.y]))
+            .map(|e| e.data)
+            .filter(|r| self.shapes[r.region].prepared[r.polygon].contains(p))
+            .map(|r| r.region)
+            .collect()
+    }
+
     /// The prepared shape of the region at `index`.
     pub(super) fn shape(&self, index: usize) -> &Shape {
         &self.shapes[index]
     }
 
-    /// Per region, the km² where it is the smallest region covering the land (`regions` must
-    /// be the list this was built for).
-    pub(super) fn own_areas_km2(&self, regions: &Regions) -> &[f64] {
+    /// Per item, the km² where it is the smallest item covering the land; `geometries` must be
+    /// the ones this was built from.
+    pub(super) fn own_areas_km2(&self, geometries: &[&MultiPolygon<f64>]) -> &[f64] {
         self.own_areas_km2.get_or_init(|| {
             let areas: Vec<f64> = self.shapes.iter().map(|s| s.area_km2).collect();
-            area::own_areas_km2(regions, &areas, &self.tree)
+            area::own_areas_km2(geometries, &areas, &self.tree)
         })
     }
 
-    /// Whether `regions` has exactly the ids, order and geometry of `old_regions`, so that a
+    /// Whether two lists of (id, geometry) are the same, in the same order, so that a
     /// [`Spatial`] built on one serves the other unchanged.
-    pub(super) fn same_geometry(regions: &Regions, old_regions: &Regions) -> bool {
-        regions.len() == old_regions.len()
-            && regions
-                .iter()
-                .zip(old_regions.iter())
-                .all(|(a, b)| a.id == b.id && a.geometry == b.geometry)
+    pub(super) fn same_geometry<'a>(
+        mut a: impl ExactSizeIterator<Item = (&'a str, &'a MultiPolygon<f64>)>,
+        b: impl ExactSizeIterator<Item = (&'a str, &'a MultiPolygon<f64>)>,
+    ) -> bool {
+        a.len() == b.len() && b.into_iter().all(|item| a.next() == Some(item))
     }
 
-    /// Whether the region at `index` shares its prepared shape with `other`'s at `other_index`
+    /// Whether the item at `index` shares its prepared shape with `other`'s at `other_index`
     /// (for tests of the reuse on reload).
     #[cfg(test)]
     pub(super) fn shares_shape(&self, index: usize, other: &Self, other_index: usize) -> bool {

@@ -181,7 +181,7 @@ fn parse_into(texts: Texts<'_>, mut report: Report) -> Result<Loaded, Report> {
                     format,
                     factions: factions.items,
                     regions: regions.items.into(),
-                    areas: areas.items,
+                    areas: areas.items.into(),
                     events: events.items,
                     places: places.items,
                 },

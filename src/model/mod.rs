@@ -32,8 +32,8 @@ pub struct Dataset {
     /// Every region, in file order; ids are unique.
     pub regions: Regions,
     /// Dated, sourced statements about drawn areas, in file order (`control.geojson`, format 2);
-    /// ids are unique.
-    pub areas: Vec<AreaStatement>,
+    /// ids are unique. Shared between copies until one changes an area.
+    pub areas: std::sync::Arc<Vec<AreaStatement>>,
     /// Dated, sourced events; empty when the data set has no events file.
     pub events: Vec<Event>,
     /// Towns for labels and search; empty when the data set has no places file.
@@ -96,6 +96,29 @@ impl Dataset {
             self.events.push(event);
             None
         }
+    }
+
+    /// The control area with this id, if any.
+    #[must_use]
+    pub fn area(&self, id: &str) -> Option<&AreaStatement> {
+        self.areas.iter().find(|a| a.id == id)
+    }
+
+    /// Adds `area`, replacing the one with the same id; returns the replaced area.
+    pub fn upsert_area(&mut self, area: AreaStatement) -> Option<AreaStatement> {
+        let areas = std::sync::Arc::make_mut(&mut self.areas);
+        if let Some(slot) = areas.iter_mut().find(|a| a.id == area.id) {
+            Some(std::mem::replace(slot, area))
+        } else {
+            areas.push(area);
+            None
+        }
+    }
+
+    /// Removes the control area with this id, returning it.
+    pub fn remove_area(&mut self, id: &str) -> Option<AreaStatement> {
+        let i = self.areas.iter().position(|a| a.id == id)?;
+        Some(std::sync::Arc::make_mut(&mut self.areas).remove(i))
     }
 
     /// Removes the event with this id, returning it.
