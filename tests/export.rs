@@ -103,6 +103,7 @@ fn the_shipped_data_round_trips_and_checks_clean() {
     assert_eq!(
         names,
         [
+            "control.geojson",
             "events.geojson",
             "factions.json",
             "places.geojson",
@@ -122,7 +123,7 @@ fn written_files_look_like_the_shipped_ones() {
     let tmp = round_trip("geodata", "layout");
     let regions = std::fs::read_to_string(tmp.0.join("regions.geojson")).unwrap();
     assert!(
-        regions.starts_with("{\n  \"type\": \"FeatureCollection\",\n  \"version\": 1,\n"),
+        regions.starts_with("{\n  \"type\": \"FeatureCollection\",\n  \"version\": 2,\n"),
         "{}",
         &regions[..200]
     );
@@ -139,10 +140,10 @@ fn written_files_look_like_the_shipped_ones() {
         "{position:?} not found"
     );
     assert!(!regions.contains("\"precision\": \"day\""));
-    assert!(regions.contains("\"precision\": \"month\""));
+    assert!(regions.contains("\"precision\": \"year\""));
     let factions = std::fs::read_to_string(tmp.0.join("factions.json")).unwrap();
     assert!(
-        factions.starts_with("{\n  \"version\": 1,\n  \"factions\": [\n    {\n      \"id\": "),
+        factions.starts_with("{\n  \"version\": 2,\n  \"factions\": [\n    {\n      \"id\": "),
         "{factions}"
     );
 }
