@@ -13,7 +13,7 @@
 
 mod synthetic;
 
-use frontline::answer::PointAnswer;
+use frontline::answer::{Detail, PointAnswer};
 use frontline::engine::Engine;
 use frontline::geodata::{self, Texts};
 use synthetic::{SIDE, VERTICES, median, points, report, texts};
@@ -75,7 +75,7 @@ fn main() {
         let bytes: usize = batch
             .iter()
             .map(|p| {
-                serde_json::to_vec(&PointAnswer::new(*p, at, &engine.query(*p, at)))
+                serde_json::to_vec(&PointAnswer::new(&engine, *p, at, Detail::BATCH))
                     .unwrap()
                     .len()
             })

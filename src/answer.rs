@@ -4,7 +4,7 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::engine::{Answer, Hit, Nearest};
+use crate::engine::{Engine, Hit, Nearest, RegionStatus, Scope, Share, Statement};
 use crate::model::{
     ControlEntry, ControlStatus, Date, FactionId, LonLat, Precision, RegionId, Source,
 };
@@ -12,11 +12,12 @@ use crate::model::{
 /// An area as every answer gives it: km² to 0.1 km².
 #[must_use]
 pub fn km2(value: f64) -> f64 {
-    round_to(value, 10.0)
+    // `+ 0.0` turns -0.0 (an empty sum) into 0.0.
+    round_to(value, 10.0) + 0.0
 }
 
-/// Who controlled a point on a date: `{"point","at","regions","nearest"}`, the same JSON as
-/// `frontline query` prints.
+/// Who controlled a point on a date, and who says so; the same JSON as `frontline query`
+/// prints.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PointAnswer<'a> {
     /// The queried position.
@@ -24,11 +25,39 @@ pub struct PointAnswer<'a> {
     /// The date the control is given for.
     #[schema(value_type = String, format = Date, example = "2015-08-20")]
     pub at: Date,
+    /// The statement in force at the point on the date (always present: `unknown`, with
+    /// `statement: null`, where no statement covers the point).
+    pub control: ControlAnswer<'a>,
     /// Every region containing the point, smallest first.
     pub regions: Vec<RegionAnswer<'a>>,
     /// The nearest region when `regions` is empty (and the data set has regions), else `null`.
     #[schema(required = true)]
     pub nearest: Option<NearestAnswer<'a>>,
+    /// With `history=true`: every statement that ever covered the point, by date.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub history: Option<Vec<ControlAnswer<'a>>>,
+}
+
+/// What a point answer includes beyond the statement in force.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Detail {
+    /// Each region's shares on the date (and its summary status).
+    pub shares: bool,
+    /// Every statement that ever covered the point.
+    pub history: bool,
+}
+
+impl Detail {
+    /// Shares, no history: the point query's default.
+    pub const POINT: Self = Self {
+        shares: true,
+        history: false,
+    };
+    /// Neither: a batch result's default.
+    pub const BATCH: Self = Self {
+        shares: false,
+        history: false,
+    };
 }
 
 /// One region containing the point.
@@ -43,14 +72,33 @@ pub struct RegionAnswer<'a> {
     pub parent: Option<&'a RegionId>,
     /// Geodesic area, km², to 0.1 km².
     pub area_km2: f64,
-    /// Who controlled it on `at`.
-    pub control: ControlAnswer<'a>,
+    /// The region's control on the date summed up: `held` (one faction holds all the known
+    /// land), `contested` (some of it is), `divided` (two or more factions, none contested) or
+    /// `unknown`. Left out where shares are.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<RegionStatus>,
+    /// What each holder has of the region on the date, largest first; percentages sum to
+    /// exactly 100.0. Left out of batch results unless `shares=true`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shares: Option<Vec<ShareAnswer<'a>>>,
 }
 
-/// The control of a region on a date.
+/// One holder's share of a region.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ShareAnswer<'a> {
+    /// A faction id, `contested`, or `unknown` (land of the region no statement covers).
+    #[schema(example = "government")]
+    pub holder: &'a str,
+    /// Geodesic area, km², to 0.1 km².
+    pub km2: f64,
+    /// Percent of the region, to 0.1.
+    pub percent: f64,
+}
+
+/// A statement of control: what it says, since when, and who says so.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ControlAnswer<'a> {
-    /// `held`, `contested`, or `unknown` before the region's first history entry.
+    /// `held`, `contested`, or `unknown` where no statement covers the place.
     #[schema(example = "contested")]
     pub status: ControlStatus,
     /// The controlling faction(s); empty when unknown.
@@ -66,6 +114,20 @@ pub struct ControlAnswer<'a> {
     pub note: Option<&'a str>,
     /// Who says so.
     pub sources: &'a [Source],
+    /// The statement: a control area's id or `<region>@<from>`, and its scope; `null` when
+    /// unknown.
+    #[schema(required = true)]
+    pub statement: Option<StatementAnswer>,
+}
+
+/// Which statement an answer comes from.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StatementAnswer {
+    /// A control area's id, or `<region>@<from>` for a region-wide history entry.
+    #[schema(example = "ghab-east-2015-08-09")]
+    pub id: String,
+    /// `area` or `region`.
+    pub scope: Scope,
 }
 
 /// The nearest region to a point outside all regions.
@@ -80,52 +142,98 @@ pub struct NearestAnswer<'a> {
 }
 
 impl<'a> PointAnswer<'a> {
-    /// Shapes the engine's answer for `point` on `at`.
+    /// Who controlled `point` on `at`, from `engine`, with the `detail` asked for.
     #[must_use]
-    pub fn new(point: LonLat, at: Date, answer: &Answer<'a>) -> Self {
+    pub fn new(engine: &'a Engine, point: LonLat, at: Date, detail: Detail) -> Self {
+        let answer = engine.query(point, at);
         Self {
             point,
             at,
-            regions: answer.regions.iter().map(RegionAnswer::new).collect(),
+            control: ControlAnswer::of(answer.control.as_ref()),
+            regions: answer
+                .regions
+                .iter()
+                .map(|hit| RegionAnswer::new(engine, hit, at, detail.shares))
+                .collect(),
             nearest: answer.nearest.as_ref().map(NearestAnswer::new),
+            history: detail.history.then(|| {
+                engine
+                    .history_at(point)
+                    .iter()
+                    .map(|s| ControlAnswer::of(Some(s)))
+                    .collect()
+            }),
         }
     }
 }
 
 impl<'a> ControlAnswer<'a> {
-    /// The control given by a history entry, or `unknown` for `None`.
+    /// What `statement` says, or `unknown` for `None`.
     #[must_use]
-    pub fn new(entry: Option<&'a ControlEntry>) -> Self {
-        match entry {
-            None => ControlAnswer {
-                status: ControlStatus::Unknown,
-                factions: &[],
-                since: None,
-                precision: None,
-                note: None,
-                sources: &[],
+    pub fn of(statement: Option<&Statement<'a>>) -> Self {
+        match statement {
+            None => Self::unknown(),
+            Some(s) => Self {
+                statement: Some(StatementAnswer {
+                    id: s.id.to_string(),
+                    scope: s.scope(),
+                }),
+                ..Self::entry(s.control)
             },
-            Some(entry) => ControlAnswer {
-                status: entry.status,
-                factions: &entry.factions,
-                since: Some(entry.from),
-                precision: Some(entry.precision),
-                note: Some(&entry.note),
-                sources: &entry.sources,
-            },
+        }
+    }
+
+    /// What a history entry says, with no statement id (the region's own history lists them).
+    #[must_use]
+    pub fn entry(entry: &'a ControlEntry) -> Self {
+        Self {
+            status: entry.status,
+            factions: &entry.factions,
+            since: Some(entry.from),
+            precision: Some(entry.precision),
+            note: Some(&entry.note),
+            sources: &entry.sources,
+            statement: None,
+        }
+    }
+
+    /// Control unknown: no statement covers the place.
+    #[must_use]
+    pub fn unknown() -> Self {
+        Self {
+            status: ControlStatus::Unknown,
+            factions: &[],
+            since: None,
+            precision: None,
+            note: None,
+            sources: &[],
+            statement: None,
         }
     }
 }
 
 impl<'a> RegionAnswer<'a> {
-    fn new(hit: &Hit<'a>) -> Self {
-        let control = ControlAnswer::new(hit.control);
+    fn new(engine: &'a Engine, hit: &Hit<'a>, at: Date, shares: bool) -> Self {
+        let shares = shares.then(|| engine.shares(hit.index, at));
         Self {
             id: &hit.region.id,
             name: &hit.region.name,
             parent: hit.region.parent.as_ref(),
             area_km2: km2(hit.area_km2),
-            control,
+            status: shares.as_deref().map(RegionStatus::of),
+            shares: shares.map(|shares| shares.iter().map(ShareAnswer::new).collect()),
+        }
+    }
+}
+
+impl<'a> ShareAnswer<'a> {
+    /// The share as answers give it.
+    #[must_use]
+    pub fn new(share: &Share<'a>) -> Self {
+        Self {
+            holder: share.holder.as_str(),
+            km2: km2(share.km2),
+            percent: share.percent,
         }
     }
 }

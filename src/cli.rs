@@ -10,7 +10,7 @@ use std::sync::Arc;
 use anyhow::{Context, anyhow};
 use clap::{Args, Parser, Subcommand};
 
-use crate::answer::PointAnswer;
+use crate::answer::{Detail, PointAnswer};
 use crate::geodata::{self, Loaded, Report};
 use crate::live::Live;
 use crate::model::{Date, LonLat, parse_date, today_utc};
@@ -121,6 +121,9 @@ pub struct QueryArgs {
     /// Date as YYYY-MM-DD [default: today, UTC].
     #[arg(long)]
     pub at: Option<String>,
+    /// Also list every statement that ever covered the point, by date.
+    #[arg(long)]
+    pub history: bool,
     /// Where the geodata lives.
     #[command(flatten)]
     pub data: DataArgs,
@@ -395,7 +398,11 @@ fn query(args: &QueryArgs) -> Result<ExitCode, Failure> {
     };
     let (live, _runtime) = open_data(&args.data.data, &args.db.db)?;
     let snapshot = live.snapshot();
-    let answer = PointAnswer::new(pos, at, &snapshot.engine.query(pos, at));
+    let detail = Detail {
+        history: args.history,
+        ..Detail::POINT
+    };
+    let answer = PointAnswer::new(&snapshot.engine, pos, at, detail);
     let json = serde_json::to_string_pretty(&answer).map_err(|e| Failure::usage(e.into()))?;
     print(&format!("{json}\n"))?;
     Ok(ExitCode::SUCCESS)

@@ -125,7 +125,10 @@ fn scratch_geodata(label: &str) -> PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     for file in std::fs::read_dir(repo().join("geodata")).unwrap() {
         let file = file.unwrap();
-        std::fs::copy(file.path(), dir.join(file.file_name())).unwrap();
+        // The data files only (not geodata/scripts/).
+        if file.file_type().unwrap().is_file() {
+            std::fs::copy(file.path(), dir.join(file.file_name())).unwrap();
+        }
     }
     dir
 }

@@ -92,9 +92,16 @@ fn query_prints_the_library_answer_as_json() {
         serde_json::json!({"lon": 36.33867, "lat": 35.68482})
     );
     assert_eq!(answer["regions"][0]["id"], "ghab-plain");
-    // Region histories hold only whole-region statements since format 2: the Ghab's 2012 front.
-    // (The August 2015 changes are control areas, which the engine does not resolve yet.)
-    assert_eq!(answer["regions"][0]["control"]["since"], "2012-01-01");
+    // In August 2015 the Ghab's villages are answered by control areas, not the region's
+    // whole-plain history.
+    assert_eq!(answer["control"]["statement"]["scope"], "area");
+    let shares: f64 = answer["regions"][0]["shares"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["percent"].as_f64().unwrap())
+        .sum();
+    assert!((shares - 100.0).abs() < 1e-9, "{shares}");
     assert_eq!(answer["nearest"], serde_json::Value::Null);
 
     // Byte for byte what the library gives (the HTTP API serialises the same value).
@@ -102,7 +109,8 @@ fn query_prints_the_library_answer_as_json() {
     let engine = frontline::engine::Engine::new(frontline::geodata::load(&dir).unwrap().dataset);
     let pos = frontline::model::LonLat::new(36.33867, 35.68482).unwrap();
     let at = jiff::civil::date(2015, 8, 20);
-    let expected = frontline::answer::PointAnswer::new(pos, at, &engine.query(pos, at));
+    let expected =
+        frontline::answer::PointAnswer::new(&engine, pos, at, frontline::answer::Detail::POINT);
     assert_eq!(
         text(&out.stdout),
         serde_json::to_string_pretty(&expected).unwrap() + "\n"

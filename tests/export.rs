@@ -294,7 +294,7 @@ fn export_and_backup_commands_carry_the_stored_edits() {
         String::from_utf8_lossy(&out.stderr)
     );
     let answer: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(answer["regions"][0]["control"]["since"], "2015-08-15");
+    assert_eq!(answer["control"]["since"], "2015-08-15");
     let exported = tmp.0.join("exported");
     let out = frontline(&[
         std::ffi::OsStr::new("export"),

@@ -364,7 +364,7 @@ fn isil_left_latakia_in_march_2014() {
     // Reuters/SOHR, 14 March 2014: ISIL finished withdrawing from Idlib and Latakia.
     let left = area("isil-leaves-latakia-2014");
     assert_eq!(left.control.from, date(2014, 3, 14));
-    for a in &ENGINE.dataset().areas {
+    for a in ENGINE.dataset().areas.iter() {
         let latakia = a.region.as_ref().is_some_and(|r| {
             ["nusayriyah-mountains", "jabal-al-akrad", "jabal-al-turkman"].contains(&r.as_str())
         });
@@ -514,7 +514,7 @@ fn the_data_set_is_format_2_with_control_areas() {
 
 #[test]
 fn every_control_area_is_a_valid_traced_polygon() {
-    for a in &ENGINE.dataset().areas {
+    for a in ENGINE.dataset().areas.iter() {
         assert!(a.geometry.is_valid(), "{} is not valid", a.id);
         assert!(a.geometry.unsigned_area() > 0.0, "{} is empty", a.id);
         for (i, polygon) in a.geometry.iter().enumerate() {
@@ -559,7 +559,7 @@ fn every_control_area_is_a_valid_traced_polygon() {
 
 #[test]
 fn every_control_area_is_sourced_and_explained() {
-    for a in &ENGINE.dataset().areas {
+    for a in ENGINE.dataset().areas.iter() {
         let c = &a.control;
         assert!(!c.sources.is_empty(), "{} has no source", a.id);
         assert!(c.note.trim().len() >= 40, "{}: note too short", a.id);

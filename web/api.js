@@ -85,14 +85,20 @@ export function fetchStats(date, signal) {
   return getJson(`/api/stats?at=${encodeURIComponent(date)}`, signal);
 }
 
-/** Every control change and event date: `{changes: [{date, region, control}], events: […]}`. */
+/**
+ * Every statement's date and every event date:
+ * `{changes: [{date, statement: {id, scope}, region, control}], events: […]}`.
+ */
 export function fetchTimeline(signal) {
   return getJson('/api/timeline', signal);
 }
 
-/** The regions containing a point on `date`, smallest first, or the nearest one. */
+/**
+ * Who held a point on `date`: the statement in force, the regions containing it with their
+ * shares (or the nearest region), and every statement that ever covered it (`history`).
+ */
 export function queryPoint({ lon, lat }, date, signal) {
-  const params = new URLSearchParams({ lon: lon.toFixed(5), lat: lat.toFixed(5), at: date });
+  const params = new URLSearchParams({ lon: lon.toFixed(5), lat: lat.toFixed(5), at: date, history: 'true' });
   return getJson(`/api/query?${params}`, signal);
 }
 

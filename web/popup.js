@@ -31,7 +31,7 @@ function controlWords(control, factionName) {
     case 'contested':
       return `Contested between ${listWords(names)}`;
     default:
-      return 'Control unknown (no record before this date)';
+      return 'Control unknown (no sourced statement covers this place on this date)';
   }
 }
 
@@ -61,20 +61,62 @@ export function sourceList(sources) {
   );
 }
 
-function historyList(history, since, factionName) {
+/** Where a statement comes from: a drawn control area, or a region's whole polygon. */
+function statementWords(statement, regionName) {
+  if (!statement) {
+    return null;
+  }
+  if (statement.scope === 'region') {
+    const [region] = statement.id.split('@');
+    return `Statement about the whole of ${regionName(region)} (${statement.id})`;
+  }
+  return `Control area ${statement.id}`;
+}
+
+/** The statement in force at the point: who held it, since when, what the sources say. */
+function controlSection(control, { factionName, regionName }) {
+  const status = control?.status ?? 'unknown';
+  return el(
+    'section',
+    { class: 'popup-statement', 'data-status': status, 'data-statement-id': control?.statement?.id ?? '' },
+    el('p', { class: 'popup-control' }, statusBadge(status), ' ', controlWords(control, factionName)),
+    control?.since ? el('p', { class: 'popup-since' }, `Since ${formatDate(control.since, control.precision ?? 'day')}`) : null,
+    control?.note ? el('p', { class: 'popup-note' }, control.note) : null,
+    sourceList(control?.sources),
+    control?.statement ? el('p', { class: 'popup-statement-id' }, statementWords(control.statement, regionName)) : null,
+  );
+}
+
+/** A region's shares on the date: "Government 14.4 % (90.9 km²)". */
+function shareList(shares, factionName) {
+  if (!shares?.length) {
+    return null;
+  }
+  const holderName = (holder) => (holder === 'contested' ? 'Contested' : holder === 'unknown' ? 'No record' : factionName(holder));
+  return el(
+    'ul',
+    { class: 'shares' },
+    shares.map((share) =>
+      el('li', { 'data-holder': share.holder }, `${holderName(share.holder)} ${share.percent.toFixed(1)} % (${share.km2.toFixed(1)} km²)`),
+    ),
+  );
+}
+
+/** Every statement that ever covered the point, by date; the one in force marked. */
+function historyList(history, current, factionName) {
   if (!history?.length) {
     return null;
   }
   return [
-    el('h4', { class: 'history-title' }, 'History'),
+    el('h4', { class: 'history-title' }, 'History of this place'),
     el(
       'ol',
       { class: 'history' },
       history.map((entry) =>
         el(
           'li',
-          { 'data-from': entry.from, 'aria-current': entry.from === since ? 'true' : null },
-          el('span', { class: 'history-date' }, formatDate(entry.from, entry.precision)),
+          { 'data-from': entry.since, 'aria-current': entry.statement?.id === current ? 'true' : null },
+          el('span', { class: 'history-date' }, formatDate(entry.since, entry.precision ?? 'day')),
           ': ',
           controlWords(entry, factionName),
         ),
@@ -84,9 +126,10 @@ function historyList(history, since, factionName) {
 }
 
 /**
- * The answer to a point query (`/api/query`), with each region's history taken from
- * `regionsById` (features of the regions endpoint) and faction names from `factionName(id)`.
- * `events` (GeoJSON features) are the event markers under the pointer; they come first.
+ * The answer to a point query (`/api/query` with `history=true`): the statement in force and
+ * its sources, each region's shares (names from `regionsById`, features of the regions
+ * endpoint), and the place's history; faction names from `factionName(id)`. `events` (GeoJSON
+ * features) are the event markers under the pointer; they come first.
  */
 export function queryContent(answer, { regionsById, factionName, events = [] }) {
   const regionName = (id) => regionsById.get(id)?.properties.name ?? id;
@@ -97,24 +140,18 @@ export function queryContent(answer, { regionsById, factionName, events = [] }) 
     { class: 'popup-query', 'data-at': answer.at },
     events.map((event) => eventContent(event, { regionName })),
     el('p', { class: 'popup-where' }, `${where}, on ${formatDate(answer.at)}`),
+    controlSection(answer.control, { factionName, regionName }),
   );
   for (const region of answer.regions) {
     const feature = regionsById.get(region.id);
-    const control = region.control;
-    const status = control?.status ?? 'unknown';
-    const parentName = region.parent ? regionsById.get(region.parent)?.properties.name ?? region.parent : null;
     root.append(
       el(
         'section',
-        { class: 'popup-region', 'data-region-id': region.id, 'data-status': status },
+        { class: 'popup-region', 'data-region-id': region.id, 'data-status': region.status ?? 'unknown' },
         el('h3', {}, region.name),
         feature?.properties.name_ar ? arabic(feature.properties.name_ar, 'p') : null,
-        parentName ? el('p', { class: 'popup-parent' }, `Part of ${parentName}`) : null,
-        el('p', { class: 'popup-control' }, statusBadge(status), ' ', controlWords(control, factionName)),
-        control?.since ? el('p', { class: 'popup-since' }, `Since ${formatDate(control.since, control.precision ?? 'day')}`) : null,
-        control?.note ? el('p', { class: 'popup-note' }, control.note) : null,
-        sourceList(control?.sources),
-        historyList(feature?.properties.history, control?.since, factionName),
+        region.parent ? el('p', { class: 'popup-parent' }, `Part of ${regionName(region.parent)}`) : null,
+        shareList(region.shares, factionName),
       ),
     );
   }
@@ -125,6 +162,7 @@ export function queryContent(answer, { regionsById, factionName, events = [] }) 
         : el('p', { class: 'popup-nearest' }, 'Outside all mapped regions'),
     );
   }
+  root.append(...(historyList(answer.history, answer.control?.statement?.id, factionName) ?? []));
   return root;
 }
 

@@ -29,6 +29,8 @@ use crate::model::{ControlEntry, Date, FactionId, Format, LonLat, RegionId};
 
 /// How many flattened maps an engine keeps.
 const CACHED_MAPS: usize = 32;
+/// Shares smaller than this fraction of their region are clipping slivers, not land.
+const SLIVER: f64 = 1e-4;
 /// Two pieces closer than this (degrees, about 1 cm) touch: their shared edge is a front line.
 const TOUCH_DEGREES: f64 = 1e-7;
 
@@ -47,7 +49,9 @@ pub enum StatementKey {
 }
 
 /// Whether a statement is about a drawn area or a region's whole polygon.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Scope {
     /// A control area.
@@ -130,10 +134,10 @@ pub enum Holder<'a> {
     Unknown,
 }
 
-impl Holder<'_> {
+impl<'a> Holder<'a> {
     /// A faction id, `contested` or `unknown` (both reserved as faction ids).
     #[must_use]
-    pub fn as_str(&self) -> &str {
+    pub fn as_str(self) -> &'a str {
         match self {
             Self::Faction(f) => f.as_str(),
             Self::Contested => "contested",
@@ -287,7 +291,16 @@ impl Engine {
     /// (control unknown).
     #[must_use]
     pub fn control_at(&self, pos: LonLat, date: Date) -> Option<Statement<'_>> {
-        let regions = self.locate(pos);
+        self.control_among(&self.locate(pos), pos, date)
+    }
+
+    /// [`Engine::control_at`] given the regions containing `pos`, smallest first.
+    pub(super) fn control_among(
+        &self,
+        regions: &[usize],
+        pos: LonLat,
+        date: Date,
+    ) -> Option<Statement<'_>> {
         if self.dataset.format < Format::V2 {
             // Format 1: the smallest region decides, with its own history.
             return regions
@@ -300,8 +313,8 @@ impl Engine {
             .map(|i| self.statement(StatementKey::Area(i)))
             .filter(|s| s.control.from <= date);
         let region_statements = regions
-            .into_iter()
-            .filter_map(|r| self.region_statement(r, date));
+            .iter()
+            .filter_map(|&r| self.region_statement(r, date));
         area_statements
             .chain(region_statements)
             .min_by(Statement::precedence)
@@ -551,10 +564,10 @@ impl Engine {
             }
         }
         let known: f64 = by_holder.values().sum();
-        let unknown = (total - known).max(0.0);
-        if unknown > total * 1e-9 {
-            by_holder.insert(Holder::Unknown, unknown);
-        }
+        by_holder.insert(Holder::Unknown, (total - known).max(0.0));
+        // Below 0.01 % of the region a share is a sliver left by clipping along a shared
+        // boundary, not land anyone holds.
+        by_holder.retain(|_, km2| *km2 > total * SLIVER);
         let mut shares: Vec<(Holder<'_>, f64)> = by_holder.into_iter().collect();
         shares.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         let percents = tenths(&shares.iter().map(|s| s.1).collect::<Vec<_>>());

@@ -48,15 +48,15 @@ pub struct Engine {
     maps: control::MapCache,
 }
 
-/// One region containing the queried point, with its control on the queried date.
+/// One region containing the queried point.
 #[derive(Debug, Clone, Copy)]
 pub struct Hit<'a> {
+    /// Its position in the data set.
+    pub index: usize,
     /// The region.
     pub region: &'a Region,
     /// Its geodesic area in km².
     pub area_km2: f64,
-    /// The history entry in force on the date; `None` means unknown (before the first entry).
-    pub control: Option<&'a ControlEntry>,
 }
 
 /// The region nearest to a point that no region contains.
@@ -71,6 +71,8 @@ pub struct Nearest<'a> {
 /// The answer to "who controlled this place on that day?".
 #[derive(Debug, Clone)]
 pub struct Answer<'a> {
+    /// The statement in force at the point on the date; `None`: control unknown.
+    pub control: Option<Statement<'a>>,
     /// Every region containing the point (boundary included), smallest area first.
     pub regions: Vec<Hit<'a>>,
     /// When `regions` is empty: the nearest region, if the data set has any.
@@ -200,20 +202,18 @@ impl Engine {
         (min[0] <= max[0]).then(|| Rect::new((min[0], min[1]), (max[0], max[1])))
     }
 
-    /// Every region containing `pos` with its control on `date`; when there is none, the
-    /// nearest region and its distance.
+    /// The statement in force at `pos` on `date` and every region containing the point; when
+    /// there is none, the nearest region and its distance.
     #[must_use]
     pub fn query(&self, pos: LonLat, date: Date) -> Answer<'_> {
-        let regions: Vec<Hit<'_>> = self
-            .locate(pos)
+        let located = self.locate(pos);
+        let control = self.control_among(&located, pos, date);
+        let regions: Vec<Hit<'_>> = located
             .into_iter()
-            .map(|i| {
-                let region = &self.dataset.regions[i];
-                Hit {
-                    region,
-                    area_km2: self.area_km2(i),
-                    control: region.control_at(date),
-                }
+            .map(|index| Hit {
+                index,
+                region: &self.dataset.regions[index],
+                area_km2: self.area_km2(index),
             })
             .collect();
         let nearest = if regions.is_empty() {
@@ -221,7 +221,11 @@ impl Engine {
         } else {
             None
         };
-        Answer { regions, nearest }
+        Answer {
+            control,
+            regions,
+            nearest,
+        }
     }
 
     /// The region whose boundary is nearest to `pos`, by geodesic distance. `None` only for an
@@ -499,9 +503,9 @@ mod tests {
             ],
         )]);
         let control = |d| {
-            e.query(at(0.5, 0.5), d).regions[0]
+            e.query(at(0.5, 0.5), d)
                 .control
-                .map(|c| c.factions[0].as_str().to_owned())
+                .map(|c| c.control.factions[0].as_str().to_owned())
         };
         assert_eq!(control(date(2011, 12, 31)), None);
         assert_eq!(control(date(2012, 1, 1)).as_deref(), Some("red"));
@@ -585,9 +589,9 @@ mod tests {
         let edited = edit.finish();
         assert!(Arc::ptr_eq(e.spatial(), edited.spatial()));
         let holder = |e: &Engine, d| {
-            e.query(at(2.5, 0.5), d).regions[0]
+            e.query(at(2.5, 0.5), d)
                 .control
-                .and_then(ControlEntry::holder)
+                .and_then(|s| s.control.holder())
                 .map(|f| f.as_str().to_owned())
         };
         assert_eq!(

@@ -396,16 +396,7 @@ pub async fn revert(
     let id: i64 = id
         .parse()
         .map_err(|_| ApiError::NotFound(format!("no change {id:?}")))?;
-    let force = match p.force.as_deref() {
-        None | Some("false") => false,
-        Some("true") => true,
-        Some(other) => {
-            return Err(ApiError::parameter(
-                "force",
-                format!("{other:?} is not true or false"),
-            ));
-        }
-    };
+    let force = super::params::flag("force", p.force.as_deref())?;
     let outcome = state.live().revert(id, force, &author).await?;
     Ok(written(&outcome))
 }

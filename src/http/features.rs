@@ -4,11 +4,12 @@ use serde::Serialize;
 use serde_json::value::RawValue;
 use utoipa::ToSchema;
 
-use crate::answer::{ControlAnswer, km2};
+use crate::answer::{ControlAnswer, ShareAnswer, km2};
+use crate::engine::{Engine, Holder, RegionStatus, StatementKey};
 use crate::live::RegionRef;
 use crate::model::{
-    ControlEntry, ControlStatus, Date, Event, Faction, FactionId, LonLat, Precision, Region,
-    RegionId, Source,
+    ControlEntry, ControlStatus, Date, Event, Faction, FactionId, Format, LonLat, Precision,
+    Region, RegionId, Source,
 };
 
 /// A GeoJSON Feature with a string id.
@@ -88,10 +89,12 @@ pub struct RegionProperties<'a> {
     /// The date `control` and the flat fields describe.
     #[schema(value_type = String, format = Date, example = "2015-08-20")]
     at: Date,
-    /// Flat copy of `control.status`, for clients that cannot read nested JSON.
+    /// The region's control on `at`, for clients that cannot read nested JSON: with control
+    /// areas (format 2) the summary of its `shares` (`held`, `contested`, `divided` or
+    /// `unknown`); with format 1 data, `control.status`.
     #[schema(example = "contested")]
-    status: ControlStatus,
-    /// The holding faction when `held`, else `null`.
+    status: RegionStatus,
+    /// The one faction holding all its known land (`status` `held`), else `null`.
     #[schema(required = true)]
     faction: Option<&'a FactionId>,
     /// Flat copy of `control.since`.
@@ -100,8 +103,10 @@ pub struct RegionProperties<'a> {
     /// The holding faction's colour (`#rrggbb`) when `held`, else `null`.
     #[schema(required = true, pattern = "^#[0-9a-f]{6}$", example = "#d55e00")]
     color: Option<&'a str>,
-    /// The control on `at`.
+    /// The region's own history entry in force on `at` (a statement about its whole polygon).
     control: ControlAnswer<'a>,
+    /// What each holder has of the region on `at`, largest first; percentages sum to 100.0.
+    shares: Vec<ShareAnswer<'a>>,
     /// Every control entry, oldest first.
     history: &'a [ControlEntry],
 }
@@ -165,15 +170,40 @@ fn color<'a>(factions: &'a [Faction], faction: Option<&FactionId>) -> Option<&'a
         .map(|f| f.color.as_str())
 }
 
-/// A region as a feature, with its control on `at`; colours come from `factions`.
+/// A region as a feature, with its control and shares on `at`.
 pub fn region<'a>(
+    engine: &'a Engine,
     r: RegionRef<'a>,
-    factions: &'a [Faction],
     at: Date,
 ) -> Feature<'a, RegionProperties<'a>> {
     let region = r.region;
-    let entry = region.control_at(at);
-    let faction = entry.and_then(ControlEntry::holder);
+    let entry = region
+        .history
+        .partition_point(|e| e.from <= at)
+        .checked_sub(1);
+    let statement = entry.map(|entry| {
+        engine.statement(StatementKey::Region {
+            region: r.index,
+            entry,
+        })
+    });
+    let shares = engine.shares(r.index, at);
+    let (status, faction) = if engine.dataset().format < Format::V2 {
+        let entry = statement.map(|s| s.control);
+        let status = match ControlStatus::of(entry) {
+            ControlStatus::Held => RegionStatus::Held,
+            ControlStatus::Contested => RegionStatus::Contested,
+            ControlStatus::Unknown => RegionStatus::Unknown,
+        };
+        (status, entry.and_then(ControlEntry::holder))
+    } else {
+        let status = RegionStatus::of(&shares);
+        let holder = shares.iter().find_map(|s| match s.holder {
+            Holder::Faction(f) if status == RegionStatus::Held => Some(f),
+            _ => None,
+        });
+        (status, holder)
+    };
     Feature::new(
         region.id.to_string(),
         Geometry::Raw(r.geometry),
@@ -185,11 +215,12 @@ pub fn region<'a>(
             last_reviewed: region.last_reviewed,
             area_km2: km2(r.area_km2),
             at,
-            status: ControlStatus::of(entry),
+            status,
             faction,
-            since: entry.map(|e| e.from),
-            color: color(factions, faction),
-            control: ControlAnswer::new(entry),
+            since: statement.map(|s| s.control.from),
+            color: color(&engine.dataset().factions, faction),
+            control: ControlAnswer::of(statement.as_ref()),
+            shares: shares.iter().map(ShareAnswer::new).collect(),
             history: &region.history,
         },
     )

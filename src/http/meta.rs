@@ -10,10 +10,11 @@ use utoipa::ToSchema;
 use super::extract::Params;
 use super::ogc::json_response;
 use super::openapi::{self, BadRequest, QUERIES, SERVICE, ServiceDescription};
-use super::params::{self, AtParams, FormatOnly};
+use super::params::{self, FormatOnly, StatsParams};
 use super::problem::ApiError;
 use super::state::AppState;
-use crate::answer::{ControlAnswer, km2};
+use crate::answer::{ControlAnswer, StatementAnswer, km2};
+use crate::engine::{Holder, StatementKey};
 use crate::model::{Date, RegionId};
 
 /// `GET /api/openapi.json`: the OpenAPI 3.1 description of every endpoint.
@@ -69,16 +70,20 @@ pub async fn healthz(State(state): State<AppState>) -> Response {
     )
 }
 
-/// A change of a region's control.
+/// A statement of control on the day it takes effect.
 #[derive(Serialize, ToSchema)]
 #[schema(as = TimelineChange)]
 struct Change<'a> {
-    /// The day the change took effect.
+    /// The day the statement takes effect.
     #[schema(value_type = String, format = Date, example = "2015-08-11")]
     date: Date,
-    /// The region.
-    region: &'a RegionId,
-    /// Its control from that day on.
+    /// Its id and scope.
+    statement: StatementAnswer,
+    /// For a region-wide entry the region; for a control area the region it was traced for, if
+    /// any.
+    #[schema(required = true)]
+    region: Option<&'a RegionId>,
+    /// What it says.
     control: ControlAnswer<'a>,
 }
 
@@ -125,15 +130,30 @@ pub async fn timeline(
     params::format(p.f.as_deref())?;
     let snapshot = state.snapshot();
     let data = snapshot.engine.dataset();
-    let mut changes: Vec<Change<'_>> = data
-        .regions
-        .iter()
-        .flat_map(|r| {
-            r.history.iter().map(move |e| Change {
-                date: e.from,
-                region: &r.id,
-                control: ControlAnswer::new(Some(e)),
-            })
+    let engine = &snapshot.engine;
+    let areas = (0..data.areas.len()).map(|i| {
+        let statement = engine.statement(StatementKey::Area(i));
+        (statement, data.areas[i].region.as_ref())
+    });
+    let entries = data.regions.iter().enumerate().flat_map(|(region, r)| {
+        (0..r.history.len()).map(move |entry| {
+            let statement = engine.statement(StatementKey::Region { region, entry });
+            (statement, Some(&r.id))
+        })
+    });
+    let mut changes: Vec<Change<'_>> = areas
+        .chain(entries)
+        .map(|(statement, region)| {
+            let control = ControlAnswer::entry(statement.control);
+            Change {
+                date: statement.control.from,
+                statement: StatementAnswer {
+                    id: statement.id.to_string(),
+                    scope: statement.scope(),
+                },
+                region,
+                control,
+            }
         })
         .collect();
     changes.sort_by_key(|c| c.date);
@@ -184,9 +204,29 @@ struct StatsBody<'a> {
     /// Land with no sourced record yet on the date.
     #[schema(minimum = 0)]
     unknown_km2: f64,
-    /// All land in the regions.
+    /// All land any statement or region covers.
     #[schema(minimum = 0)]
     total_km2: f64,
+    /// With `from`: that date.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, format = Date, example = "2015-07-27")]
+    from: Option<Date>,
+    /// With `from`: per holder (a faction, `contested` or `unknown`), the km² gained and lost
+    /// between `from` and `at`. Gains and losses balance.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    changes: Option<Vec<HolderChange<'a>>>,
+}
+
+/// What one holder gained and lost between two dates.
+#[derive(Serialize, ToSchema)]
+struct HolderChange<'a> {
+    /// A faction id, `contested` or `unknown`.
+    #[schema(example = "government")]
+    holder: &'a str,
+    /// km² held at `at` and not at `from`, to 0.1 km².
+    gained_km2: f64,
+    /// km² held at `from` and not at `at`, to 0.1 km².
+    lost_km2: f64,
 }
 
 /// `GET /api/stats?at=`: geodesic km² per faction, contested and unknown on a date.
@@ -197,8 +237,10 @@ struct StatsBody<'a> {
     tag = QUERIES,
     summary = "Area statistics on a date",
     description = "Geodesic km² held by each faction, contested and unknown on `at` (default \
-                   today, UTC); land covered by several regions is counted once.",
-    params(AtParams),
+                   today, UTC), from the control map of that date: every km² any statement \
+                   covers is counted once, and region land no statement covers is unknown. \
+                   With `from` (not after `at`), also what each holder gained and lost.",
+    params(StatsParams),
     responses(
         (status = 200, description = "The areas.", body = StatsBody, content_type = "application/json"),
         (status = 400, response = BadRequest),
@@ -206,27 +248,59 @@ struct StatsBody<'a> {
 )]
 pub async fn stats(
     State(state): State<AppState>,
-    Params(p): Params<AtParams>,
+    Params(p): Params<StatsParams>,
 ) -> Result<Response, ApiError> {
     params::format(p.f.as_deref())?;
     let at = params::at(p.at.as_deref())?;
+    let from = p
+        .from
+        .as_deref()
+        .map(|text| params::date("from", text))
+        .transpose()?;
+    if let Some(from) = from.filter(|from| *from > at) {
+        return Err(ApiError::parameter(
+            "from",
+            format!("{from} is after at ({at}); from must not be later"),
+        ));
+    }
     let snapshot = state.snapshot();
-    let s = snapshot.engine.stats(at);
+    let engine = &snapshot.engine;
+    let holdings = engine.holdings(at);
+    let held = |holder: Holder<'_>| {
+        holdings
+            .iter()
+            .filter(|(h, _)| *h == holder)
+            .map(|(_, km2)| km2)
+            .sum::<f64>()
+    };
     let body = StatsBody {
         at,
-        factions: s
+        factions: engine
+            .dataset()
             .factions
             .iter()
-            .map(|(f, area)| FactionArea {
+            .map(|f| FactionArea {
                 id: f.id.as_str(),
                 name: &f.name,
                 color: f.color.as_str(),
-                area_km2: km2(*area),
+                area_km2: km2(held(Holder::Faction(&f.id))),
             })
             .collect(),
-        contested_km2: km2(s.contested_km2),
-        unknown_km2: km2(s.unknown_km2),
-        total_km2: km2(s.total_km2),
+        contested_km2: km2(held(Holder::Contested)),
+        unknown_km2: km2(held(Holder::Unknown)),
+        total_km2: km2(holdings.iter().map(|(_, km2)| km2).sum()),
+        from,
+        changes: from.map(|from| {
+            engine
+                .changes_between(from, at)
+                .into_iter()
+                .map(|c| HolderChange {
+                    holder: c.holder.as_str(),
+                    gained_km2: km2(c.gained_km2),
+                    lost_km2: km2(c.lost_km2),
+                })
+                .collect()
+        }),
     };
     Ok(json_response("application/json", &body))
 }

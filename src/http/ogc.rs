@@ -468,7 +468,7 @@ pub async fn items(
             let shown = page(&regions, offset, limit);
             let features = shown
                 .iter()
-                .map(|&i| AnyFeature::Region(features::region(snapshot.region(i), factions, at)));
+                .map(|&i| AnyFeature::Region(features::region(engine, snapshot.region(i), at)));
             paging.respond(features.collect(), regions.len())
         }
         Collection::ControlPeriods => {
@@ -711,7 +711,7 @@ pub async fn item(
         Collection::Regions => {
             let at = params::at(p.at.as_deref())?;
             let r = snapshot.region_by_id(&feature).ok_or_else(missing)?;
-            one(AnyFeature::Region(features::region(r, factions, at)), links)
+            one(AnyFeature::Region(features::region(engine, r, at)), links)
         }
         Collection::ControlPeriods => {
             let (r, k) = period(&snapshot, &feature).ok_or_else(missing)?;

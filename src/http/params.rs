@@ -38,20 +38,44 @@ pub struct PointParams {
     /// Default: today, UTC.
     #[param(value_type = Option<String>, format = Date, example = "2015-08-20")]
     pub at: Option<String>,
+    /// `true` adds `history`: every statement that ever covered the point, by date.
+    #[param(value_type = Option<bool>, default = false)]
+    pub history: Option<String>,
     /// Output format; [`format_schema`] describes it.
     #[param(schema_with = format_schema)]
     pub f: Option<String>,
 }
 
-/// `POST /api/query` and `GET /api/stats`.
+/// `POST /api/query`.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
-pub struct AtParams {
-    /// The date the answer describes, `YYYY-MM-DD` (strictly: `2015-8-3` is refused); for a
-    /// batch, the date of every point without its own `properties.date`. Default: today, UTC.
+pub struct BatchParams {
+    /// The date of every point without its own `properties.date`, `YYYY-MM-DD` (strictly:
+    /// `2015-8-3` is refused). Default: today, UTC.
     #[param(value_type = Option<String>, format = Date, example = "2015-08-20")]
     pub at: Option<String>,
+    /// `true` adds each region's `shares` and summary `status` to every result (slower).
+    #[param(value_type = Option<bool>, default = false)]
+    pub shares: Option<String>,
+    /// Output format; [`format_schema`] describes it.
+    #[param(schema_with = format_schema)]
+    pub f: Option<String>,
+}
+
+/// `GET /api/stats`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct StatsParams {
+    /// The date the statistics describe, `YYYY-MM-DD` (strictly: `2015-8-3` is refused).
+    /// Default: today, UTC.
+    #[param(value_type = Option<String>, format = Date, example = "2015-08-20")]
+    pub at: Option<String>,
+    /// An earlier date (not after `at`): adds `changes`, the km² each holder gained and lost
+    /// between `from` and `at`.
+    #[param(value_type = Option<String>, format = Date, example = "2015-07-27")]
+    pub from: Option<String>,
     /// Output format; [`format_schema`] describes it.
     #[param(schema_with = format_schema)]
     pub f: Option<String>,
@@ -167,15 +191,29 @@ fn number(name: &'static str, value: Option<&str>) -> Result<f64, ApiError> {
 
 /// `at=YYYY-MM-DD`, default today (UTC).
 pub fn at(value: Option<&str>) -> Result<Date, ApiError> {
+    value.map_or_else(|| Ok(today_utc()), |text| date("at", text))
+}
+
+/// A `true`/`false` flag; absent is `false`.
+pub fn flag(name: &'static str, value: Option<&str>) -> Result<bool, ApiError> {
     match value {
-        None => Ok(today_utc()),
-        Some(text) => parse_date(text).ok_or_else(|| {
-            ApiError::parameter(
-                "at",
-                format!("{text:?} is not a date (expected YYYY-MM-DD)"),
-            )
-        }),
+        None | Some("false") => Ok(false),
+        Some("true") => Ok(true),
+        Some(other) => Err(ApiError::parameter(
+            name,
+            format!("{other:?} is not true or false"),
+        )),
     }
+}
+
+/// A date parameter other than `at` (required when given).
+pub fn date(name: &'static str, value: &str) -> Result<Date, ApiError> {
+    parse_date(value).ok_or_else(|| {
+        ApiError::parameter(
+            name,
+            format!("{value:?} is not a date (expected YYYY-MM-DD)"),
+        )
+    })
 }
 
 /// `limit`: a whole number ≥ 1, capped at [`MAX_LIMIT`].

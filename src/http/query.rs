@@ -8,10 +8,10 @@ use utoipa::ToSchema;
 use super::extract::{JsonBody, Params};
 use super::ogc::json_response;
 use super::openapi::{BadRequest, InvalidBatch, PayloadTooLarge, QUERIES, UnsupportedMediaType};
-use super::params::{self, AtParams, PointParams};
+use super::params::{self, BatchParams, PointParams};
 use super::problem::{ApiError, body_problem};
 use super::state::AppState;
-use crate::answer::PointAnswer;
+use crate::answer::{Detail, PointAnswer};
 use crate::model::{Date, LonLat, parse_date};
 
 /// Most points one batch may hold.
@@ -41,8 +41,12 @@ pub async fn point(
     params::format(p.f.as_deref())?;
     let pos = params::position(p.lon.as_deref(), p.lat.as_deref())?;
     let at = params::at(p.at.as_deref())?;
+    let detail = Detail {
+        history: params::flag("history", p.history.as_deref())?,
+        ..Detail::POINT
+    };
     let snapshot = state.snapshot();
-    let answer = PointAnswer::new(pos, at, &snapshot.engine.query(pos, at));
+    let answer = PointAnswer::new(&snapshot.engine, pos, at, detail);
     Ok(json_response("application/json", &answer))
 }
 
@@ -127,7 +131,7 @@ struct BatchAnswer<'a> {
                    `properties.date` (default `at`, default today UTC), in input order, each \
                    answer shaped like the point query's. At most 100,000 points per batch (413 \
                    beyond); every invalid feature is reported at once (422). Not cached.",
-    params(AtParams),
+    params(BatchParams),
     request_body(
         description = "The points.",
         content(
@@ -145,11 +149,15 @@ struct BatchAnswer<'a> {
 )]
 pub async fn batch(
     State(state): State<AppState>,
-    Params(p): Params<AtParams>,
+    Params(p): Params<BatchParams>,
     JsonBody(batch): JsonBody<Batch>,
 ) -> Result<Response, ApiError> {
     params::format(p.f.as_deref())?;
     let default_at = params::at(p.at.as_deref())?;
+    let detail = Detail {
+        shares: params::flag("shares", p.shares.as_deref())?,
+        ..Detail::BATCH
+    };
     let probes = check(batch, default_at)?;
     let small = probes.len() <= INLINE_BATCH_POINTS;
     let snapshot = state.snapshot();
@@ -159,7 +167,7 @@ pub async fn batch(
             .iter()
             .map(|probe| BatchResult {
                 id: probe.id.as_ref(),
-                answer: PointAnswer::new(probe.pos, probe.at, &engine.query(probe.pos, probe.at)),
+                answer: PointAnswer::new(engine, probe.pos, probe.at, detail),
             })
             .collect();
         json_response("application/json", &BatchAnswer { results })

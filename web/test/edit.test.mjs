@@ -86,13 +86,15 @@ function testEvent(date, title) {
   };
 }
 
-/** `geometry` shrunk by `factor` towards the mean of its outer ring's vertices. */
-function shrunk(geometry, factor) {
+/** `geometry` (a Polygon) as a MultiPolygon with a small square part added east of it. */
+function withPartEast(geometry) {
   assert.equal(geometry.type, 'Polygon', `${RESHAPED} is a Polygon`);
-  const outer = geometry.coordinates[0].slice(0, -1);
-  const [cx, cy] = [0, 1].map((axis) => outer.reduce((sum, p) => sum + p[axis], 0) / outer.length);
-  const scale = ([x, y]) => [Number((cx + (x - cx) * factor).toFixed(5)), Number((cy + (y - cy) * factor).toFixed(5))];
-  return { ...geometry, coordinates: geometry.coordinates.map((ring) => ring.map(scale)) };
+  const outer = geometry.coordinates[0];
+  const east = Math.max(...outer.map(([x]) => x));
+  const south = Math.min(...outer.map(([, y]) => y));
+  const [x0, x1, y0, y1] = [east + 0.3, east + 0.35, south, south + 0.05].map((v) => Number(v.toFixed(5)));
+  const square = [[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]];
+  return { type: 'MultiPolygon', coordinates: [geometry.coordinates, [square]] };
 }
 
 /** A Polygon as the one-part MultiPolygon the API serves it as. */
@@ -481,7 +483,9 @@ if (!TOKEN) {
       const was = before.find((r) => r.id === RESHAPED);
       assert.ok(was?.d, `${RESHAPED} is drawn`);
 
-      const geometry = shrunk(feature.geometry, 0.8);
+      // A part added, the rest kept: every control area traced for the region must still meet
+      // it, or the server rightly refuses the new file.
+      const geometry = withPartEast(feature.geometry);
       try {
         feature.geometry = geometry;
         await replaceFile(file, JSON.stringify(collection));
@@ -498,8 +502,8 @@ if (!TOKEN) {
         const after = await page.evaluate(regionPaths);
         const reshaped = after.find((r) => r.id === RESHAPED);
         assert.ok(
-          reshaped.width < was.width * 0.9,
-          `${RESHAPED} shrank on screen: ${was.width.toFixed(1)} px → ${reshaped.width.toFixed(1)} px`,
+          reshaped.width > was.width * 1.1,
+          `${RESHAPED} grew on screen: ${was.width.toFixed(1)} px → ${reshaped.width.toFixed(1)} px`,
         );
         for (const { id, d } of before.filter((r) => r.id !== RESHAPED)) {
           const path = after.find((r) => r.id === id);

@@ -228,7 +228,9 @@ describe('map page', () => {
     const region = popup.locator(`.popup-region[data-region-id="${GHAB}"]`);
     await region.waitFor();
     assert.match(await region.locator('h3').first().textContent(), /Ghab/, 'the popup names the Ghab');
-    const hrefs = await region.locator('a.source-link').evaluateAll((links) => links.map((a) => a.href));
+    const statement = popup.locator('.popup-statement');
+    assert.equal(await statement.getAttribute('data-statement-id'), answer.control.statement.id, 'the popup shows the statement in force');
+    const hrefs = await statement.locator('a.source-link').evaluateAll((links) => links.map((a) => a.href));
     assert.ok(hrefs.length >= 1, 'at least one source link');
     for (const href of hrefs) assert.match(href, /^https?:\/\//, `source link ${href}`);
   });
