@@ -13,7 +13,16 @@ use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
 
-const LAYERS: [&str; 3] = ["regions", "events", "control-periods"];
+const LAYERS: [&str; 6] = [
+    "regions",
+    "events",
+    "control-periods",
+    "control",
+    "control-statements",
+    "front-lines",
+];
+/// The layers read feature by feature with `PAGE_SIZE=1` on the shipped data.
+const PAGED: [&str; 3] = ["regions", "events", "control-periods"];
 const INSTALL: &str = "GDAL's ogrinfo and ogr2ogr are not on PATH: `apt-get install gdal-bin`";
 
 /// Whether GDAL's tools are installed. Without them the tests fail under CI and skip elsewhere.
@@ -92,7 +101,7 @@ fn feature_counts(ogrinfo: &str) -> BTreeMap<String, u64> {
     counts
 }
 
-/// Asserts GDAL lists exactly our three layers, each with the API's `numberMatched`.
+/// Asserts GDAL lists exactly our six layers, each with the API's `numberMatched`.
 fn assert_counts_match(server: &Server, extra: &[&str]) {
     let dataset = oapif(server);
     let mut args = vec!["-ro", "-al", "-so"];
@@ -166,7 +175,7 @@ fn ogrinfo_follows_next_links_with_one_feature_per_page() {
     assert_counts_match(&server, &["-oo", "PAGE_SIZE=1"]);
     // `-so` counts from numberMatched alone; reading every feature makes GDAL walk the pages.
     let dataset = oapif(&server);
-    for layer in LAYERS {
+    for layer in PAGED {
         let csv = gdal(
             "ogr2ogr",
             &[
@@ -188,6 +197,47 @@ fn ogrinfo_follows_next_links_with_one_feature_per_page() {
             .collect();
         assert_eq!(got, want, "{layer} read one feature per page");
     }
+}
+
+#[test]
+fn ogrinfo_reads_the_control_map_statements_and_front_lines_where_two_sides_meet() {
+    if !gdal_available() {
+        return;
+    }
+    // Today, in the v2 fixture: the big square contested, its eastern quarter held by red.
+    let server =
+        Server::start_with(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/v2"));
+    assert_counts_match(&server, &[]);
+    let dataset = oapif(&server);
+    for layer in ["control", "control-statements", "front-lines"] {
+        let features = all_features(&server, layer);
+        assert!(!features.is_empty(), "{layer} has features");
+        let csv = gdal(
+            "ogr2ogr",
+            &[
+                "-f",
+                "CSV",
+                "/vsistdout/",
+                "-oo",
+                "PAGE_SIZE=1",
+                "-select",
+                "id",
+                &dataset,
+                layer,
+            ],
+        );
+        let got: Vec<String> = csv_rows(&csv).into_iter().map(|r| r[0].clone()).collect();
+        let want: Vec<String> = features
+            .iter()
+            .map(|f| f["id"].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(got, want, "{layer} read one feature per page");
+    }
+    let fronts = all_features(&server, "front-lines");
+    assert_eq!(
+        fronts[0]["properties"]["sides"],
+        serde_json::json!(["red", "contested"])
+    );
 }
 
 /// Copies `layer` into a fresh GPKG file with ogr2ogr; returns its directory and path.

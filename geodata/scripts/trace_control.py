@@ -356,6 +356,7 @@ SKETCHES = {
     "zayzun-hills-jaf-2015": NORTH_ENTRANCE,
     "northern-ghab-villages-fall-2015": NG_ALL,
     "jurin-army-line-2015": JURIN_STRIP,
+    "northern-ghab-army-held-2015-07": union(NG_ALL, JURIN_STRIP, NORTH_ENTRANCE),
     "northern-ghab-army-retakes-2015": NG_ALL.buffer(0),
     "northern-ghab-jaf-retakes-2015": NG_EAST,
     "khirbat-al-naqus-jaf-2015": NG_WEST,

@@ -17,7 +17,7 @@ use std::fmt;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use geo::{
-    BooleanOps, BoundingRect, Buffer, Intersects, LineString, MultiLineString, MultiPolygon,
+    Area, BooleanOps, BoundingRect, Buffer, Intersects, LineString, MultiLineString, MultiPolygon,
     unary_union,
 };
 use rstar::RTree;
@@ -29,6 +29,10 @@ use crate::model::{ControlEntry, Date, FactionId, Format, LonLat, RegionId};
 
 /// How many flattened maps an engine keeps.
 const CACHED_MAPS: usize = 32;
+/// A polygon whose area over its squared perimeter is below this is a sliver that clipping
+/// left along a shared boundary (a strip of width w and length l scores w / 4l: under 40 cm
+/// wide per km), not land.
+const SLIVER_SHAPE: f64 = 1e-4;
 /// Shares smaller than this fraction of their region are clipping slivers, not land.
 const SLIVER: f64 = 1e-4;
 /// Two pieces closer than this (degrees, about 1 cm) touch: their shared edge is a front line.
@@ -479,9 +483,11 @@ impl Engine {
             let piece = if winners.is_empty() {
                 geometry.0.clone()
             } else {
-                geometry
+                let rest = geometry
                     .0
-                    .difference(&unary_union(winners.iter().flat_map(|g| g.iter())))
+                    .difference(&unary_union(winners.iter().flat_map(|g| g.iter())));
+                // Clipping along a boundary two statements share leaves slivers of no width.
+                MultiPolygon::new(rest.into_iter().filter(|p| !is_sliver(p)).collect())
             };
             let km2 = area_km2(&piece);
             if km2 > 0.0 {
@@ -681,6 +687,16 @@ impl Engine {
             })
             .collect()
     }
+}
+
+/// Whether `polygon` is a sliver (see [`SLIVER_SHAPE`]).
+fn is_sliver(polygon: &geo::Polygon<f64>) -> bool {
+    use geo::{Euclidean, Length};
+    let perimeter: f64 = std::iter::once(polygon.exterior())
+        .chain(polygon.interiors())
+        .map(|ring| Euclidean.length(ring))
+        .sum();
+    perimeter > 0.0 && polygon.unsigned_area() / (perimeter * perimeter) < SLIVER_SHAPE
 }
 
 /// A borrowed geometry (so contenders can be sorted without cloning polygons).

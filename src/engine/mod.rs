@@ -197,9 +197,13 @@ impl Engine {
     /// The bounding box of all regions, `None` for an empty data set.
     #[must_use]
     pub fn extent(&self) -> Option<Rect<f64>> {
-        let envelope = self.spatial.tree.root().envelope();
-        let (min, max) = (envelope.lower(), envelope.upper());
-        (min[0] <= max[0]).then(|| Rect::new((min[0], min[1]), (max[0], max[1])))
+        self.spatial.extent()
+    }
+
+    /// The bounding box of all control areas, `None` when there are none.
+    #[must_use]
+    pub fn areas_extent(&self) -> Option<Rect<f64>> {
+        self.areas.extent()
     }
 
     /// The statement in force at `pos` on `date` and every region containing the point; when

@@ -99,6 +99,13 @@ impl Spatial {
             .collect()
     }
 
+    /// The bounding box of every item, `None` when there are none.
+    pub(super) fn extent(&self) -> Option<geo::Rect<f64>> {
+        let envelope = self.tree.root().envelope();
+        let (min, max) = (envelope.lower(), envelope.upper());
+        (min[0] <= max[0]).then(|| geo::Rect::new((min[0], min[1]), (max[0], max[1])))
+    }
+
     /// The prepared shape of the region at `index`.
     pub(super) fn shape(&self, index: usize) -> &Shape {
         &self.shapes[index]

@@ -979,7 +979,7 @@ fn control_areas_load_in_format_2_and_a_source_may_leave_out_its_date() {
     let data = &loaded.dataset;
     assert_eq!(data.format, Format::V2);
     let ids: Vec<&str> = data.areas.iter().map(|a| a.id.as_str()).collect();
-    assert_eq!(ids, ["west-2013", "strip-2015"]);
+    assert_eq!(ids, ["west-2013", "strip-2015", "east-2016"]);
     let west = &data.areas[0];
     assert_eq!(
         west.region.as_ref().map(crate::model::RegionId::as_str),

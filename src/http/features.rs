@@ -5,7 +5,7 @@ use serde_json::value::RawValue;
 use utoipa::ToSchema;
 
 use crate::answer::{ControlAnswer, ShareAnswer, km2};
-use crate::engine::{Engine, Holder, RegionStatus, StatementKey};
+use crate::engine::{Engine, FrontLine, Holder, RegionStatus, Scope, StatementKey};
 use crate::live::RegionRef;
 use crate::model::{
     ControlEntry, ControlStatus, Date, Event, Faction, FactionId, Format, LonLat, Precision,
@@ -32,6 +32,9 @@ pub enum Geometry<'a> {
     /// Pre-serialised region geometry: a GeoJSON `MultiPolygon`, WGS84.
     #[schema(value_type = Object, title = "MultiPolygon")]
     Raw(&'a RawValue),
+    /// A geometry computed for the request: a piece of the control map or a front line.
+    #[schema(value_type = Object, title = "Computed")]
+    Computed(geojson::Geometry),
     /// An event's location.
     #[schema(title = "Point")]
     Point {
@@ -54,6 +57,60 @@ pub enum AnyFeature<'a> {
     Period(Feature<'a, PeriodProperties<'a>>),
     /// A dated, sourced event.
     Event(Feature<'a, EventProperties<'a>>),
+    /// A statement of control: as written, or its part in force on a date.
+    Statement(Feature<'a, StatementProperties<'a>>),
+    /// A front line on a date.
+    Front(Feature<'a, FrontProperties<'a>>),
+}
+
+/// A statement of control (collections `control` and `control-statements`), all properties
+/// flat but `factions` and `sources`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StatementProperties<'a> {
+    /// The statement's id: a control area's, or `<region>@<from>`.
+    #[schema(example = "northern-ghab-army-retakes-2015")]
+    statement: String,
+    /// `area` or `region` (a region-wide history entry).
+    scope: Scope,
+    /// For a region-wide entry its region; for an area, the region it was traced for (if any).
+    #[schema(required = true)]
+    region: Option<&'a RegionId>,
+    /// `held` or `contested`.
+    status: ControlStatus,
+    /// The holding faction, or `contested`.
+    #[schema(example = "government")]
+    holder: &'a str,
+    /// The faction(s) named.
+    factions: &'a [FactionId],
+    /// The holding faction's colour when `held`, else `null`.
+    #[schema(required = true, pattern = "^#[0-9a-f]{6}$")]
+    color: Option<&'a str>,
+    /// First day the statement holds.
+    #[schema(value_type = String, format = Date)]
+    since: Date,
+    /// How precisely `since` is known.
+    precision: Precision,
+    /// What the sources say and what is uncertain.
+    note: &'a str,
+    /// Who says so.
+    sources: &'a [Source],
+    /// For the `control` collection, the date of the map.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, format = Date)]
+    at: Option<Date>,
+    /// Geodesic area of the geometry shown, km², to 0.1 km².
+    km2: f64,
+}
+
+/// Where two holders meet on a date.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FrontProperties<'a> {
+    /// The two holders (faction ids, or `contested`), ordered.
+    #[schema(example = json!(["government", "jaish-al-fatah"]))]
+    sides: [&'a str; 2],
+    /// The date of the map.
+    #[schema(value_type = String, format = Date)]
+    at: Date,
 }
 
 impl<'a, P> Feature<'a, P> {
@@ -160,6 +217,53 @@ pub struct EventProperties<'a> {
     region: Option<&'a RegionId>,
     /// Who says so.
     sources: &'a [Source],
+}
+
+/// A statement as a feature: its `geometry` (the whole area as written, or its part in force
+/// on `at`) and what it says.
+pub fn statement<'a>(
+    engine: &'a Engine,
+    key: StatementKey,
+    geometry: Geometry<'a>,
+    km2_shown: f64,
+    at: Option<Date>,
+) -> Feature<'a, StatementProperties<'a>> {
+    let data = engine.dataset();
+    let s = engine.statement(key);
+    let region = match key {
+        StatementKey::Area(i) => data.areas[i].region.as_ref(),
+        StatementKey::Region { region, .. } => Some(&data.regions[region].id),
+    };
+    let id = s.id.to_string();
+    Feature::new(
+        id.clone(),
+        geometry,
+        StatementProperties {
+            statement: id,
+            scope: s.scope(),
+            region,
+            status: s.control.status,
+            holder: s.holder().as_str(),
+            factions: &s.control.factions,
+            color: color(&data.factions, s.control.holder()),
+            since: s.control.from,
+            precision: s.control.precision,
+            note: &s.control.note,
+            sources: &s.control.sources,
+            at,
+            km2: km2(km2_shown),
+        },
+    )
+}
+
+/// A front line as a feature.
+pub fn front<'a>(line: &FrontLine<'a>, at: Date) -> Feature<'a, FrontProperties<'a>> {
+    let sides = [line.sides[0].as_str(), line.sides[1].as_str()];
+    Feature::new(
+        format!("{}--{}", sides[0], sides[1]),
+        Geometry::Computed(geojson::Geometry::from(&line.geometry)),
+        FrontProperties { sides, at },
+    )
 }
 
 fn color<'a>(factions: &'a [Faction], faction: Option<&FactionId>) -> Option<&'a str> {

@@ -8,11 +8,12 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::extract::{BaseUrl, Params};
-use super::features::{self, AnyFeature};
+use super::features::{self, AnyFeature, Geometry};
 use super::openapi::{self, BadRequest, NotFound, OGC};
 use super::params::{self, FormatOnly, ItemParams, ItemsParams};
 use super::problem::ApiError;
 use super::state::AppState;
+use crate::engine::{Engine, FrontLine, Piece, StatementKey};
 use crate::live::Snapshot;
 use geo::Intersects;
 
@@ -37,16 +38,25 @@ enum Collection {
     Regions,
     Events,
     ControlPeriods,
+    Control,
+    ControlStatements,
+    FrontLines,
 }
 
 impl Collection {
-    const ALL: [Self; 3] = [Self::Regions, Self::Events, Self::ControlPeriods];
+    const ALL: [Self; 6] = [
+        Self::Regions,
+        Self::Events,
+        Self::ControlPeriods,
+        Self::Control,
+        Self::ControlStatements,
+        Self::FrontLines,
+    ];
 
     fn parse(id: &str) -> Result<Self, ApiError> {
         Self::ALL.into_iter().find(|c| c.id() == id).ok_or_else(|| {
-            ApiError::NotFound(format!(
-                "no collection {id:?}; try regions, events or control-periods"
-            ))
+            let ids: Vec<&str> = Self::ALL.iter().map(|c| c.id()).collect();
+            ApiError::NotFound(format!("no collection {id:?}; try {}", ids.join(", ")))
         })
     }
 
@@ -55,6 +65,9 @@ impl Collection {
             Self::Regions => "regions",
             Self::Events => "events",
             Self::ControlPeriods => "control-periods",
+            Self::Control => "control",
+            Self::ControlStatements => "control-statements",
+            Self::FrontLines => "front-lines",
         }
     }
 
@@ -63,7 +76,15 @@ impl Collection {
             Self::Regions => "Regions and their control",
             Self::Events => "Events",
             Self::ControlPeriods => "Control periods",
+            Self::Control => "The control map of a date",
+            Self::ControlStatements => "Control statements as written",
+            Self::FrontLines => "Front lines of a date",
         }
+    }
+
+    /// Whether features are of one date (`at` or a `datetime` instant).
+    fn of_a_date(self) -> bool {
+        matches!(self, Self::Regions | Self::Control | Self::FrontLines)
     }
 
     fn description(self) -> &'static str {
@@ -78,6 +99,21 @@ impl Collection {
             Self::ControlPeriods => {
                 "One feature per region per period of control, with flat properties valid_from and \
                  valid_to, for time-aware clients such as QGIS's Temporal Controller."
+            }
+            Self::Control => {
+                "The statements in force on `at` (or a `datetime` instant; default today, UTC), \
+                 flattened so that nothing overlaps: one feature per statement in force, holding \
+                 the part where it is in force, with the statement's id, status, factions, since \
+                 and sources."
+            }
+            Self::ControlStatements => {
+                "Every control area as written in control.geojson: a dated, sourced statement about \
+                 an area (filter by the date it takes effect with `datetime`)."
+            }
+            Self::FrontLines => {
+                "The front lines on `at` (or a `datetime` instant; default today, UTC): where pieces \
+                 of the control map with different holders meet, one feature per pair of holders, \
+                 with `sides`."
             }
         }
     }
@@ -357,7 +393,19 @@ fn describe(snapshot: &Snapshot, base: &str, c: Collection) -> CollectionInfo {
             let max = |v: &[f64]| v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
             (!events.is_empty()).then(|| [min(&lons), min(&lats), max(&lons), max(&lats)])
         }
-        _ => bbox,
+        _ => [engine.extent(), engine.areas_extent()]
+            .into_iter()
+            .flatten()
+            .map(|r| [r.min().x, r.min().y, r.max().x, r.max().y])
+            .reduce(|a, b| {
+                [
+                    a[0].min(b[0]),
+                    a[1].min(b[1]),
+                    a[2].max(b[2]),
+                    a[3].max(b[3]),
+                ]
+            })
+            .or(bbox),
     };
     let instant = |d: Date| format!("{d}T00:00:00Z");
     let first_change = engine
@@ -366,6 +414,7 @@ fn describe(snapshot: &Snapshot, base: &str, c: Collection) -> CollectionInfo {
         .iter()
         .filter_map(|r| r.history.first())
         .map(|e| e.from)
+        .chain(engine.dataset().areas.iter().map(|a| a.control.from))
         .min();
     let interval = match c {
         Collection::Events => {
@@ -376,9 +425,7 @@ fn describe(snapshot: &Snapshot, base: &str, c: Collection) -> CollectionInfo {
                 .zip(dates.max())
                 .map(|(a, b)| [Some(instant(a)), Some(instant(b))])
         }
-        Collection::ControlPeriods | Collection::Regions => {
-            first_change.map(|a| [Some(instant(a)), None])
-        }
+        _ => first_change.map(|a| [Some(instant(a)), None]),
     };
     let extent = Extent {
         spatial: bbox.map(|b| SpatialExtent {
@@ -492,13 +539,11 @@ pub async fn items(
             });
             paging.respond(features.collect(), periods.len())
         }
+        Collection::Control | Collection::FrontLines | Collection::ControlStatements => {
+            statement_items(engine, c, p.at.as_deref(), range, bbox, &paging)?
+        }
         Collection::Events => {
-            if p.at.is_some() {
-                return Err(ApiError::parameter(
-                    "at",
-                    "applies to regions and control-periods; filter events with datetime",
-                ));
-            }
+            no_at(p.at.as_deref(), c)?;
             let events: Vec<&Event> = engine
                 .dataset()
                 .events
@@ -512,6 +557,87 @@ pub async fn items(
             paging.respond(features.collect(), events.len())
         }
     })
+}
+
+/// The items of `control`, `front-lines` and `control-statements`.
+fn statement_items(
+    engine: &Engine,
+    c: Collection,
+    at: Option<&str>,
+    range: Option<DateRange>,
+    bbox: Option<geo::Rect<f64>>,
+    paging: &Paging<'_>,
+) -> Result<Response, ApiError> {
+    let (offset, limit) = (paging.offset, paging.limit);
+    Ok(match c {
+        Collection::Control => {
+            let at = region_date(at, range)?;
+            let map = engine.control_map(at);
+            let pieces: Vec<&Piece> = map
+                .pieces
+                .iter()
+                .filter(|piece| bbox.is_none_or(|b| piece.geometry.intersects(&b)))
+                .collect();
+            let features = page(&pieces, offset, limit).iter().map(|piece| {
+                let geometry = Geometry::Computed(geojson::Geometry::from(&piece.geometry));
+                AnyFeature::Statement(features::statement(
+                    engine,
+                    piece.key,
+                    geometry,
+                    piece.km2,
+                    Some(at),
+                ))
+            });
+            paging.respond(features.collect(), pieces.len())
+        }
+        Collection::FrontLines => {
+            let at = region_date(at, range)?;
+            let lines: Vec<FrontLine<'_>> = engine
+                .front_lines(at)
+                .into_iter()
+                .filter(|line| bbox.is_none_or(|b| line.geometry.intersects(&b)))
+                .collect();
+            let features = page(&lines, offset, limit)
+                .iter()
+                .map(|line| AnyFeature::Front(features::front(line, at)));
+            paging.respond(features.collect(), lines.len())
+        }
+        Collection::ControlStatements => {
+            no_at(at, c)?;
+            let areas: Vec<usize> = (0..engine.dataset().areas.len())
+                .filter(|&i| {
+                    let area = &engine.dataset().areas[i];
+                    bbox.is_none_or(|b| area.geometry.intersects(&b))
+                        && range.is_none_or(|r| r.contains(area.control.from))
+                })
+                .collect();
+            let features = page(&areas, offset, limit)
+                .iter()
+                .map(|&i| area_statement(engine, i));
+            paging.respond(features.collect(), areas.len())
+        }
+        _ => unreachable!("only statement collections come here"),
+    })
+}
+
+/// A control area as written, as a feature.
+fn area_statement(engine: &Engine, i: usize) -> AnyFeature<'_> {
+    let area = &engine.dataset().areas[i];
+    let key = StatementKey::Area(i);
+    let geometry = Geometry::Computed(geojson::Geometry::from(&area.geometry));
+    let km2 = engine.statement(key).area_km2;
+    AnyFeature::Statement(features::statement(engine, key, geometry, km2, None))
+}
+
+/// Refuses `at` for a collection whose features are not of one date.
+fn no_at(at: Option<&str>, c: Collection) -> Result<(), ApiError> {
+    if at.is_some() && !c.of_a_date() && c != Collection::ControlPeriods {
+        return Err(ApiError::parameter(
+            "at",
+            format!("does not apply to {}; filter by date with datetime", c.id()),
+        ));
+    }
+    Ok(())
 }
 
 /// One page of a feature collection, as OGC API – Features shapes it.
@@ -701,10 +827,11 @@ pub async fn item(
             "The collection",
         ),
     ];
-    if c != Collection::Regions && p.at.is_some() {
+    if !c.of_a_date() && p.at.is_some() {
         return Err(ApiError::parameter(
             "at",
-            "applies to region features only; a control period or event has its own dates",
+            "applies to features of one date (regions, control, front-lines); a control period, \
+             statement or event has its own dates",
         ));
     }
     Ok(match c {
@@ -720,6 +847,38 @@ pub async fn item(
         Collection::Events => {
             let e = engine.dataset().event(&feature).ok_or_else(missing)?;
             one(AnyFeature::Event(features::event(e)), links)
+        }
+        Collection::ControlStatements => {
+            let i = engine
+                .dataset()
+                .areas
+                .iter()
+                .position(|a| a.id == feature)
+                .ok_or_else(missing)?;
+            one(area_statement(engine, i), links)
+        }
+        Collection::Control => {
+            let at = params::at(p.at.as_deref())?;
+            let map = engine.control_map(at);
+            let piece = map
+                .pieces
+                .iter()
+                .find(|piece| engine.statement(piece.key).id.to_string() == feature)
+                .ok_or_else(missing)?;
+            let geometry = Geometry::Computed(geojson::Geometry::from(&piece.geometry));
+            let statement = features::statement(engine, piece.key, geometry, piece.km2, Some(at));
+            one(AnyFeature::Statement(statement), links)
+        }
+        Collection::FrontLines => {
+            let at = params::at(p.at.as_deref())?;
+            let line = engine
+                .front_lines(at)
+                .into_iter()
+                .find(|line| {
+                    format!("{}--{}", line.sides[0].as_str(), line.sides[1].as_str()) == feature
+                })
+                .ok_or_else(missing)?;
+            one(AnyFeature::Front(features::front(&line, at)), links)
         }
     })
 }
