@@ -473,3 +473,88 @@ async fn concurrent_writers_each_land_exactly_once() {
     let history = ghab["properties"]["history"].as_array().unwrap().len();
     assert_eq!(history, 3 + 400, "and every one is applied");
 }
+
+fn area(note: &str) -> Value {
+    json!({"type": "Feature", "id": "test-area",
+        "geometry": {"type": "Polygon", "coordinates": [[[36.30, 35.66], [36.36, 35.66], [36.36, 35.70], [36.30, 35.70], [36.30, 35.66]]]},
+        "properties": {"region": "ghab-plain", "from": "2030-01-01", "status": "held", "factions": ["hts"], "note": note,
+            "sources": [{"title": "A report", "url": "https://example.org/area"}]}})
+}
+
+#[tokio::test]
+async fn control_areas_are_added_replaced_with_their_base_and_reverted() {
+    let state = editable().await;
+    let uri = "/api/collections/control-statements/items";
+    let added = send(
+        app(state.clone()),
+        write(uri, Some("t0ken"), &area("First.")),
+    )
+    .await
+    .expect(StatusCode::CREATED)
+    .json();
+    assert_eq!(
+        (added["kind"].as_str(), added["key"].as_str()),
+        (Some("area"), Some("test-area"))
+    );
+    let holder = |state: AppState| async move {
+        let answer = send(
+            app(state),
+            get("/api/query?lon=36.33&lat=35.68&at=2030-06-01"),
+        )
+        .await
+        .expect(StatusCode::OK)
+        .json();
+        answer["control"]["statement"]["id"].clone()
+    };
+    assert_eq!(holder(state.clone()).await, "test-area", "served at once");
+    // Replacing it needs the change it was read at.
+    send(
+        app(state.clone()),
+        write(uri, Some("t0ken"), &area("Second.")),
+    )
+    .await
+    .expect_problem(StatusCode::CONFLICT, "base=1");
+    let replaced = send(
+        app(state.clone()),
+        write(&format!("{uri}?base=1"), Some("t0ken"), &area("Second.")),
+    )
+    .await
+    .expect(StatusCode::CREATED)
+    .json();
+    assert_eq!(replaced["before"]["properties"]["note"], "First.");
+    let stale = write(&format!("{uri}?base=1"), Some("t0ken"), &area("Third."));
+    send(app(state.clone()), stale)
+        .await
+        .expect_problem(StatusCode::CONFLICT, "change 2");
+    send(
+        app(state.clone()),
+        write(
+            &format!("{uri}?base=1&force=true"),
+            Some("t0ken"),
+            &area("Third."),
+        ),
+    )
+    .await
+    .expect(StatusCode::CREATED);
+    // Invalid areas name every problem by pointer.
+    let mut bad = area("Bad.");
+    bad["properties"]["factions"] = json!(["martians"]);
+    let problem = send(app(state.clone()), write(uri, Some("t0ken"), &bad))
+        .await
+        .expect_problem(StatusCode::UNPROCESSABLE_ENTITY, "martians");
+    assert_eq!(problem["errors"][0]["pointer"], "/properties/factions/0");
+    // Reverting the addition (by force: two changes came after it) withdraws the area.
+    send(
+        app(state.clone()),
+        revert_request("/api/changes/1/revert?force=true"),
+    )
+    .await
+    .expect(StatusCode::CREATED);
+    assert_ne!(holder(state.clone()).await, "test-area");
+    send(
+        app(state),
+        get("/api/collections/control-statements/items/test-area"),
+    )
+    .await
+    .expect_problem(StatusCode::NOT_FOUND, "test-area");
+}

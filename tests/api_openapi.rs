@@ -663,7 +663,7 @@ async fn writes_take_json_bodies_and_answer_with_changes() {
     let properties = &change["properties"];
     assert_eq!(
         resolve(&doc, &properties["kind"])["enum"],
-        json!(["control", "event", "revert"])
+        json!(["control", "event", "area", "revert"])
     );
     assert_eq!(properties["time"]["format"], "date-time");
     assert_eq!(properties["reverts"]["type"], json!(["integer", "null"]));

@@ -16,9 +16,11 @@ use std::collections::HashSet;
 use serde_json::Value;
 
 use super::history::{self, WireEntry};
+use super::parse::RegionCheck;
 use super::report::{Item, Report, Sink, pointer};
 use super::{REGIONS, parse, write};
-use crate::model::{ControlEntry, Event, Format};
+use crate::model::{AreaStatement, ControlEntry, Event, Format};
+use geo::MultiPolygon;
 
 /// The version of the form this build writes.
 pub const FORM: u32 = 2;
@@ -69,14 +71,47 @@ pub fn event(
     let mut report = Report::default();
     match parse::event_feature(json, is_region, format, &mut report) {
         Some(event) if report.is_valid() => Ok(event),
-        _ => Err(problems(&report, |path| {
-            let member = path.split(['.', '[']).next().unwrap_or("");
-            if path.is_empty() || FEATURE_MEMBERS.contains(&member) {
-                pointer("", path)
-            } else {
-                pointer("/properties", path)
-            }
-        })),
+        _ => Err(problems(&report, feature_pointer)),
+    }
+}
+
+/// Reads a control area in the form of a feature of `control.geojson` written in `format`.
+/// Faction ids must be in `factions`; `region` gives the geometry of a region id (`None`: no
+/// such region).
+///
+/// # Errors
+/// Every problem found.
+pub fn area<'r>(
+    json: &str,
+    factions: &HashSet<String>,
+    region: &dyn Fn(&str) -> Option<&'r MultiPolygon<f64>>,
+    format: Format,
+) -> Result<AreaStatement, Vec<BodyProblem>> {
+    let mut report = Report::default();
+    let check = |id: &str| region(id).map_or(RegionCheck::Unknown, RegionCheck::Geometry);
+    match parse::area_feature(json, factions, &check, format, &mut report) {
+        Some(area) if report.is_valid() => Ok(area),
+        _ => Err(problems(&report, feature_pointer)),
+    }
+}
+
+/// A control area in canonical form.
+///
+/// # Panics
+/// Never: the form holds only strings, numbers and lists.
+#[must_use]
+pub fn area_form(area: &AreaStatement) -> Value {
+    serde_json::to_value(write::area(area)).expect("a control area serialises")
+}
+
+/// A feature's problem path as a pointer: `type`, `id`, `geometry` and `properties` are members
+/// of the feature, everything else is a property.
+fn feature_pointer(path: &str) -> String {
+    let member = path.split(['.', '[']).next().unwrap_or("");
+    if path.is_empty() || FEATURE_MEMBERS.contains(&member) {
+        pointer("", path)
+    } else {
+        pointer("/properties", path)
     }
 }
 

@@ -290,6 +290,16 @@ fn check_parents(parsed: &Parsed<Region>, report: &mut Report) -> bool {
     report.problems.len() == before
 }
 
+/// What the loader knows of the region an area names.
+pub(crate) enum RegionCheck<'a> {
+    /// The regions could not be read: the reference is not checked.
+    Unchecked,
+    /// No such region.
+    Unknown,
+    /// The region's geometry, which the area must meet.
+    Geometry(&'a geo::MultiPolygon<f64>),
+}
+
 /// Reads `control.geojson`: dated, sourced statements about drawn areas. An area's `region`
 /// must be a region of `regions` that the area meets (when the regions could be read).
 pub(crate) fn areas(
@@ -302,43 +312,74 @@ pub(crate) fn areas(
     let by_id: HashMap<&str, &Region> = regions
         .map(|r| r.items.iter().map(|r| (r.id.as_str(), r)).collect())
         .unwrap_or_default();
-    let mut parsed = features(
-        text,
-        CONTROL,
-        format,
-        report,
-        |id, wire: WireFeature<WireArea>, sink| {
-            let props = properties(wire.properties, sink)?;
-            let geometry = geometry::region_polygons(wire.geometry.as_ref(), sink);
-            let control = history::entry(&props.entry, "", factions, format, sink);
-            if let Some(region) = &props.region {
-                let missed = match by_id.get(region.as_str()) {
-                    Some(r) => geometry
-                        .as_ref()
-                        .is_some_and(|g| !geo::Intersects::intersects(&r.geometry, g))
-                        .then(|| ProblemKind::RegionMissed { id: region.clone() }),
-                    None => regions.is_some_and(|r| !r.ids.contains(region)).then(|| {
-                        ProblemKind::UnknownRegion {
-                            field: "region".into(),
-                            id: region.clone(),
-                        }
-                    }),
-                };
-                if let Some(problem) = missed {
-                    sink.problem(problem);
-                    return None;
-                }
-            }
-            Some(AreaStatement {
-                id,
-                region: props.region.map(RegionId::new),
-                geometry: geometry?,
-                control: control?,
-            })
-        },
-    )?;
+    let region = |id: &str| match (regions, by_id.get(id)) {
+        (_, Some(r)) => RegionCheck::Geometry(&r.geometry),
+        // A region with problems of its own is not reported as unknown.
+        (Some(parsed), None) if !parsed.ids.contains(id) => RegionCheck::Unknown,
+        _ => RegionCheck::Unchecked,
+    };
+    let mut parsed = features(text, CONTROL, format, report, |id, wire, sink| {
+        area(id, wire, factions, &region, format, sink)
+    })?;
     parsed.complete &= check_same_statements(&parsed, report);
     Some(parsed)
+}
+
+/// Reads one control area sent alone (an editor's), with the checks of `control.geojson`.
+pub(crate) fn area_feature<'r>(
+    text: &str,
+    factions: &HashSet<String>,
+    region: &dyn Fn(&str) -> RegionCheck<'r>,
+    format: Format,
+    report: &mut Report,
+) -> Option<AreaStatement> {
+    let mut sink = Sink::new(CONTROL, Item::File, report);
+    let raw: &RawValue = read_json(text, "", &mut sink)?;
+    feature(
+        raw,
+        0,
+        &mut Ids::default(),
+        CONTROL,
+        report,
+        |id, wire, sink| area(id, wire, Some(factions), region, format, sink),
+    )
+}
+
+/// Converts a control area feature.
+fn area<'r>(
+    id: String,
+    wire: WireFeature<WireArea>,
+    factions: Option<&HashSet<String>>,
+    region: &dyn Fn(&str) -> RegionCheck<'r>,
+    format: Format,
+    sink: &mut Sink<'_>,
+) -> Option<AreaStatement> {
+    let props = properties(wire.properties, sink)?;
+    let geometry = geometry::region_polygons(wire.geometry.as_ref(), sink);
+    let control = history::entry(&props.entry, "", factions, format, sink);
+    if let Some(name) = &props.region {
+        let problem = match region(name) {
+            RegionCheck::Geometry(r) => geometry
+                .as_ref()
+                .is_some_and(|g| !geo::Intersects::intersects(r, g))
+                .then(|| ProblemKind::RegionMissed { id: name.clone() }),
+            RegionCheck::Unknown => Some(ProblemKind::UnknownRegion {
+                field: "region".into(),
+                id: name.clone(),
+            }),
+            RegionCheck::Unchecked => None,
+        };
+        if let Some(problem) = problem {
+            sink.problem(problem);
+            return None;
+        }
+    }
+    Some(AreaStatement {
+        id,
+        region: props.region.map(RegionId::new),
+        geometry: geometry?,
+        control: control?,
+    })
 }
 
 /// No two areas state control from the same date over the same geometry: one of them could

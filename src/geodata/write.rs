@@ -137,7 +137,7 @@ struct RegionFeature<'a> {
 
 /// A control area: its statement before the long geometry, as a region's history.
 #[derive(Serialize)]
-struct AreaFeature<'a> {
+pub(super) struct AreaFeature<'a> {
     #[serde(rename = "type")]
     kind: &'static str,
     id: &'a str,
@@ -146,7 +146,7 @@ struct AreaFeature<'a> {
 }
 
 #[derive(Serialize)]
-struct AreaProperties<'a> {
+pub(super) struct AreaProperties<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     region: Option<&'a str>,
     #[serde(flatten)]
@@ -264,7 +264,7 @@ fn polygons(shape: &geo::MultiPolygon<f64>) -> Geometry {
     }
 }
 
-fn area(a: &AreaStatement) -> AreaFeature<'_> {
+pub(super) fn area(a: &AreaStatement) -> AreaFeature<'_> {
     AreaFeature {
         kind: "Feature",
         id: &a.id,

@@ -190,53 +190,99 @@ pub async fn post_control(
     Ok(written(&outcome))
 }
 
-/// `POST /api/collections/events/items`: add an event (or replace the one with its id).
+/// `POST /api/collections/{events|control-statements}/items`: add an event or a control area,
+/// or replace the one with its id.
 #[utoipa::path(
     post,
     path = "/api/collections/{collectionId}/items",
-    operation_id = "postEvent",
+    operation_id = "postItem",
     tag = EDITING,
-    summary = "Add or replace an event",
-    description = "Only the `events` collection takes new items (405 for the others). Adds the \
-                   event, or replaces the one with the same `id`; its `region`, if any, must \
-                   exist. Every problem is reported at once (422) and nothing is written. Not \
-                   cached.",
+    summary = "Add or replace an event or a control area",
+    description = "`events` and `control-statements` take new items (405 for the others). Adds \
+                   the item, or replaces the one with the same `id`. An event is a GeoJSON Point \
+                   feature shaped as in `events.geojson`; a control area a Polygon or \
+                   MultiPolygon feature shaped as in `control.geojson` (`from`, `precision`, \
+                   `status`, `factions`, `note`, `sources`, optional `region`). Replacing a \
+                   control area needs `base`, the id of the last change to it the editor saw (0 \
+                   for an area only the files hold), or `force=true`; otherwise 409 names the \
+                   change to read first. Every problem is reported at once (422) and nothing is \
+                   written. Not cached.",
     security(("bearerAuth" = [])),
     params(
-        ("collectionId" = String, Path, example = "events", description = "`events`; the other collections answer 405."),
+        ("collectionId" = String, Path, example = "events", description = "`events` or `control-statements`; the other collections answer 405."),
+        ItemWriteParams,
     ),
     request_body(
-        description = "The event, a GeoJSON Point feature.",
+        description = "The event (a GeoJSON Point feature) or the control area (a GeoJSON \
+                       Polygon or MultiPolygon feature).",
         content(
             (Feature<EventProperties> = "application/json"),
             (Feature<EventProperties> = "application/geo+json"),
         )
     ),
     responses(
+        (status = 200, description = "The area already says exactly this; nothing is written.", body = NoChange, content_type = "application/json"),
         (status = 201, response = Created),
         (status = 400, response = BadRequest),
         (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 405, response = MethodNotAllowed),
+        (status = 409, response = Conflict),
         (status = 413, response = PayloadTooLarge),
         (status = 415, response = UnsupportedMediaType),
         (status = 422, response = InvalidEdit),
     )
 )]
-pub async fn post_event(
+pub async fn post_item(
     State(state): State<AppState>,
     Path(collection): Path<String>,
     headers: HeaderMap,
+    Params(p): Params<ItemWriteParams>,
     JsonBody(body): JsonBody<Box<RawValue>>,
 ) -> Result<Response, ApiError> {
-    if collection != "events" {
+    if !matches!(collection.as_str(), "events" | "control-statements") {
         return Err(ApiError::MethodNotAllowed(format!(
-            "POST /api/collections/{collection}/items (only events take new items)"
+            "POST /api/collections/{collection}/items (only events and control-statements take \
+             new items)"
         )));
     }
     let author = state.editor(&headers)?;
-    let outcome = state.live().put_event(body.get(), &author).await?;
+    let force = super::params::flag("force", p.force.as_deref())?;
+    let base = p
+        .base
+        .as_deref()
+        .map(|text| {
+            text.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
+                ApiError::parameter(
+                    "base",
+                    format!("{text:?} is not a change id (a whole number of at least 0)"),
+                )
+            })
+        })
+        .transpose()?;
+    let outcome = if collection == "events" {
+        state.live().put_event(body.get(), &author).await?
+    } else {
+        state
+            .live()
+            .put_area(body.get(), &author, base, force)
+            .await?
+    };
     Ok(written(&outcome))
+}
+
+/// `POST /api/collections/{id}/items` parameters.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ItemWriteParams {
+    /// For a control area that exists: the id of the last change to it the editor saw (0 when
+    /// only the files hold it). Events ignore it.
+    #[param(value_type = Option<i64>, minimum = 0)]
+    base: Option<String>,
+    /// Replace a control area even if another change came since `base`.
+    #[param(value_type = Option<bool>, default = false)]
+    force: Option<String>,
 }
 
 /// `GET /api/changes` parameters.

@@ -60,7 +60,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(ogc::conformance))
         .routes(routes!(ogc::collections))
         .routes(routes!(ogc::collection))
-        .routes(routes!(ogc::items, edit::post_event))
+        .routes(routes!(ogc::items, edit::post_item))
         .routes(routes!(ogc::item))
         .routes(routes!(meta::openapi))
         .routes(routes!(query::point, query::batch))

@@ -251,6 +251,79 @@ impl Live {
         .await
     }
 
+    /// Adds a control area (`json`, a feature in the form of `control.geojson`), or replaces the
+    /// one with its id. Replacing needs `base`, the id of the last change to that area the
+    /// editor saw (0 for an area only the files hold): if another change came since, the
+    /// answer is a conflict, unless `force`.
+    ///
+    /// # Errors
+    /// An invalid area (every problem), a conflict, or the store failed.
+    pub async fn put_area(
+        &self,
+        json: &str,
+        author: &str,
+        base: Option<i64>,
+        force: bool,
+    ) -> Result<Outcome, LiveError> {
+        self.store()?;
+        let mut writer = self.inner.writer.lock().await;
+        let current = self.snapshot();
+        let data = current.engine.dataset();
+        let region = |id: &str| data.region(id).map(|r| &r.geometry);
+        let area = change::area(json, &faction_ids(data), &region, data.format)
+            .map_err(LiveError::Invalid)?;
+        if data.format < crate::model::Format::V2 {
+            return Err(LiveError::Invalid(vec![BodyProblem {
+                pointer: String::new(),
+                detail: "this data set is format 1, which has no control areas".into(),
+            }]));
+        }
+        if let Some(twin) = data.areas.iter().find(|a| {
+            a.id != area.id && a.control.from == area.control.from && a.geometry == area.geometry
+        }) {
+            return Err(LiveError::Invalid(vec![BodyProblem {
+                pointer: "/geometry".into(),
+                detail: format!(
+                    "control area {:?} already states control from {} over the same geometry",
+                    twin.id, area.control.from
+                ),
+            }]));
+        }
+        let before = data.area(&area.id);
+        let latest = writer.latest(ChangeKind::Area, &area.id);
+        if (before.is_some() || latest > 0) && !force && base != Some(latest) {
+            return Err(LiveError::Conflict(format!(
+                "control area {:?} was last changed by change {latest}; send base={latest} to \
+                 replace it after reading it, or force=true",
+                area.id
+            )));
+        }
+        if before == Some(&area) {
+            return Ok(Outcome::Unchanged {
+                target: area.id.clone(),
+                key: area.id,
+            });
+        }
+        let new = NewChange {
+            kind: ChangeKind::Area,
+            target: area.id.clone(),
+            key: area.id.clone(),
+            before: before.map(change::area_form),
+            after: Some(change::area_form(&area)),
+            author: author.to_owned(),
+            reverts: None,
+            form: FORM,
+        };
+        self.commit(
+            &mut writer,
+            &current,
+            new,
+            ChangeKind::Area,
+            Effect::PutArea(area),
+        )
+        .await
+    }
+
     /// Undoes change `id` with a new change that puts back what it replaced. Refused when a
     /// later change touched the same item, unless `force`.
     ///
@@ -285,6 +358,10 @@ impl Live {
         // What the item is now (the revert's `before`) and what it goes back to, read in the
         // form the reverted change was stored in and written in today's.
         let (before, effect) = match subject {
+            ChangeKind::Area => (
+                data.area(&t.key).map(change::area_form),
+                replay::read(subject, &t.target, &t.key, t.before.as_ref(), t.form, data),
+            ),
             ChangeKind::Control => (
                 parse_date(&t.key)
                     .and_then(|from| data.control_entry(&t.target, from))
@@ -326,7 +403,7 @@ impl Live {
         effect: Effect,
     ) -> Result<Outcome, LiveError> {
         let stored = self.store()?.append(new).await?;
-        writer.record(stored.id, subject);
+        writer.record(stored.id, subject, &stored.change.target);
         let mut edit = current.engine.edit();
         effect.apply(&mut edit).map_err(|reason| LiveError::Apply {
             id: stored.id,

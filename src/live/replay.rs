@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::engine::Edit;
 use crate::geodata::change::{self, FORM};
-use crate::model::{ControlEntry, Dataset, Event, parse_date};
+use crate::model::{AreaStatement, ControlEntry, Dataset, Event, parse_date};
 use crate::store::{Change, ChangeKind};
 
 /// A change, read: what it puts or removes.
@@ -32,6 +32,10 @@ pub(super) enum Effect {
     PutEvent(Event),
     /// Removes an event.
     RemoveEvent(String),
+    /// Adds a control area or replaces the one with its id.
+    PutArea(AreaStatement),
+    /// Removes a control area.
+    RemoveArea(String),
 }
 
 impl Effect {
@@ -40,7 +44,8 @@ impl Effect {
         match self {
             Self::PutControl { entry, .. } => Some(change::control_entry_form(entry)),
             Self::PutEvent(event) => Some(change::event_form(event)),
-            Self::RemoveControl { .. } | Self::RemoveEvent(_) => None,
+            Self::PutArea(area) => Some(change::area_form(area)),
+            Self::RemoveControl { .. } | Self::RemoveEvent(_) | Self::RemoveArea(_) => None,
         }
     }
 
@@ -70,6 +75,12 @@ impl Effect {
             Self::RemoveEvent(id) => {
                 edit.remove_event(&id);
             }
+            Self::PutArea(area) => {
+                edit.upsert_area(area);
+            }
+            Self::RemoveArea(id) => {
+                edit.remove_area(&id);
+            }
         }
         Ok(())
     }
@@ -80,6 +91,8 @@ impl Effect {
 #[derive(Debug, Default)]
 pub(super) struct Replay {
     subjects: HashMap<i64, ChangeKind>,
+    /// The last change to each item, by its kind and target.
+    latest: HashMap<(ChangeKind, String), i64>,
     /// The id of the last change applied (0: none).
     pub(super) last_id: i64,
 }
@@ -90,10 +103,19 @@ impl Replay {
         self.subjects.get(&id).copied()
     }
 
-    /// Records that change `id` touched an item of kind `subject`.
-    pub(super) fn record(&mut self, id: i64, subject: ChangeKind) {
+    /// Records that change `id` touched the item `target` of kind `subject`.
+    pub(super) fn record(&mut self, id: i64, subject: ChangeKind, target: &str) {
         self.subjects.insert(id, subject);
+        self.latest.insert((subject, target.to_owned()), id);
         self.last_id = id;
+    }
+
+    /// The last change to the item `target` of kind `subject` (0: none).
+    pub(super) fn latest(&self, subject: ChangeKind, target: &str) -> i64 {
+        self.latest
+            .get(&(subject, target.to_owned()))
+            .copied()
+            .unwrap_or(0)
     }
 
     /// The kind of item `change` touches: its own kind, or for a revert the kind of the change
@@ -115,7 +137,7 @@ impl Replay {
     pub(super) fn apply_stored(&mut self, edit: &mut Edit, change: &Change) -> Result<(), String> {
         let subject = self.subject_of(change);
         if let Ok(subject) = subject {
-            self.record(change.id, subject);
+            self.record(change.id, subject, &change.change.target);
         } else {
             self.last_id = change.id;
         }
@@ -160,6 +182,16 @@ pub(super) fn read(
             region: target.to_owned(),
             key: key.to_owned(),
         },
+        (ChangeKind::Area, Some(after)) => {
+            let factions: HashSet<String> =
+                data.factions.iter().map(|f| f.id.to_string()).collect();
+            let region = |id: &str| data.region(id).map(|r| &r.geometry);
+            Effect::PutArea(
+                change::area(&after.to_string(), &factions, &region, data.format)
+                    .map_err(problems)?,
+            )
+        }
+        (ChangeKind::Area, None) => Effect::RemoveArea(key.to_owned()),
         (_, Some(after)) => {
             let is_region = |id: &str| data.regions.index_of(id).is_some();
             Effect::PutEvent(

@@ -18,13 +18,15 @@ pub use sqlite::SqliteStore;
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// What a change does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ChangeKind {
     /// Adds or replaces a region's history entry (identified by region and `from`).
     Control,
     /// Adds an event.
     Event,
+    /// Adds or replaces a control area (identified by its id).
+    Area,
     /// Undoes an earlier change.
     Revert,
 }
@@ -34,6 +36,7 @@ impl ChangeKind {
         match self {
             Self::Control => "control",
             Self::Event => "event",
+            Self::Area => "area",
             Self::Revert => "revert",
         }
     }
@@ -42,6 +45,7 @@ impl ChangeKind {
         match s {
             "control" => Some(Self::Control),
             "event" => Some(Self::Event),
+            "area" => Some(Self::Area),
             "revert" => Some(Self::Revert),
             _ => None,
         }

@@ -347,7 +347,7 @@ mod tests {
         assert_eq!(
             err.to_string(),
             format!(
-                "database {} has schema version 99; this frontline knows up to 2",
+                "database {} has schema version 99; this frontline knows up to 3",
                 path.display()
             )
         );
