@@ -3,6 +3,8 @@
 // Edits send the editor's token as `Authorization: Bearer …`; it never goes into a URL.
 
 const REGIONS = '/api/collections/regions/items';
+const CONTROL = '/api/collections/control/items';
+const FRONTS = '/api/collections/front-lines/items';
 const EVENTS = '/api/collections/events/items';
 const CHANGES = '/api/changes';
 const CHANGE_STREAM = '/api/changes/stream';
@@ -75,14 +77,34 @@ export function fetchRegions(date, signal) {
   return getJson(regionsUrl(date), signal);
 }
 
+/**
+ * The control map of `date`: one feature per statement in force, its geometry the part in force
+ * (MultiPolygon), properties `statement`, `status`, `holder`, `factions`, `color`, `since`, ….
+ */
+export function fetchControl(date, signal) {
+  return getJson(`${CONTROL}?at=${encodeURIComponent(date)}&limit=10000`, signal);
+}
+
+/** Where two holders meet on `date`: MultiLineString features with `properties.sides: [a, b]`. */
+export function fetchFronts(date, signal) {
+  return getJson(`${FRONTS}?at=${encodeURIComponent(date)}&limit=10000`, signal);
+}
+
 /** Every dated event (GeoJSON FeatureCollection of Points). */
 export function fetchEvents(signal) {
   return getJson(`${EVENTS}?limit=10000`, signal);
 }
 
-/** Area per faction on `date`: `{at, factions: [{id, name, color, area_km2}], contested_km2, …}`. */
-export function fetchStats(date, signal) {
-  return getJson(`/api/stats?at=${encodeURIComponent(date)}`, signal);
+/**
+ * Area per faction on `date`: `{at, factions: [{id, name, color, area_km2}], contested_km2, …}`;
+ * with a `from` date also `changes: [{holder, gained_km2, lost_km2}]` since then.
+ */
+export function fetchStats(date, from, signal) {
+  const params = new URLSearchParams({ at: date });
+  if (from) {
+    params.set('from', from);
+  }
+  return getJson(`/api/stats?${params}`, signal);
 }
 
 /**

@@ -28,6 +28,8 @@ const state = {
   date: clampDate(initial.date ?? today, FIRST_DATE, today),
   factions: new Map(),
   regionsById: new Map(),
+  /** Settles once the timeline's change dates are loaded (the legend's previous step). */
+  changeDatesLoaded: Promise.resolve(),
   fetchTimer: null,
   fetchAbort: null,
   eventsAbort: null,
@@ -86,18 +88,34 @@ async function runQuery(at, nearby, open) {
   }
 }
 
-/** Loads the regions and areas for the selected date and redraws what depends on them. */
+/**
+ * Loads the control map, front lines, regions and areas for the selected date (areas with their
+ * change since the previous step of the timeline) and redraws what depends on them.
+ */
 async function loadDate() {
   state.fetchAbort?.abort();
   const abort = new AbortController();
   state.fetchAbort = abort;
   const date = state.date;
   try {
-    const [regions, stats] = await Promise.all([api.fetchRegions(date, abort.signal), api.fetchStats(date, abort.signal)]);
+    await state.changeDatesLoaded;
+    const from = timeline.previousChange(date);
+    const [regions, control, fronts, stats] = await Promise.all([
+      api.fetchRegions(date, abort.signal),
+      api.fetchControl(date, abort.signal),
+      api.fetchFronts(date, abort.signal),
+      api.fetchStats(date, from, abort.signal),
+    ]);
+    if (abort.signal.aborted) {
+      return;
+    }
     state.factions = new Map(stats.factions.map((f) => [f.id, f]));
     state.regionsById = new Map(regions.features.map((f) => [String(f.id), f]));
-    mapView.setRegions(regions, (id) => state.factions.get(id)?.color);
-    legend.update(stats);
+    mapView.setFactions(state.factions);
+    mapView.setControl(control);
+    mapView.setFronts(fronts);
+    mapView.setRegions(regions);
+    legend.update(stats, from);
     editPanel.setChoices({ regions: regions.features, factions: stats.factions });
     byId('map').dataset.date = date;
     status.hidden = true;
@@ -108,14 +126,13 @@ async function loadDate() {
   }
 }
 
-/** The timeline's marks: every date on which some region's control changed. */
-async function loadChangeDates() {
-  try {
-    const timelineData = await api.fetchTimeline();
-    timeline.setChangeDates(timelineData.changes.map((c) => c.date));
-  } catch (error) {
-    report(error);
-  }
+/** The timeline's marks: every date on which some statement of control starts. */
+function loadChangeDates() {
+  state.changeDatesLoaded = api.fetchTimeline().then(
+    (timelineData) => timeline.setChangeDates(timelineData.changes.map((c) => c.date)),
+    report,
+  );
+  return state.changeDatesLoaded;
 }
 
 /** Loads every event and shows those up to the selected date (the first time, adds the layer). */
@@ -198,10 +215,10 @@ onHashChange(({ date, view }) => {
   }
 });
 
+loadChangeDates();
 selectDate(state.date, false);
 
 api.fetchBasemap().then((basemap) => mapView.setBasemap(basemap), report);
-loadChangeDates();
 live.start();
 api.fetchPlaces().then((places) => {
   search.setPlaces(places);

@@ -1,6 +1,8 @@
 // The Leaflet map: a light basemap drawn from the bundled Natural Earth GeoJSON, an optional
-// OpenStreetMap tile layer (off until the user turns it on), the region layer with fills keyed
-// by control status, town labels and the layer control. GeoJSON positions are [lon, lat] and
+// OpenStreetMap tile layer (off until the user turns it on), the control map of the selected
+// date (one filled piece per statement in force, contested ones hatched, grey where nothing is
+// known), the front lines in bold, the region outlines and names on top, town labels and the
+// layer control. GeoJSON positions are [lon, lat] and
 // Leaflet's are [lat, lng]: this module is the only place that converts between them.
 
 import {
@@ -17,17 +19,19 @@ import {
   tileLayer,
 } from 'leaflet';
 import { BASEMAP_ATTRIBUTION, OSM_TILES } from './api.js';
+import { formatDate } from './dates.js';
 import { arabic, el, isHexColor } from './dom.js';
 import { HatchPatterns } from './hatch.js';
+import { KeyedGeoJSON } from './keyed.js';
 
-/** Fill of a region whose control is unknown on the selected date. */
+/** Fill of land whose control is unknown on the selected date. */
 export const UNKNOWN_FILL = '#9e9e9e';
 
 /** What the basemap covers, [[south, west], [north, east]]; the map stays near it. */
 const BASEMAP_BOUNDS = latLngBounds([28.5, 29.5], [40.5, 45.0]);
 
-/** Human words for each status, used in tooltips. */
-const STATUS_WORDS = { held: 'Held', contested: 'Contested', unknown: 'Unknown' };
+/** Human words for each status, used in tooltips and labels. */
+const STATUS_WORDS = { held: 'Held', contested: 'Contested', divided: 'Divided', unknown: 'Unknown' };
 
 /** The Leaflet position of a GeoJSON `Point` feature. */
 export function latLngOfPoint(feature) {
@@ -40,39 +44,33 @@ function lonLatOf(position) {
   return { lon: position.lng, lat: position.lat };
 }
 
-/** Region path style for each control status; `hatch` supplies contested fills. */
-function regionStyle(properties, hatch) {
-  const control = properties.control ?? { status: 'unknown', factions: [] };
-  switch (control.status) {
-    case 'held':
-      return {
-        fillColor: isHexColor(properties.color) ? properties.color : UNKNOWN_FILL,
-        fillOpacity: 0.6,
-        color: '#303030',
-        weight: 1.5,
-        opacity: 0.9,
-        dashArray: null,
-      };
-    case 'contested':
-      return {
-        fillColor: hatch.fill(control.factions),
-        fillOpacity: 0.8,
-        color: '#111111',
-        weight: 2.5,
-        opacity: 1,
-        dashArray: '8 4',
-      };
-    default:
-      return {
-        fillColor: UNKNOWN_FILL,
-        fillOpacity: 0.55,
-        color: '#4d4d4d',
-        weight: 1.5,
-        opacity: 0.9,
-        dashArray: '2 5',
-      };
+/** Style of a piece of the control map; `hatch` supplies contested fills. */
+function pieceStyle(properties, hatch) {
+  if (properties.status === 'contested') {
+    return {
+      fillColor: hatch.fill(properties.factions),
+      fillOpacity: 0.8,
+      color: '#111111',
+      weight: 1.5,
+      opacity: 0.9,
+      dashArray: '6 4',
+    };
   }
+  const color = isHexColor(properties.color) ? properties.color : UNKNOWN_FILL;
+  return { fillColor: color, fillOpacity: 0.6, color, weight: 1, opacity: 0.8, dashArray: null };
 }
+
+/** Grey under the control map: what no piece covers is unknown. */
+const UNKNOWN_STYLE = { stroke: false, fillColor: UNKNOWN_FILL, fillOpacity: 0.35 };
+
+/** Region outlines: no fill, so clicks inside reach the control map below. */
+function regionStyle(properties) {
+  const sub = Boolean(properties.parent);
+  return { fill: false, color: '#555555', weight: sub ? 1 : 1.5, opacity: 0.9, dashArray: sub ? '5 3' : null };
+}
+
+/** Front lines: bold, above the control map and below the region names. */
+const FRONT_STYLE = { color: '#111111', weight: 4.5, opacity: 0.95, lineCap: 'round', lineJoin: 'round' };
 
 function basemapStyle(feature) {
   switch (feature.properties.kind) {
@@ -105,16 +103,21 @@ export class MapView {
     });
     this.createPane('basemap', 150);
     this.createPane('basemap-labels', 160, true);
+    this.createPane('unknown', 350, true);
+    this.createPane('regions', 410);
+    this.createPane('fronts', 420, true);
     this.createPane('events', 450);
     this.createPane('labels', 460, true);
 
-    this.regionRenderer = svg({ padding: 0.5 });
-    this.regionRenderer.addTo(this.map);
+    /** Renderer of the control map, in the overlay pane; its `<defs>` hold the hatchings. */
+    this.pieceRenderer = svg({ padding: 0.5 });
+    this.pieceRenderer.addTo(this.map);
     /** Renderer for event markers, in their own pane above the regions. */
     this.eventsRenderer = svg({ pane: 'events', padding: 0.5 });
-    const regionSvg = this.map.getPane('overlayPane').querySelector('svg');
-    this.hatch = new HatchPatterns(regionSvg, (id) => this.colorOf(id));
-    this.colorOf = () => null;
+    const pieceSvg = this.map.getPane('overlayPane').querySelector('svg');
+    /** Each faction's `{name, color}` by id, from `setFactions`. */
+    this.factions = new Map();
+    this.hatch = new HatchPatterns(pieceSvg, (id) => this.factions.get(id)?.color);
 
     this.basemap = geoJSON(null, {
       pane: 'basemap',
@@ -131,20 +134,43 @@ export class MapView {
         }),
     }).addTo(this.map);
 
-    /** The drawn layer of each region id, in drawing order. */
-    this.regionLayers = new Map();
-    /** The geometry (GeoJSON text) each region id is drawn with. */
-    this.regionGeometry = new Map();
-    this.regions = geoJSON(null, {
-      renderer: this.regionRenderer,
+    /** Top-level regions in grey, under the pieces: what no piece covers is unknown. */
+    this.unknown = new KeyedGeoJSON({
+      pane: 'unknown',
+      renderer: svg({ pane: 'unknown', padding: 0.5 }),
+      interactive: false,
+      className: 'unknown-land',
+      style: () => UNKNOWN_STYLE,
+    });
+    /** One piece per statement in force on the selected date. */
+    this.pieces = new KeyedGeoJSON({
+      renderer: this.pieceRenderer,
+      className: 'control-piece',
+      style: (feature) => pieceStyle(feature.properties, this.hatch),
+      onCreate: (feature, layer) => this.initPiece(layer),
+    });
+    this.controlMap = layerGroup([this.unknown.layer, this.pieces.layer]).addTo(this.map);
+    this.fronts = new KeyedGeoJSON({
+      pane: 'fronts',
+      renderer: svg({ pane: 'fronts', padding: 0.5 }),
+      interactive: false,
+      className: 'front-line',
+      style: () => FRONT_STYLE,
+      onCreate: (feature, layer) => layer.on('add', () => markFront(layer)),
+    });
+    this.fronts.layer.addTo(this.map);
+    this.regions = new KeyedGeoJSON({
+      pane: 'regions',
+      renderer: svg({ pane: 'regions', padding: 0.5 }),
       className: 'region',
-      style: (feature) => regionStyle(feature.properties, this.hatch),
-      onEachFeature: (feature, layer) => this.initRegion(feature, layer),
-    }).addTo(this.map);
+      style: (feature) => regionStyle(feature.properties),
+      onCreate: (feature, layer) => this.initRegion(layer),
+    });
+    this.regions.layer.addTo(this.map);
     // Shown again from the layer control, the group adds its paths oldest first.
     this.map.on('overlayadd', (event) => {
-      if (event.layer === this.regions) {
-        this.orderRegions();
+      if (event.layer === this.regions.layer) {
+        this.regions.order();
       }
     });
 
@@ -152,7 +178,17 @@ export class MapView {
     this.osm = tileLayer(OSM_TILES.url, { attribution: OSM_TILES.attribution, maxZoom: 19 });
 
     this.layers = control
-      .layers(null, { Regions: this.regions, 'Town labels': this.towns, 'OpenStreetMap tiles': this.osm }, { collapsed: narrow })
+      .layers(
+        null,
+        {
+          'Control areas': this.controlMap,
+          'Front lines': this.fronts.layer,
+          Regions: this.regions.layer,
+          'Town labels': this.towns,
+          'OpenStreetMap tiles': this.osm,
+        },
+        { collapsed: narrow },
+      )
       .addTo(this.map);
 
     // On small screens keep the popup clear of the zoom and layer controls at the sides.
@@ -231,85 +267,82 @@ export class MapView {
     this.layers.addOverlay(layer, name);
   }
 
+  /** Sets each faction's `{name, color}` (a Map by id), for fills, hatchings and tooltips. */
+  setFactions(factions) {
+    this.factions = factions;
+  }
+
   /**
-   * Shows the regions of `collection` (from the regions endpoint for one date): parents
-   * first so sub-regions draw on top. `colorOf(factionId)` gives a faction's `#rrggbb`.
-   * Only a region that is new or whose geometry changed gets a new path (drawn in its place
-   * in the order); a removed one loses its path; the others only change their style.
+   * Shows the region outlines and names of `collection` (from the regions endpoint for one
+   * date), parents first so sub-regions draw on top, and greys the top-level regions under the
+   * control map. Only a region that is new or whose geometry changed is drawn anew.
    */
-  setRegions(collection, colorOf) {
-    this.colorOf = colorOf;
+  setRegions(collection) {
     const features = [...collection.features].sort(
       (a, b) => Number(Boolean(a.properties.parent)) - Number(Boolean(b.properties.parent)),
     );
-    const ids = new Set(features.map((f) => String(f.id)));
-    for (const [id, layer] of this.regionLayers) {
-      if (!ids.has(id)) {
-        this.regions.removeLayer(layer);
-        this.regionLayers.delete(id);
-        this.regionGeometry.delete(id);
-      }
-    }
-    const drawnOrder = [...this.regionLayers.keys()];
-    // From the first region drawn anew or out of place on, paths are put back in order.
-    let reorderFrom = features.length;
-    features.forEach((feature, index) => {
-      const id = String(feature.id);
-      const geometry = JSON.stringify(feature.geometry);
-      const layer = this.regionLayers.get(id);
-      if (layer && this.regionGeometry.get(id) === geometry) {
-        layer.feature = feature;
-        if (drawnOrder[index] !== id) {
-          reorderFrom = Math.min(reorderFrom, index);
-        }
-        return;
-      }
-      if (layer) {
-        this.regions.removeLayer(layer);
-      }
-      this.regionGeometry.set(id, geometry);
-      this.regions.addData(feature); // initRegion records the new layer
-      reorderFrom = Math.min(reorderFrom, index);
-    });
-    const order = features.map((f) => this.regionLayers.get(String(f.id))).filter(Boolean);
-    this.regionLayers = new Map(order.map((layer) => [String(layer.feature.id), layer]));
-    this.orderRegions(reorderFrom);
-    for (const layer of this.regionLayers.values()) {
-      layer.setStyle(regionStyle(layer.feature.properties, this.hatch));
+    this.regions.sync(features);
+    for (const layer of this.regions.layers()) {
       this.markRegion(layer);
     }
+    this.unknown.sync(features.filter((f) => !f.properties.parent));
   }
 
-  /** Puts the region paths from position `from` on in drawing order, on top of those before. */
-  orderRegions(from = 0) {
-    for (const layer of [...this.regionLayers.values()].slice(from)) {
-      layer.bringToFront();
+  /**
+   * Shows the control map of `collection` (the `control` collection for one date): one piece
+   * per statement in force, filled in its faction's colour or hatched when contested. Only a
+   * piece that is new or whose geometry changed is drawn anew.
+   */
+  setControl(collection) {
+    this.pieces.sync(collection.features);
+    for (const layer of this.pieces.layers()) {
+      markPiece(layer);
     }
   }
 
-  initRegion(feature, layer) {
-    this.regionLayers.set(String(feature.id), layer);
-    layer.bindTooltip(() => regionTooltip(layer.feature.properties), { sticky: true, direction: 'top', className: 'region-tooltip' });
+  /** Shows the front lines of `collection` (the `front-lines` collection for one date). */
+  setFronts(collection) {
+    this.fronts.sync(collection.features);
+    for (const layer of this.fronts.layers()) {
+      markFront(layer);
+    }
+  }
+
+  initPiece(layer) {
+    layer.bindTooltip(() => pieceTooltip(layer.feature.properties, this.factions), {
+      sticky: true,
+      direction: 'top',
+      className: 'region-tooltip',
+    });
+    layer.on('add', () => markPiece(layer));
+  }
+
+  initRegion(layer) {
+    layer.bindTooltip(() => regionName(layer.feature.properties), {
+      permanent: true,
+      direction: 'center',
+      className: 'region-name',
+    });
     layer.on('add', () => this.markRegion(layer));
     layer.on('mouseover', () => {
-      const base = regionStyle(layer.feature.properties, this.hatch);
-      layer.setStyle({ weight: base.weight + 2.5, opacity: 1 });
+      const base = regionStyle(layer.feature.properties);
+      layer.setStyle({ weight: base.weight + 2, opacity: 1 });
       layer.getElement()?.classList.add('is-hovered');
     });
     layer.on('mouseout', () => {
-      layer.setStyle(regionStyle(layer.feature.properties, this.hatch));
+      layer.setStyle(regionStyle(layer.feature.properties));
       layer.getElement()?.classList.remove('is-hovered');
     });
   }
 
-  /** Sets the DOM attributes the page's tests and styles rely on. */
+  /** Sets the DOM attributes the page's tests and styles rely on, and Enter/Space. */
   markRegion(layer) {
     const path = layer.getElement();
     if (!path) {
       return;
     }
     const properties = layer.feature.properties;
-    const status = properties.control?.status ?? 'unknown';
+    const status = properties.status ?? 'unknown';
     path.setAttribute('data-region-id', String(layer.feature.id));
     path.setAttribute('data-status', status);
     path.setAttribute('tabindex', '0');
@@ -364,13 +397,44 @@ export class MapView {
   }
 }
 
-function regionTooltip(properties) {
-  const status = properties.control?.status ?? 'unknown';
+/** Sets the attributes that tell a drawn piece's statement, holder and status. */
+function markPiece(layer) {
+  const path = layer.getElement();
+  if (!path) {
+    return;
+  }
+  const properties = layer.feature.properties;
+  path.setAttribute('data-statement-id', properties.statement);
+  path.setAttribute('data-holder', properties.holder);
+  path.setAttribute('data-status', properties.status);
+  if (properties.region) {
+    path.setAttribute('data-region', properties.region);
+  } else {
+    path.removeAttribute('data-region');
+  }
+}
+
+/** Sets the attribute that tells which holders a drawn front line separates. */
+function markFront(layer) {
+  layer.getElement()?.setAttribute('data-sides', layer.feature.properties.sides.join(' '));
+}
+
+/** A region's name (and Arabic name) as its label on the map. */
+function regionName(properties) {
+  return el('span', { class: 'region-name-text' }, properties.name, properties.name_ar ? [' ', arabic(properties.name_ar)] : null);
+}
+
+/** What the pointer shows over a piece: who holds it since when. */
+function pieceTooltip(properties, factions) {
+  const name = (id) => factions.get(id)?.name ?? id;
+  const who =
+    properties.status === 'contested'
+      ? `Contested: ${properties.factions.map(name).join(', ')}`
+      : `Held by ${name(properties.holder)}`;
   return el(
     'span',
     { class: 'region-tooltip-content' },
-    el('strong', {}, properties.name),
-    properties.name_ar ? [' ', arabic(properties.name_ar)] : null,
-    el('span', { class: 'region-tooltip-status' }, STATUS_WORDS[status] ?? status),
+    el('strong', {}, who),
+    el('span', { class: 'region-tooltip-status' }, `Since ${formatDate(properties.since, properties.precision)}`),
   );
 }

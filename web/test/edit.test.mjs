@@ -47,6 +47,11 @@ async function apiOk(pathAndQuery) {
   return body;
 }
 
+/** The control map of `date`: the API's pieces, one per statement in force. */
+async function controlAt(date) {
+  return (await apiOk(`/api/collections/control/items?at=${date}&limit=10000`)).features;
+}
+
 async function ghabAt(date) {
   const page = await apiOk(`/api/collections/regions/items?at=${date}&limit=10000`);
   const feature = page.features.find((f) => (f.id ?? f.properties.id) === GHAB);
@@ -154,10 +159,10 @@ async function notReloaded(page, what) {
   );
 }
 
-/** The Ghab's drawn status and fill (lower case). */
-const ghabDrawn = (id) => {
-  const path = document.querySelector(`#map path.region[data-region-id="${id}"]`);
-  return { status: path?.getAttribute('data-status') ?? null, fill: path?.getAttribute('fill')?.toLowerCase() ?? null };
+/** The drawn control piece of statement `id`: its status and fill (lower case), or null. */
+const pieceDrawn = (id) => {
+  const path = document.querySelector(`#map path.control-piece[data-statement-id="${id}"]`);
+  return path ? { status: path.getAttribute('data-status'), fill: path.getAttribute('fill')?.toLowerCase() ?? null } : null;
 };
 
 /** The drawn marker of event `id`: its date and the title its label ends with, or null. */
@@ -231,7 +236,7 @@ if (!TOKEN) {
 
     after(closeBrowser);
 
-    pagesTest('a saved entry recolours the Ghab live, here and in another browser', async (open) => {
+    pagesTest('a saved entry is drawn live on the control map, here and in another browser', async (open) => {
       const government = await factionColor(FACTION);
       const was = await ghabAt(SHOWN);
       assert.ok(
@@ -244,8 +249,9 @@ if (!TOKEN) {
       const watcher = await open();
       await openMap(editor.page, SHOWN);
       await openMap(watcher.page, SHOWN);
-      const before = await editor.page.evaluate(ghabDrawn, GHAB);
-      assert.notEqual(before.fill, government, `before the edit the Ghab is not ${government}`);
+      // A region-wide entry is the statement `<region>@<from>`.
+      const statement = `${GHAB}@${FROM}`;
+      assert.equal(await editor.page.evaluate(pieceDrawn, statement), null, `before the edit no piece of ${statement} is drawn`);
 
       await signIn(editor.page, TOKEN);
       await until(editor.page, 'the panel says who signed in', (s) => document.querySelector(s)?.textContent.trim(), '#edit-author', `Signed in as ${author}`);
@@ -272,13 +278,14 @@ if (!TOKEN) {
       assert.equal(change.after.status, 'held');
       assert.deepEqual(change.after.factions, [FACTION]);
       assert.equal(change.after.sources[0].url, 'https://example.org/ghab-2015-08-15');
-      const now = await ghabAt(SHOWN);
-      assert.equal(now.status, 'held', `the API holds the Ghab on ${SHOWN} after the edit`);
+      const inForce = (await controlAt(SHOWN)).find((f) => f.properties.statement === statement);
+      assert.ok(inForce?.properties.km2 > 0, `the API has the new entry in force in part of the Ghab on ${SHOWN}`);
+      assert.equal(inForce.properties.holder, FACTION, `the new entry's piece is held by ${FACTION}`);
 
       // Both pages redraw without a reload: the editor's own and, through the stream, the other.
       const held = { status: 'held', fill: government };
-      await until(editor.page, `the editor's Ghab on ${SHOWN}`, ghabDrawn, GHAB, held);
-      await until(watcher.page, `the other page's Ghab on ${SHOWN}`, ghabDrawn, GHAB, held);
+      await until(editor.page, `the editor's piece of ${statement} on ${SHOWN}`, pieceDrawn, statement, held);
+      await until(watcher.page, `the other page's piece of ${statement} on ${SHOWN}`, pieceDrawn, statement, held);
       const tick = (date) => Boolean(document.querySelector(`#timeline-ticks .tick[data-date="${date}"]`));
       await until(watcher.page, `the other page's timeline marks ${FROM}`, tick, FROM, true);
       await notReloaded(editor.page, 'the editing page');

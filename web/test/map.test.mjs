@@ -16,7 +16,9 @@ const GHAB_POINT = { lat: 35.68482, lon: 36.33867 };
 const TOP_LEVEL = ['ghab-plain', 'nusayriyah-mountains', 'damascus-homs-corridor'];
 const BEFORE = '2011-06-01';
 const AFTER = '2015-08-20';
-const UNKNOWN_FILL = '#9e9e9e';
+/** Two steps of the timeline between which only area statements change the Ghab. */
+const STEP_FROM = '2015-08-09';
+const STEP_TO = '2015-08-18';
 
 // ---------------------------------------------------------------------------------------------
 // API helpers: the expectations.
@@ -33,21 +35,38 @@ async function regionsAt(date) {
   return new Map(page.features.map((f) => [f.id ?? f.properties.id, f]));
 }
 
-/** What the contract says a region's `fill` is, from its API feature. */
+/** The control map of `date`: the API's pieces (one per statement in force). */
+async function controlAt(date) {
+  return (await api(`/api/collections/control/items?at=${date}&limit=10000`)).features;
+}
+
+/** What the contract says a control piece's `fill` is, from its API feature. */
 function expectedFill(feature) {
   const p = feature.properties;
   switch (p.status) {
     case 'held':
       assert.match(p.color ?? '', /^#[0-9a-f]{6}$/i, `${feature.id} is held but has no colour`);
-      return p.color;
+      return p.color.toLowerCase();
     case 'contested':
-      return `url(#hatch-${p.control.factions.join('-')})`;
-    case 'unknown':
-      return UNKNOWN_FILL;
+      return `url(#hatch-${p.factions.join('-')})`;
     default:
       throw new Error(`unexpected status ${p.status} for ${feature.id}`);
   }
 }
+
+/** The drawn control map the API says `date` has: statement id → fill, sorted by id. */
+async function expectedPieces(date) {
+  const pieces = (await controlAt(date)).map((f) => [f.properties.statement, expectedFill(f)]);
+  return Object.fromEntries(pieces.sort(([a], [b]) => a.localeCompare(b)));
+}
+
+/** The drawn control map (in the page): statement id → fill (lower case), sorted by id. */
+const drawnPieces = () =>
+  Object.fromEntries(
+    [...document.querySelectorAll('#map path.control-piece')]
+      .map((p) => [p.getAttribute('data-statement-id'), (p.getAttribute('fill') ?? '').toLowerCase()])
+      .sort(([a], [b]) => a.localeCompare(b)),
+  );
 
 /** "20 August 2015" for "2015-08-20", as `#date-label` spells it. */
 function inWords(iso) {
@@ -78,22 +97,22 @@ function pageTest(name, options, body) {
   });
 }
 
-/** Opens `url` and waits until the five regions are drawn. */
+/** Opens `url` and waits until the five regions and the control map are drawn. */
 async function open(page, url = `${BASE}/`) {
   await page.goto(url, { waitUntil: 'load' });
   await page.waitForSelector('#map path.region', { state: 'attached' });
   await page.waitForFunction(() => document.querySelectorAll('#map path.region').length >= 5);
+  await page.waitForSelector('#map path.control-piece', { state: 'attached' });
 }
 
 const attribute = ([selector, name]) => document.querySelector(selector)?.getAttribute(name) ?? null;
 const value = (selector) => document.querySelector(selector)?.value ?? null;
 const text = (selector) => document.querySelector(selector)?.textContent.trim() ?? null;
 
-/** The Ghab's path: status and fill. */
-async function ghabShows(page, date, feature) {
-  const selector = `#map path.region[data-region-id="${GHAB}"]`;
-  await until(page, `Ghab status on ${date}`, attribute, [selector, 'data-status'], feature.properties.status);
-  await until(page, `Ghab fill on ${date}`, attribute, [selector, 'fill'], expectedFill(feature));
+/** Waits until the page draws the control map of `date` as the API says. */
+async function mapShows(page, date) {
+  const want = await expectedPieces(date);
+  await until(page, `the control map of ${date}`, drawnPieces, null, want);
 }
 
 /** Parameters of the location hash. */
@@ -109,38 +128,66 @@ async function mapCentre(page) {
   return { x: box.x + box.width / 2, y: box.y + box.height / 2 };
 }
 
-/** Which region the page draws at a screen point (under any marker or label), if any. */
+/**
+ * In the page: the ids of the regions whose outline encloses the screen point `[x, y]` (the
+ * outlines have no fill, so this asks the geometry, not what is hit).
+ */
+const regionsUnder = ([x, y]) =>
+  [...document.querySelectorAll('#map path.region')]
+    .filter((path) => {
+      const point = new DOMPoint(x, y).matrixTransform(path.getScreenCTM().inverse());
+      return path.isPointInFill(point);
+    })
+    .map((path) => path.getAttribute('data-region-id'));
+
+/** Which top-level region the page draws at a screen point, if any. */
 async function regionAt(page, { x, y }) {
-  return page.evaluate(
-    ([x, y]) =>
-      document
-        .elementsFromPoint(x, y)
-        .find((el) => el.matches('path.region'))
-        ?.getAttribute('data-region-id') ?? null,
-    [x, y],
-  );
+  const ids = await page.evaluate(regionsUnder, [x, y]);
+  return ids.find((id) => TOP_LEVEL.includes(id)) ?? null;
 }
 
 /**
- * A screen point near `centre` where a click lands on region `id` itself, not on an event
- * marker or a label drawn over it.
+ * In the page: a screen point near `[cx, cy]` (within `radius` px) where a click lands on a
+ * control piece itself, not on an event marker or a label, inside region `id` when given; with
+ * the piece's statement id.
  */
-async function clickableIn(page, id, centre) {
-  const point = await page.evaluate(
-    ([id, cx, cy]) => {
-      for (let r = 0; r <= 80; r += 8) {
-        for (let a = 0; a < 360; a += r ? 30 : 360) {
-          const x = cx + r * Math.cos((a * Math.PI) / 180);
-          const y = cy + r * Math.sin((a * Math.PI) / 180);
-          if (document.elementFromPoint(x, y)?.getAttribute('data-region-id') === id) return { x, y };
-        }
+const pieceNear = ([id, cx, cy, radius]) => {
+  const inRegion = (x, y) =>
+    !id ||
+    [...document.querySelectorAll(`#map path.region[data-region-id="${id}"]`)].some((path) =>
+      path.isPointInFill(new DOMPoint(x, y).matrixTransform(path.getScreenCTM().inverse())),
+    );
+  for (let r = 0; r <= radius; r += 4) {
+    for (let a = 0; a < 360; a += r ? 30 : 360) {
+      const x = cx + r * Math.cos((a * Math.PI) / 180);
+      const y = cy + r * Math.sin((a * Math.PI) / 180);
+      const hit = document.elementFromPoint(x, y);
+      if (hit?.matches('path.control-piece') && inRegion(x, y)) {
+        return { x, y, statement: hit.getAttribute('data-statement-id') };
       }
-      return null;
-    },
-    [id, centre.x, centre.y],
-  );
-  assert.ok(point, `a point of ${id} within 80 px of the map centre is not covered by markers`);
+    }
+  }
+  return null;
+};
+
+/** A point near `centre` where a click lands on a control piece inside region `id`. */
+async function clickableIn(page, id, centre, radius = 80) {
+  const point = await page.evaluate(pieceNear, [id, centre.x, centre.y, radius]);
+  assert.ok(point, `a control piece of ${id} within ${radius} px of ${JSON.stringify(centre)} is not covered by markers`);
   return point;
+}
+
+/** Clicks `point` on the map and returns the popup's statement id and source links. */
+async function popupAfterClick(page, point) {
+  await page.mouse.click(point.x, point.y);
+  const popup = page.locator('.leaflet-popup-content');
+  await popup.locator('.popup-query').waitFor();
+  const statement = popup.locator('.popup-statement[data-statement-id]').first();
+  await statement.waitFor();
+  return {
+    id: await statement.getAttribute('data-statement-id'),
+    hrefs: await statement.locator('a.source-link').evaluateAll((links) => links.map((a) => a.href)),
+  };
 }
 
 async function ghabWidth(page) {
@@ -172,29 +219,27 @@ describe('map page', () => {
     assert.deepEqual(ids, [...features.keys()].sort(), 'one path per region in the API');
     for (const id of TOP_LEVEL) assert.ok(ids.includes(id), `${id} is drawn`);
     for (const { id, status } of drawn) {
-      assert.ok(['held', 'contested', 'unknown'].includes(status), `${id} has data-status ${status}`);
+      assert.ok(['held', 'contested', 'divided', 'unknown'].includes(status), `${id} has data-status ${status}`);
     }
   });
 
-  pageTest('changing the date recolours the Ghab as the API says', async (page) => {
-    const before = (await regionsAt(BEFORE)).get(GHAB);
-    const after = (await regionsAt(AFTER)).get(GHAB);
-    assert.notEqual(expectedFill(before), expectedFill(after), 'the data changes the Ghab between the dates');
+  pageTest('changing the date redraws the control map as the API says', async (page) => {
+    assert.notDeepEqual(await expectedPieces(BEFORE), await expectedPieces(AFTER), 'the control map changes between the dates');
 
     await open(page, permalink({ date: BEFORE, lat: 35.6, lon: 36.3, z: 9 }));
     await until(page, '#date-input after load', value, '#date-input', BEFORE);
-    await ghabShows(page, BEFORE, before);
+    await mapShows(page, BEFORE);
 
     await page.locator('#date-input').fill(AFTER);
     await until(page, '#date-label after typing a date', text, '#date-label', inWords(AFTER));
-    await ghabShows(page, AFTER, after);
+    await mapShows(page, AFTER);
 
     // The permalink drives the date too.
     await page.evaluate((date) => {
       location.hash = `#date=${date}&lat=35.600&lon=36.300&z=9`;
     }, BEFORE);
     await until(page, '#date-input after hashchange', value, '#date-input', BEFORE);
-    await ghabShows(page, BEFORE, before);
+    await mapShows(page, BEFORE);
 
     // And the slider, by keyboard.
     const label = await page.evaluate(text, '#date-label');
@@ -219,7 +264,7 @@ describe('map page', () => {
     await open(page, permalink({ date: AFTER, ...GHAB_POINT, z: 11 }));
     const centre = await mapCentre(page);
     assert.equal(await regionAt(page, centre), GHAB, 'the permalink centres the map on the Ghab');
-    // The Ghab's own surface: an event marker may sit right on al-Ziyarah.
+    // A control piece in the Ghab: an event marker may sit right on al-Ziyarah.
     const target = await clickableIn(page, GHAB, centre);
     await page.mouse.click(target.x, target.y);
 
@@ -229,7 +274,7 @@ describe('map page', () => {
     await region.waitFor();
     assert.match(await region.locator('h3').first().textContent(), /Ghab/, 'the popup names the Ghab');
     const statement = popup.locator('.popup-statement');
-    assert.equal(await statement.getAttribute('data-statement-id'), answer.control.statement.id, 'the popup shows the statement in force');
+    assert.equal(await statement.getAttribute('data-statement-id'), target.statement, 'the popup shows the statement of the piece clicked');
     const hrefs = await statement.locator('a.source-link').evaluateAll((links) => links.map((a) => a.href));
     assert.ok(hrefs.length >= 1, 'at least one source link');
     for (const href of hrefs) assert.match(href, /^https?:\/\//, `source link ${href}`);
@@ -268,28 +313,41 @@ describe('map page', () => {
     assert.equal(await regionAt(page, await mapCentre(page)), GHAB, 'the Ghab is still under the centre');
   });
 
-  pageTest('the legend lists the areas from /api/stats', async (page) => {
+  pageTest('the legend lists the areas from /api/stats and the change since the previous step', async (page) => {
     const legendAreas = () => {
       const area = (el) =>
         el?.getAttribute('data-area-km2') ?? el?.querySelector('[data-area-km2]')?.getAttribute('data-area-km2') ?? null;
       const factions = {};
-      for (const item of document.querySelectorAll('#legend .legend-item[data-faction]')) {
-        factions[item.getAttribute('data-faction')] =
-          item.querySelector('.legend-area')?.getAttribute('data-area-km2') ?? null;
+      const changes = {};
+      for (const item of document.querySelectorAll('#legend .legend-item[data-faction], #legend .legend-item[data-kind="contested"]')) {
+        const id = item.getAttribute('data-faction') ?? 'contested';
+        if (id !== 'contested') factions[id] = item.querySelector('.legend-area')?.getAttribute('data-area-km2') ?? null;
+        const change = item.querySelector('.legend-change');
+        if (change) changes[id] = [change.getAttribute('data-change-km2'), change.textContent.trim()];
       }
       return {
         factions,
+        changes,
         contested: area(document.querySelector('#legend .legend-item[data-kind="contested"]')),
         unknown: area(document.querySelector('#legend .legend-item[data-kind="unknown"]')),
       };
     };
+    // The steps of the timeline, as the page marks them.
+    let changeDates = [];
     const expected = (stats) => {
-      const want = { contested: stats.contested_km2, unknown: stats.unknown_km2, factions: {} };
+      const want = { contested: stats.contested_km2, unknown: stats.unknown_km2, factions: {}, changes: {} };
       for (const f of stats.factions) if (f.area_km2 > 0) want.factions[f.id] = f.area_km2;
+      const known = new Set([...stats.factions.map((f) => f.id), 'contested']);
+      for (const c of stats.changes ?? []) {
+        if (known.has(c.holder)) want.changes[c.holder] = Math.round((c.gained_km2 - c.lost_km2) * 10) / 10;
+      }
       return want;
     };
     const check = async (date) => {
-      const stats = await api(`/api/stats?at=${date}`);
+      const from = changeDates.filter((d) => d < date).at(-1);
+      const stats = await api(`/api/stats?at=${date}${from ? `&from=${from}` : ''}`);
+      const plain = await api(`/api/stats?at=${date}`);
+      assert.deepEqual(stats.factions, plain.factions, 'asking with `from` gives the same areas');
       const want = expected(stats);
       // Self-contained, so it also runs in the page.
       const ok = (got, want) =>
@@ -297,7 +355,8 @@ describe('map page', () => {
         Number(got.contested) === want.contested &&
         got.unknown !== null &&
         Number(got.unknown) === want.unknown &&
-        Object.entries(want.factions).every(([id, a]) => got.factions[id] != null && Number(got.factions[id]) === a);
+        Object.entries(want.factions).every(([id, a]) => got.factions[id] != null && Number(got.factions[id]) === a) &&
+        Object.entries(want.changes).every(([id, c]) => got.changes[id] != null && Number(got.changes[id][0]) === c);
       await page
         .waitForFunction(`(${ok})((${legendAreas})(), ${JSON.stringify(want)})`, undefined, { timeout: WAIT_MS })
         .catch(() => {});
@@ -306,12 +365,106 @@ describe('map page', () => {
         ok(got, want),
         `legend on ${date}: ${JSON.stringify(got)}\nexpected (factions with area > 0): ${JSON.stringify(want)}`,
       );
+      return { got, want };
     };
 
     await open(page, permalink({ date: BEFORE, lat: 35.6, lon: 36.3, z: 9 }));
+    await page.waitForSelector('#timeline-ticks .tick', { state: 'attached' });
+    changeDates = await page.$$eval('#timeline-ticks .tick', (ticks) => ticks.map((t) => t.getAttribute('data-date')).sort());
+    assert.ok(changeDates.includes(STEP_TO), `the timeline marks ${STEP_TO}`);
     await check(BEFORE);
     await page.locator('#date-input').fill(AFTER);
     await check(AFTER);
+    // A step that moves the front: the changes are not all zero, and read as signed km².
+    await page.locator('#date-input').fill(STEP_TO);
+    const { got, want } = await check(STEP_TO);
+    const moved = Object.entries(want.changes).filter(([, c]) => c !== 0);
+    assert.ok(moved.length >= 1, `some holder's area changes at ${STEP_TO}: ${JSON.stringify(want.changes)}`);
+    for (const [id, c] of moved) {
+      assert.match(got.changes[id][1], c > 0 ? /^\+[\d,.]+ km²$/ : /^\u2212[\d,.]+ km²$/, `the change of ${id} in words`);
+    }
+  });
+
+  pageTest('the Ghab on the date shows more than one holder and a front line', async (page) => {
+    const pieces = (await controlAt(AFTER)).filter((f) => f.properties.region === GHAB);
+    const holders = [...new Set(pieces.map((f) => f.properties.holder))].sort();
+    assert.ok(holders.length > 1, `the API has more than one holder in the Ghab on ${AFTER}: ${holders}`);
+    const fronts = (await api(`/api/collections/front-lines/items?at=${AFTER}&limit=10000`)).features;
+    assert.ok(fronts.length >= 1, `the API has front lines on ${AFTER}`);
+
+    await open(page, permalink({ date: AFTER, lat: 35.6, lon: 36.3, z: 9 }));
+    await mapShows(page, AFTER);
+    const drawnHolders = (id) =>
+      [...new Set([...document.querySelectorAll(`#map path.control-piece[data-region="${id}"]`)].map((p) => p.getAttribute('data-holder')))].sort();
+    await until(page, `holders drawn in the Ghab on ${AFTER}`, drawnHolders, GHAB, holders);
+    const drawnFronts = () =>
+      [...document.querySelectorAll('#map path.front-line')].map((p) => p.getAttribute('data-sides')).sort();
+    await until(page, `front lines drawn on ${AFTER}`, drawnFronts, null, fronts.map((f) => f.properties.sides.join(' ')).sort());
+    const bold = await page.evaluate(() => Number(document.querySelector('#map path.front-line').getAttribute('stroke-width')));
+    assert.ok(bold >= 3, `front lines are bold (stroke-width ${bold})`);
+  });
+
+  pageTest('a click on either side of a front line shows different statements with sources', async (page) => {
+    // The longest segment of a front line near al-Ziyarah, and a point either side of its middle.
+    const fronts = (await api(`/api/collections/front-lines/items?at=${AFTER}&limit=10000`)).features;
+    const k = Math.cos((GHAB_POINT.lat * Math.PI) / 180);
+    let best = null;
+    for (const front of fronts) {
+      for (const line of front.geometry.coordinates) {
+        for (let i = 1; i < line.length; i++) {
+          const [[x0, y0], [x1, y1]] = [line[i - 1], line[i]];
+          const length = Math.hypot((x1 - x0) * k, y1 - y0);
+          const near = Math.hypot(((x0 + x1) / 2 - GHAB_POINT.lon) * k, (y0 + y1) / 2 - GHAB_POINT.lat) < 0.3;
+          if (near && (!best || length > best.length)) best = { length, x0, y0, x1, y1 };
+        }
+      }
+    }
+    assert.ok(best, `a front line within about 30 km of al-Ziyarah on ${AFTER}`);
+    const middle = { lon: (best.x0 + best.x1) / 2, lat: (best.y0 + best.y1) / 2 };
+    // Unit normal in a local plane (x = lon·cos lat, y = lat), then about 250 m off the line.
+    const [dx, dy] = [(best.x1 - best.x0) * k, best.y1 - best.y0];
+    const offset = 0.0025 / Math.hypot(dx, dy);
+    const sides = [1, -1].map((sign) => ({
+      lon: Number((middle.lon + (-dy * offset * sign) / k).toFixed(5)),
+      lat: Number((middle.lat + dx * offset * sign).toFixed(5)),
+    }));
+
+    const shown = [];
+    for (const side of sides) {
+      await page.goto('about:blank');
+      await open(page, permalink({ date: AFTER, lat: side.lat, lon: side.lon, z: 13 }));
+      await mapShows(page, AFTER);
+      const point = await clickableIn(page, null, await mapCentre(page), 12);
+      const popup = await popupAfterClick(page, point);
+      assert.equal(popup.id, point.statement, `the popup shows the statement of the piece clicked at ${JSON.stringify(side)}`);
+      assert.ok(popup.hrefs.length >= 1, `source links for ${popup.id}`);
+      for (const href of popup.hrefs) assert.match(href, /^https?:\/\//, `source link ${href}`);
+      shown.push(popup.id);
+    }
+    assert.notEqual(shown[0], shown[1], `different statements either side of the front line: ${shown.join(', ')}`);
+  });
+
+  pageTest('Next steps through area statements and the drawn map changes', async (page) => {
+    const timeline = await api('/api/timeline');
+    const between = timeline.changes.filter((c) => c.date > STEP_FROM && c.date <= STEP_TO);
+    assert.ok(between.length >= 1, `the timeline has steps after ${STEP_FROM} up to ${STEP_TO}`);
+    for (const change of between) {
+      assert.equal(change.statement.scope, 'area', `only area statements change on ${change.date}: ${JSON.stringify(change)}`);
+    }
+    const want = await expectedPieces(STEP_TO);
+    assert.notDeepEqual(await expectedPieces(STEP_FROM), want, `the control map changes from ${STEP_FROM} to ${STEP_TO}`);
+
+    await open(page, permalink({ date: STEP_FROM, lat: 35.6, lon: 36.3, z: 9 }));
+    await mapShows(page, STEP_FROM);
+    const drawnBefore = await page.evaluate(drawnPieces);
+    const steps = [...new Set(between.map((c) => c.date))].sort();
+    for (const date of steps) {
+      await page.locator('#next-change').click();
+      await until(page, `#date-input after Next`, value, '#date-input', date);
+      await mapShows(page, date);
+    }
+    assert.notDeepEqual(await page.evaluate(drawnPieces), drawnBefore, `the drawn map changed from ${STEP_FROM} to ${STEP_TO}`);
+    await mapShows(page, STEP_TO);
   });
 
   pageTest('fits a 375×667 phone screen', { viewport: { width: 375, height: 667 } }, async (page) => {
