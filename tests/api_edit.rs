@@ -522,8 +522,8 @@ async fn control_areas_are_added_replaced_with_their_base_and_reverted() {
     .expect(StatusCode::CREATED)
     .json();
     assert_eq!(replaced["before"]["properties"]["note"], "First.");
-    let stale = write(&format!("{uri}?base=1"), Some("t0ken"), &area("Third."));
-    send(app(state.clone()), stale)
+    let outdated = write(&format!("{uri}?base=1"), Some("t0ken"), &area("Third."));
+    send(app(state.clone()), outdated)
         .await
         .expect_problem(StatusCode::CONFLICT, "change 2");
     send(
