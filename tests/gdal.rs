@@ -174,28 +174,8 @@ fn ogrinfo_follows_next_links_with_one_feature_per_page() {
     let server = Server::start();
     assert_counts_match(&server, &["-oo", "PAGE_SIZE=1"]);
     // `-so` counts from numberMatched alone; reading every feature makes GDAL walk the pages.
-    let dataset = oapif(&server);
     for layer in PAGED {
-        let csv = gdal(
-            "ogr2ogr",
-            &[
-                "-f",
-                "CSV",
-                "/vsistdout/",
-                "-oo",
-                "PAGE_SIZE=1",
-                "-select",
-                "id",
-                &dataset,
-                layer,
-            ],
-        );
-        let got: Vec<String> = csv_rows(&csv).into_iter().map(|r| r[0].clone()).collect();
-        let want: Vec<String> = all_features(&server, layer)
-            .iter()
-            .map(|f| f["id"].as_str().unwrap().to_owned())
-            .collect();
-        assert_eq!(got, want, "{layer} read one feature per page");
+        assert_read_page_by_page(&server, layer);
     }
 }
 
@@ -208,36 +188,43 @@ fn ogrinfo_reads_the_control_map_statements_and_front_lines_where_two_sides_meet
     let server =
         Server::start_with(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/v2"));
     assert_counts_match(&server, &[]);
-    let dataset = oapif(&server);
     for layer in ["control", "control-statements", "front-lines"] {
-        let features = all_features(&server, layer);
-        assert!(!features.is_empty(), "{layer} has features");
-        let csv = gdal(
-            "ogr2ogr",
-            &[
-                "-f",
-                "CSV",
-                "/vsistdout/",
-                "-oo",
-                "PAGE_SIZE=1",
-                "-select",
-                "id",
-                &dataset,
-                layer,
-            ],
+        assert!(
+            !all_features(&server, layer).is_empty(),
+            "{layer} has features"
         );
-        let got: Vec<String> = csv_rows(&csv).into_iter().map(|r| r[0].clone()).collect();
-        let want: Vec<String> = features
-            .iter()
-            .map(|f| f["id"].as_str().unwrap().to_owned())
-            .collect();
-        assert_eq!(got, want, "{layer} read one feature per page");
+        assert_read_page_by_page(&server, layer);
     }
     let fronts = all_features(&server, "front-lines");
     assert_eq!(
         fronts[0]["properties"]["sides"],
         serde_json::json!(["red", "contested"])
     );
+}
+
+/// Asserts that ogr2ogr, reading `layer` one feature per page, gets every id in the API's order.
+fn assert_read_page_by_page(server: &Server, layer: &str) {
+    let dataset = oapif(server);
+    let csv = gdal(
+        "ogr2ogr",
+        &[
+            "-f",
+            "CSV",
+            "/vsistdout/",
+            "-oo",
+            "PAGE_SIZE=1",
+            "-select",
+            "id",
+            &dataset,
+            layer,
+        ],
+    );
+    let got: Vec<String> = csv_rows(&csv).into_iter().map(|r| r[0].clone()).collect();
+    let want: Vec<String> = all_features(server, layer)
+        .iter()
+        .map(|f| f["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(got, want, "{layer} read one feature per page");
 }
 
 /// Copies `layer` into a fresh GPKG file with ogr2ogr; returns its directory and path.

@@ -231,16 +231,9 @@ impl Live {
         let data = current.engine.dataset();
         let is_region = |id: &str| data.regions.index_of(id).is_some();
         let event = change::event(json, &is_region, data.format).map_err(LiveError::Invalid)?;
-        let new = NewChange {
-            kind: ChangeKind::Event,
-            target: event.id.clone(),
-            key: event.id.clone(),
-            before: data.event(&event.id).map(change::event_form),
-            after: Some(change::event_form(&event)),
-            author: author.to_owned(),
-            reverts: None,
-            form: FORM,
-        };
+        let before = data.event(&event.id).map(change::event_form);
+        let after = change::event_form(&event);
+        let new = item_change(ChangeKind::Event, &event.id, before, after, author);
         self.commit(
             &mut writer,
             &current,
@@ -304,16 +297,14 @@ impl Live {
                 key: area.id,
             });
         }
-        let new = NewChange {
-            kind: ChangeKind::Area,
-            target: area.id.clone(),
-            key: area.id.clone(),
-            before: before.map(change::area_form),
-            after: Some(change::area_form(&area)),
-            author: author.to_owned(),
-            reverts: None,
-            form: FORM,
-        };
+        let after = change::area_form(&area);
+        let new = item_change(
+            ChangeKind::Area,
+            &area.id,
+            before.map(change::area_form),
+            after,
+            author,
+        );
         self.commit(
             &mut writer,
             &current,
@@ -483,6 +474,26 @@ impl Live {
     /// long-lived responses finish.
     pub fn close(&self) {
         self.inner.closing.send_replace(true);
+    }
+}
+
+/// A change that puts an item known by its own id (an event, a control area).
+fn item_change(
+    kind: ChangeKind,
+    id: &str,
+    before: Option<serde_json::Value>,
+    after: serde_json::Value,
+    author: &str,
+) -> NewChange {
+    NewChange {
+        kind,
+        target: id.to_owned(),
+        key: id.to_owned(),
+        before,
+        after: Some(after),
+        author: author.to_owned(),
+        reverts: None,
+        form: FORM,
     }
 }
 
