@@ -540,7 +540,17 @@ pub async fn items(
             paging.respond(features.collect(), periods.len())
         }
         Collection::Control | Collection::FrontLines | Collection::ControlStatements => {
-            statement_items(engine, c, p.at.as_deref(), range, bbox, &paging)?
+            let filters = Filters {
+                at: p.at.as_deref(),
+                range,
+                bbox,
+                paging,
+            };
+            return match c {
+                Collection::Control => control_items(engine, &filters),
+                Collection::FrontLines => front_items(engine, &filters),
+                _ => statement_items(engine, &filters),
+            };
         }
         Collection::Events => {
             no_at(p.at.as_deref(), c)?;
@@ -559,65 +569,62 @@ pub async fn items(
     })
 }
 
-/// The items of `control`, `front-lines` and `control-statements`.
-fn statement_items(
-    engine: &Engine,
-    c: Collection,
-    at: Option<&str>,
+/// What a statement collection's page is cut from: the request's filters and paging.
+struct Filters<'a> {
+    at: Option<&'a str>,
     range: Option<DateRange>,
     bbox: Option<geo::Rect<f64>>,
-    paging: &Paging<'_>,
-) -> Result<Response, ApiError> {
-    let (offset, limit) = (paging.offset, paging.limit);
-    Ok(match c {
-        Collection::Control => {
-            let at = region_date(at, range)?;
-            let map = engine.control_map(at);
-            let pieces: Vec<&Piece> = map
-                .pieces
-                .iter()
-                .filter(|piece| bbox.is_none_or(|b| piece.geometry.intersects(&b)))
-                .collect();
-            let features = page(&pieces, offset, limit).iter().map(|piece| {
-                let geometry = Geometry::Computed(geojson::Geometry::from(&piece.geometry));
-                AnyFeature::Statement(features::statement(
-                    engine,
-                    piece.key,
-                    geometry,
-                    piece.km2,
-                    Some(at),
-                ))
-            });
-            paging.respond(features.collect(), pieces.len())
-        }
-        Collection::FrontLines => {
-            let at = region_date(at, range)?;
-            let lines: Vec<FrontLine<'_>> = engine
-                .front_lines(at)
-                .into_iter()
-                .filter(|line| bbox.is_none_or(|b| line.geometry.intersects(&b)))
-                .collect();
-            let features = page(&lines, offset, limit)
-                .iter()
-                .map(|line| AnyFeature::Front(features::front(line, at)));
-            paging.respond(features.collect(), lines.len())
-        }
-        Collection::ControlStatements => {
-            no_at(at, c)?;
-            let areas: Vec<usize> = (0..engine.dataset().areas.len())
-                .filter(|&i| {
-                    let area = &engine.dataset().areas[i];
-                    bbox.is_none_or(|b| area.geometry.intersects(&b))
-                        && range.is_none_or(|r| r.contains(area.control.from))
-                })
-                .collect();
-            let features = page(&areas, offset, limit)
-                .iter()
-                .map(|&i| area_statement(engine, i));
-            paging.respond(features.collect(), areas.len())
-        }
-        _ => unreachable!("only statement collections come here"),
-    })
+    paging: Paging<'a>,
+}
+
+/// The items of `control`: the pieces of the date's control map.
+fn control_items(engine: &Engine, f: &Filters<'_>) -> Result<Response, ApiError> {
+    let at = region_date(f.at, f.range)?;
+    let map = engine.control_map(at);
+    let pieces: Vec<&Piece> = map
+        .pieces
+        .iter()
+        .filter(|piece| f.bbox.is_none_or(|b| piece.geometry.intersects(&b)))
+        .collect();
+    let features = page(&pieces, f.paging.offset, f.paging.limit)
+        .iter()
+        .map(|piece| {
+            let geometry = Geometry::Computed(geojson::Geometry::from(&piece.geometry));
+            let statement = features::statement(engine, piece.key, geometry, piece.km2, Some(at));
+            AnyFeature::Statement(statement)
+        });
+    Ok(f.paging.respond(features.collect(), pieces.len()))
+}
+
+/// The items of `front-lines` on the date.
+fn front_items(engine: &Engine, f: &Filters<'_>) -> Result<Response, ApiError> {
+    let at = region_date(f.at, f.range)?;
+    let lines: Vec<FrontLine<'_>> = engine
+        .front_lines(at)
+        .into_iter()
+        .filter(|line| f.bbox.is_none_or(|b| line.geometry.intersects(&b)))
+        .collect();
+    let features = page(&lines, f.paging.offset, f.paging.limit)
+        .iter()
+        .map(|line| AnyFeature::Front(features::front(line, at)));
+    Ok(f.paging.respond(features.collect(), lines.len()))
+}
+
+/// The items of `control-statements`: the areas as written, filtered by the date they take
+/// effect.
+fn statement_items(engine: &Engine, f: &Filters<'_>) -> Result<Response, ApiError> {
+    no_at(f.at, Collection::ControlStatements)?;
+    let areas: Vec<usize> = (0..engine.dataset().areas.len())
+        .filter(|&i| {
+            let area = &engine.dataset().areas[i];
+            f.bbox.is_none_or(|b| area.geometry.intersects(&b))
+                && f.range.is_none_or(|r| r.contains(area.control.from))
+        })
+        .collect();
+    let features = page(&areas, f.paging.offset, f.paging.limit)
+        .iter()
+        .map(|&i| area_statement(engine, i));
+    Ok(f.paging.respond(features.collect(), areas.len()))
 }
 
 /// A control area as written, as a feature.
