@@ -5,8 +5,10 @@
 //!   No I/O.
 //! * [`geodata`]: reads and validates the bundled `GeoJSON` files into a [`model::Dataset`],
 //!   reporting every problem at once.
-//! * [`engine`]: a pure spatial index over a dataset: point-in-region queries, the nearest
-//!   region, control on a date and geodesic areas.
+//! * [`engine`]: pure spatial indexes over a dataset (the regions', shared between snapshots,
+//!   and the control areas'): point-in-region queries, the nearest region, the statement of
+//!   control in force at a point on a date, the flattened control map of a date, front lines,
+//!   shares and geodesic areas.
 //! * [`store`]: the durable change log behind [`store::Store`] (SQLite). It stores edits in the
 //!   versioned form [`geodata::change`] defines and never reads them.
 //! * [`live`]: the one owner of the served data: the current snapshot (engine and data), the
