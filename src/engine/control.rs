@@ -162,13 +162,19 @@ pub struct Piece {
 }
 
 /// The control map of a date: one piece per statement in force, none overlapping another.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 pub struct ControlMap {
     /// The last date any statement starts on or before the date asked (`None`: before all).
     pub tick: Option<Date>,
     /// In the rule's order, winner first.
     pub pieces: Vec<Piece>,
+    /// Per region (by position), the km² each piece has of it: clipped once per map, not once
+    /// per request that asks for the region's shares.
+    overlaps: Mutex<HashMap<usize, Overlaps>>,
 }
+
+/// The km² each piece of a control map has of one region.
+type Overlaps = Arc<[(StatementKey, f64)]>;
 
 /// A front line: where pieces of two different holders meet.
 #[derive(Debug, Clone)]
@@ -498,7 +504,11 @@ impl Engine {
                 });
             }
         }
-        ControlMap { tick, pieces }
+        ControlMap {
+            tick,
+            pieces,
+            overlaps: Mutex::default(),
+        }
     }
 
     /// The front lines of `date`: the edges where pieces of different holders meet, merged per
@@ -553,21 +563,10 @@ impl Engine {
     #[must_use]
     pub fn shares(&self, region: usize, date: Date) -> Vec<Share<'_>> {
         let map = self.control_map(date);
-        let geometry = &self.dataset.regions[region].geometry;
         let total = self.area_km2(region);
         let mut by_holder: HashMap<Holder<'_>, f64> = HashMap::new();
-        let bbox = geometry.bounding_rect();
-        for piece in &map.pieces {
-            let near = bbox.zip(piece.geometry.bounding_rect());
-            if !near.is_some_and(|(a, b)| a.intersects(&b)) {
-                continue;
-            }
-            let km2 = area_km2(&piece.geometry.intersection(geometry));
-            if km2 > 0.0 {
-                *by_holder
-                    .entry(self.statement(piece.key).holder())
-                    .or_default() += km2;
-            }
+        for &(key, km2) in self.overlaps(&map, region).iter() {
+            *by_holder.entry(self.statement(key).holder()).or_default() += km2;
         }
         let known: f64 = by_holder.values().sum();
         by_holder.insert(Holder::Unknown, (total - known).max(0.0));
@@ -586,6 +585,35 @@ impl Engine {
                 percent,
             })
             .collect()
+    }
+
+    /// The km² each piece of `map` has of the region at `region` (pieces that miss it left
+    /// out), computed once per map.
+    ///
+    /// # Panics
+    /// Only if a thread panicked while holding the map's lock.
+    fn overlaps(&self, map: &ControlMap, region: usize) -> Overlaps {
+        if let Some(found) = map.overlaps.lock().expect("overlaps lock").get(&region) {
+            return Arc::clone(found);
+        }
+        // Clipped outside the lock: two threads may both clip one region, never block.
+        let geometry = &self.dataset.regions[region].geometry;
+        let bbox = geometry.bounding_rect();
+        let found: Overlaps = map
+            .pieces
+            .iter()
+            .filter(|piece| {
+                let near = bbox.zip(piece.geometry.bounding_rect());
+                near.is_some_and(|(a, b)| a.intersects(&b))
+            })
+            .map(|piece| (piece.key, area_km2(&piece.geometry.intersection(geometry))))
+            .filter(|(_, km2)| *km2 > 0.0)
+            .collect();
+        map.overlaps
+            .lock()
+            .expect("overlaps lock")
+            .insert(region, Arc::clone(&found));
+        found
     }
 
     /// km² per holder on `date`, counting every piece of land once: the pieces of the control

@@ -19,7 +19,6 @@
 mod replay;
 mod snapshot;
 
-use std::collections::HashSet;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -30,7 +29,7 @@ use tokio_stream::{Stream, StreamExt};
 use crate::engine::Engine;
 use crate::geodata::change::{self, BodyProblem, FORM};
 use crate::geodata::{self, Loaded, Report};
-use crate::model::{Dataset, parse_date};
+use crate::model::parse_date;
 use crate::store::{Change, ChangeKind, NewChange, Store, StoreError};
 use replay::{Effect, Replay};
 pub use snapshot::{RegionRef, Snapshot};
@@ -191,7 +190,7 @@ impl Live {
         if data.region(region).is_none() {
             return Err(LiveError::NotFound(format!("no region {region:?}")));
         }
-        let entry = change::control_entry(json, &faction_ids(data), data.format)
+        let entry = change::control_entry(json, &replay::faction_ids(data), data.format)
             .map_err(LiveError::Invalid)?;
         let key = entry.from.to_string();
         let before = data.control_entry(region, entry.from);
@@ -263,7 +262,7 @@ impl Live {
         let current = self.snapshot();
         let data = current.engine.dataset();
         let region = |id: &str| data.region(id).map(|r| &r.geometry);
-        let area = change::area(json, &faction_ids(data), &region, data.format)
+        let area = change::area(json, &replay::faction_ids(data), &region, data.format)
             .map_err(LiveError::Invalid)?;
         if data.format < crate::model::Format::V2 {
             return Err(LiveError::Invalid(vec![BodyProblem {
@@ -346,24 +345,16 @@ impl Live {
         let subject = writer
             .subject_of(&target)
             .map_err(|why| LiveError::Conflict(format!("change {id} cannot be reverted: {why}")))?;
-        // What the item is now (the revert's `before`) and what it goes back to, read in the
-        // form the reverted change was stored in and written in today's.
-        let (before, effect) = match subject {
-            ChangeKind::Area => (
-                data.area(&t.key).map(change::area_form),
-                replay::read(subject, &t.target, &t.key, t.before.as_ref(), t.form, data),
-            ),
-            ChangeKind::Control => (
-                parse_date(&t.key)
-                    .and_then(|from| data.control_entry(&t.target, from))
-                    .map(change::control_entry_form),
-                replay::read(subject, &t.target, &t.key, t.before.as_ref(), t.form, data),
-            ),
-            _ => (
-                data.event(&t.key).map(change::event_form),
-                replay::read(subject, &t.target, &t.key, t.before.as_ref(), t.form, data),
-            ),
+        // What the item is now (the revert's `before`), and what it goes back to: read in the
+        // form the reverted change was stored in, written in today's.
+        let before = match subject {
+            ChangeKind::Area => data.area(&t.key).map(change::area_form),
+            ChangeKind::Control => parse_date(&t.key)
+                .and_then(|from| data.control_entry(&t.target, from))
+                .map(change::control_entry_form),
+            _ => data.event(&t.key).map(change::event_form),
         };
+        let effect = replay::read(subject, &t.target, &t.key, t.before.as_ref(), t.form, data);
         let effect = effect.map_err(|why| {
             LiveError::Conflict(format!(
                 "change {id} cannot be reverted: what it replaced no longer passes the checks: {why}"
@@ -495,11 +486,6 @@ fn item_change(
         reverts: None,
         form: FORM,
     }
-}
-
-/// The ids of the factions, for checking references.
-fn faction_ids(data: &Dataset) -> HashSet<String> {
-    data.factions.iter().map(|f| f.id.to_string()).collect()
 }
 
 /// Applies every change in `store` on top of `engine`, in log order. Changes that no longer

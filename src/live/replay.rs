@@ -146,6 +146,11 @@ impl Replay {
     }
 }
 
+/// The ids of the factions, for checking references.
+pub(super) fn faction_ids(data: &Dataset) -> HashSet<String> {
+    data.factions.iter().map(|f| f.id.to_string()).collect()
+}
+
 /// Reads what putting `after` (or removing, for `None`) does to the item `key` of `target`,
 /// with `after` in form `form`: a stored change's payload, or the `before` a revert restores.
 pub(super) fn read(
@@ -170,8 +175,7 @@ pub(super) fn read(
     };
     Ok(match (subject, after) {
         (ChangeKind::Control, Some(after)) => {
-            let factions: HashSet<String> =
-                data.factions.iter().map(|f| f.id.to_string()).collect();
+            let factions = faction_ids(data);
             Effect::PutControl {
                 region: target.to_owned(),
                 entry: change::control_entry(&after.to_string(), &factions, data.format)
@@ -183,8 +187,7 @@ pub(super) fn read(
             key: key.to_owned(),
         },
         (ChangeKind::Area, Some(after)) => {
-            let factions: HashSet<String> =
-                data.factions.iter().map(|f| f.id.to_string()).collect();
+            let factions = faction_ids(data);
             let region = |id: &str| data.region(id).map(|r| &r.geometry);
             Effect::PutArea(
                 change::area(&after.to_string(), &factions, &region, data.format)
