@@ -1,24 +1,23 @@
 //! The region nearest to a point outside every region, and how far away it is.
 //!
-//! Candidates come from the R-tree in order of bounding-box distance. For each, the closest
-//! point of its boundary is found on the sphere with vector arithmetic only: vertices are kept
-//! as unit vectors, and the closest point of a great-circle arc is the point's projection onto
-//! the arc's plane when that falls inside the arc, else the nearer end. Chord length orders
-//! points exactly as great-circle distance does. The winner's distance is then measured on the
-//! WGS84 ellipsoid (geodesic).
+//! Everything happens on the unit sphere, in 3-D: vertices are kept as unit vectors, and the
+//! straight-line (chord) distance between two points of the sphere orders them exactly as the
+//! great-circle distance does. Each polygon's boundary gets a 3-D box that holds every point
+//! of its arcs (the vertices' box, grown by how far an arc bulges outside its chord), and an
+//! R-tree over those boxes hands out candidates in order of their chord distance to the point:
+//! a lower bound that is tight on the sphere at every latitude, so the search stops as soon as
+//! the next box is farther than the best boundary found. The closest point of a great-circle
+//! arc is the point's projection onto the arc's plane when that falls inside the arc, else the
+//! nearer end. The winner's distance is then measured on the WGS84 ellipsoid (geodesic).
 
 use geo::{Coord, Distance, Geodesic, Point, Polygon};
 use rstar::RTree;
+use rstar::primitives::{GeomWithData, Rectangle};
 
-use super::index::Entry;
+use super::index::PolygonRef;
 
-/// Kilometres per degree of latitude, rounded down (the meridian degree is 110.57–111.69 km),
-/// so bounds derived from it never exclude a closer region.
-const KM_PER_DEGREE_LOWER: f64 = 110.0;
-/// Mean Earth radius (IUGG), km: converts chord lengths on the unit sphere to a distance bound.
-const EARTH_RADIUS_KM: f64 = 6371.0088;
-/// Spherical and ellipsoidal distances differ by under 0.5 %; bounds allow 1 %.
-const ELLIPSOID_SLACK: f64 = 1.01;
+/// An entry of the sphere tree: a polygon boundary's 3-D box.
+pub(crate) type SphereEntry = GeomWithData<Rectangle<V3>, PolygonRef>;
 
 /// A point on the unit sphere.
 pub(crate) type V3 = [f64; 3];
@@ -34,6 +33,33 @@ impl SphereRings {
             .map(|ring| ring.coords().map(|c| unit(*c)).collect())
             .collect();
         Self(rings)
+    }
+
+    /// A 3-D box holding every point of the rings' arcs; `None` for a polygon without vertices.
+    pub(crate) fn bounds(&self) -> Option<(V3, V3)> {
+        let mut lower = [f64::INFINITY; 3];
+        let mut upper = [f64::NEG_INFINITY; 3];
+        // An arc leaves its chord's box by at most its sagitta, 1 − cos(θ/2) for an arc of θ
+        // radians, all of it along the radius through its midpoint.
+        let mut sagitta: f64 = 0.0;
+        for ring in &self.0 {
+            for v in ring {
+                for axis in 0..3 {
+                    lower[axis] = lower[axis].min(v[axis]);
+                    upper[axis] = upper[axis].max(v[axis]);
+                }
+            }
+            for pair in ring.windows(2) {
+                let half_chord2 = dist2(pair[0], pair[1]) / 4.0;
+                sagitta = sagitta.max(1.0 - (1.0 - half_chord2.min(1.0)).sqrt());
+            }
+        }
+        if lower[0] > upper[0] {
+            return None;
+        }
+        // Rounding in the unit vectors is far below 1e-12; the margin keeps the bound sound.
+        let grow = sagitta + 1e-12;
+        Some((lower.map(|l| l - grow), upper.map(|u| u + grow)))
     }
 
     /// The closest boundary point to `p` (a unit vector) and its squared chord length.
@@ -58,22 +84,33 @@ impl SphereRings {
     }
 }
 
+/// Bulk-loads the sphere tree from each polygon's rings.
+pub(crate) fn build<'a>(
+    rings: impl Iterator<Item = (&'a SphereRings, PolygonRef)>,
+) -> RTree<SphereEntry> {
+    let entries = rings
+        .filter_map(|(r, at)| {
+            let (lower, upper) = r.bounds()?;
+            Some(GeomWithData::new(Rectangle::from_corners(lower, upper), at))
+        })
+        .collect();
+    RTree::bulk_load(entries)
+}
+
 /// The nearest polygon's region index and the geodesic distance in km from `p` to its
-/// boundary; `rings(region, polygon)` gives an entry's polygon on the sphere.
+/// boundary; `rings(region, polygon)` gives an entry's polygon on the sphere. Ties go to the
+/// smaller region index.
 pub(crate) fn nearest<'a>(
-    tree: &RTree<Entry>,
+    tree: &RTree<SphereEntry>,
     p: Point<f64>,
     rings: impl Fn(usize, usize) -> &'a SphereRings,
 ) -> Option<(usize, f64)> {
     let pv = unit(p.0);
     // (region, closest point, squared chord)
     let mut best: Option<(usize, V3, f64)> = None;
-    for (entry, box_distance_2) in tree.nearest_neighbor_iter_with_distance_2(&[p.x(), p.y()]) {
-        if let Some((_, _, chord2)) = best {
-            let km = chord_to_km(chord2) * ELLIPSOID_SLACK;
-            if box_distance_2 > search_radius_degrees(p, km).powi(2) {
-                break;
-            }
+    for (entry, box_chord2) in tree.nearest_neighbor_iter_with_distance_2(&pv) {
+        if best.is_some_and(|(_, _, chord2)| box_chord2 > chord2) {
+            break;
         }
         let r = entry.data;
         let Some((q, d2)) = rings(r.region, r.polygon).closest(pv) else {
@@ -93,22 +130,6 @@ pub(crate) fn nearest<'a>(
 /// Geodesic (WGS84) distance from `p` to the point `q` on the sphere, in km.
 pub(crate) fn geodesic_km(p: Point<f64>, q: V3) -> f64 {
     Geodesic.distance(p, Point(lon_lat(q))) / 1000.0
-}
-
-/// A radius, in planar degrees around `p`, that holds every point within `km` of `p`.
-fn search_radius_degrees(p: Point<f64>, km: f64) -> f64 {
-    let dlat = km / KM_PER_DEGREE_LOWER;
-    let highest = (p.y().abs() + dlat).to_radians();
-    if highest >= std::f64::consts::FRAC_PI_2 * 0.999 {
-        return f64::INFINITY;
-    }
-    // Along a parallel at latitude φ a great circle is at least (2/π)·R·cos φ·Δλ long.
-    let dlon = km / (KM_PER_DEGREE_LOWER * highest.cos()) * std::f64::consts::FRAC_PI_2;
-    dlat.hypot(dlon)
-}
-
-fn chord_to_km(chord2: f64) -> f64 {
-    2.0 * (chord2.sqrt() / 2.0).min(1.0).asin() * EARTH_RADIUS_KM
 }
 
 /// The unit vector of a lon/lat position.
@@ -177,9 +198,9 @@ mod tests {
         assert!((km - 111.32).abs() < 0.1, "{km}");
     }
 
-    /// Great-circle distance in km between two unit vectors.
+    /// Great-circle distance in km (mean Earth radius) between two unit vectors.
     fn arc_km(a: V3, b: V3) -> f64 {
-        chord_to_km(dist2(a, b))
+        2.0 * (dist2(a, b).sqrt() / 2.0).min(1.0).asin() * 6371.0088
     }
 
     #[test]
@@ -230,10 +251,57 @@ mod tests {
     }
 
     #[test]
-    fn radius_grows_towards_the_poles() {
-        let near_equator = search_radius_degrees(Point::new(0.0, 0.0), 100.0);
-        let north = search_radius_degrees(Point::new(0.0, 60.0), 100.0);
-        assert!(north > near_equator);
-        assert!(search_radius_degrees(Point::new(0.0, 89.5), 100.0).is_infinite());
+    fn the_sphere_box_holds_every_point_of_every_arc() {
+        // Long arcs bulge far outside their chord: a quarter of the equator, a polar arc, and
+        // a short one across the antimeridian.
+        let rings = [
+            vec![(0.0, 0.0), (90.0, 0.0), (45.0, 10.0), (0.0, 0.0)],
+            vec![(-30.0, 80.0), (150.0, 80.0), (60.0, 70.0), (-30.0, 80.0)],
+            vec![(179.5, -1.0), (-179.5, -1.0), (-179.5, 1.0), (179.5, -1.0)],
+        ];
+        for ring in rings {
+            let polygon = Polygon::new(geo::LineString::from(ring.clone()), vec![]);
+            let sphere = SphereRings::new(&polygon);
+            let (lower, upper) = sphere.bounds().unwrap();
+            for pair in sphere.0[0].windows(2) {
+                for i in 0..=1000 {
+                    let t = f64::from(i) / 1000.0;
+                    let v: V3 = std::array::from_fn(|k| pair[0][k] * (1.0 - t) + pair[1][k] * t);
+                    let len = dot(v, v).sqrt();
+                    let v = v.map(|x| x / len);
+                    assert!(
+                        (0..3).all(|k| lower[k] <= v[k] && v[k] <= upper[k]),
+                        "{ring:?}: arc point {v:?} outside {lower:?}..{upper:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_nearest_region_is_found_across_the_antimeridian_and_near_a_pole() {
+        let east = geo::polygon![(x: 178.0, y: -1.0), (x: 179.9, y: -1.0), (x: 179.9, y: 1.0), (x: 178.0, y: 1.0), (x: 178.0, y: -1.0)];
+        let west = geo::polygon![(x: -170.0, y: -1.0), (x: -165.0, y: -1.0), (x: -165.0, y: 1.0), (x: -170.0, y: 1.0), (x: -170.0, y: -1.0)];
+        let polar = geo::polygon![(x: 0.0, y: 85.0), (x: 10.0, y: 85.0), (x: 10.0, y: 86.0), (x: 0.0, y: 86.0), (x: 0.0, y: 85.0)];
+        let spheres = [
+            SphereRings::new(&east),
+            SphereRings::new(&west),
+            SphereRings::new(&polar),
+        ];
+        let tree = build(
+            spheres
+                .iter()
+                .enumerate()
+                .map(|(region, s)| (s, PolygonRef { region, polygon: 0 })),
+        );
+        let find = |x: f64, y: f64| nearest(&tree, Point::new(x, y), |r, _| &spheres[r]).unwrap();
+        // 0.3° east of the antimeridian the first region is 0.4° away, the second 9.7°.
+        let (region, km) = find(-179.7, 0.0);
+        assert_eq!(region, 0);
+        assert!((km - 0.4 * 111.32).abs() < 0.5, "{km}");
+        // Across the pole, 170° of longitude away on a map, 3° of latitude on the globe.
+        let (region, km) = find(-175.0, 89.0);
+        assert_eq!(region, 2);
+        assert!(km < 600.0, "{km}");
     }
 }

@@ -19,6 +19,8 @@ pub struct Spatial {
     shapes: Vec<Arc<Shape>>,
     /// Every polygon's bounding box, bulk-loaded.
     pub(super) tree: RTree<Entry>,
+    /// Every polygon boundary's box on the unit sphere, for the nearest-region search.
+    pub(super) sphere_tree: RTree<nearest::SphereEntry>,
     /// Per region, the km² where it is the smallest region; computed on first use, since
     /// only statistics need it and it costs polygon clipping.
     own_areas_km2: OnceLock<Vec<f64>>,
@@ -81,8 +83,16 @@ impl Spatial {
                 .enumerate()
                 .map(move |(polygon, p)| (p.bbox(), PolygonRef { region, polygon }))
         });
+        let rings = shapes.iter().enumerate().flat_map(|(region, shape)| {
+            shape
+                .spheres
+                .iter()
+                .enumerate()
+                .map(move |(polygon, r)| (r, PolygonRef { region, polygon }))
+        });
         Self {
             tree: index::build(boxes),
+            sphere_tree: nearest::build(rings),
             shapes,
             own_areas_km2: OnceLock::new(),
         }
