@@ -264,6 +264,23 @@ KINSABBA_13 = minus(ring([
     (36.232, 35.768), (36.238, 35.785), (36.228, 35.799), (36.205, 35.803), (36.18, 35.8),
     (36.158, 35.793), (36.142, 35.778), (36.135, 35.758), (36.135, 35.742),
 ]), KABANI_AREA)
+# The last rebel-held corner of Jabal al-Akrad from February 2016 to December 2024: Kabani on
+# its height, the hills south of it, and the strip north of it between Kinsabba and the Idlib
+# line ("about 3 km" from the governorate border after Kinsabba fell, SOHR). The governorate
+# line was not available: the east side follows the jabal-al-akrad polygon's east edge.
+NE_STRIP = ring([
+    (36.205, 35.7), (36.225, 35.695), (36.245, 35.698), (36.262, 35.705), (36.268, 35.72),
+    (36.268, 35.74), (36.262, 35.76), (36.25, 35.778), (36.235, 35.79), (36.215, 35.797),
+    (36.198, 35.797), (36.19, 35.79), (36.194, 35.778), (36.2, 35.765), (36.204, 35.75),
+    (36.2, 35.733), (36.198, 35.715),
+])
+# Jabal al-Akrad as the army held it from 18 February 2016: the rebel core less that corner,
+# with Doureen (taken before Salma, day not found).
+AKRAD_ARMY_2016 = union(minus(AKRAD_CORE, NE_STRIP), DOUREEN)
+# The Turkman villages between Rabia and the border, less Rabia's own area.
+RABIA_REST = minus(RABIA_POCKET, RABIA_2016)
+# Bdama and its valley on the road north-west to the Turkish border (Khirbet al-Joz).
+BDAMA_AREA = town(BDAMA, [1.8, 1.8, 2.0, 2.3, 2.6, 2.6, 2.2, 1.6, 1.4, 1.4, 1.5, 1.7])
 QARDAHA_TOWN = town(QARDAHA, [2.2, 2.0, 1.8, 1.8, 1.7, 1.8, 1.9, 1.8, 1.7, 1.8, 1.9, 2.0])
 QARDAHA_VILLAGES = town(QARDAHA, [4.0, 3.6, 3.4, 3.6, 3.4, 3.2, 3.0, 3.0, 3.2, 3.4, 3.6, 3.8])
 # Coastal cities: the sea side is kept short (about 1 km), since no coastline data was used.
@@ -325,11 +342,12 @@ GHOUTA = ring([
     (36.485, 33.63), (36.455, 33.62), (36.425, 33.606), (36.395, 33.594), (36.368, 33.582),
     (36.348, 33.568), (36.335, 33.555),
 ])
+DUMAYR_TOWN = town(DUMAYR, [2.0, 1.8, 1.7, 1.8, 1.7, 1.8, 2.0, 1.8, 1.6, 1.6, 1.7, 1.9])
 GHOUTA_2024 = union(
     ring([(36.352, 33.528), (36.375, 33.527), (36.395, 33.54), (36.418, 33.553),
           (36.43, 33.57), (36.425, 33.59), (36.405, 33.596), (36.38, 33.585),
           (36.36, 33.572), (36.348, 33.555), (36.346, 33.54)]),
-    town(DUMAYR, [2.0, 1.8, 1.7, 1.8, 1.7, 1.8, 2.0, 1.8, 1.6, 1.6, 1.7, 1.9]),
+    DUMAYR_TOWN,
 )
 # The Qalamoun section of the band (between ~33.80 and ~34.20 N).
 QALAMOUN = band(ring([
@@ -344,12 +362,14 @@ EAST_QALAMOUN = minus(ring([
     (36.715, 33.82), (36.7, 33.795), (36.69, 33.76), (36.684, 33.72), (36.678, 33.68),
 ]), CORRIDOR)
 WEST_QALAMOUN_2024 = union(YABROUD_TOWN, ASSAL_TOWN)
+# The places west and east of the band that the Damascus hand-over of 8 December 2024 reached.
+OUTSIDE_BAND_2024 = union(RANKOUS_TOWN, ASSAL_TOWN, EAST_QALAMOUN, DUMAYR_TOWN)
 
 SKETCHES = {
     # Ghab
     "qalaat-al-madiq-stormed-2012": QALAAT_2012,
     "jisr-al-shughur-falls-2015": JISR_TOWN,
-    "jisr-al-shughur-west-contested-2015": JISR_WEST,
+    "jisr-al-shughur-west-contested-2015": minus(JISR_WEST, BDAMA_AREA),
     "jisr-al-shughur-west-rebels-2015": JISR_WEST,
     "ghab-offensive-opens-2015": NE_RIM,
     "farikah-contested-2015": FARIKAH_AREA,
@@ -377,7 +397,8 @@ SKETCHES = {
     "haffah-rebels-2012": HAFFAH_JUNE,
     "haffah-army-retakes-2012": HAFFAH_RETAKEN,
     "salma-rebels-2012": SALMA_TOWN,
-    "rabia-rebels-2012": RABIA_AREA,
+    "rabia-rebels-2012": union(RABIA_AREA, RABIA_POCKET),
+    "bdama-rebels-2012": BDAMA_AREA,
     "jabal-al-akrad-rebels-2012": AKRAD_CORE,
     "latakia-offensive-villages-2013": BELT_2013,
     "salma-pocket-2013": AKRAD_CORE.buffer(0),
@@ -392,12 +413,16 @@ SKETCHES = {
     "salma-army-retakes-2016": SALMA_2016,
     "rabia-army-retakes-2016": RABIA_2016,
     "kinsabba-army-2016-02": KINSABBA_FEB,
-    "kabani-rebels-2016": KABANI_AREA,
-    "kinsabba-rebels-retake-2016": KINSABBA_13,
+    "jabal-al-akrad-army-2016": AKRAD_ARMY_2016,
+    "jabal-al-turkman-border-contested-2016": RABIA_REST,
+    "jabal-al-turkman-army-2016": RABIA_REST.buffer(0),
+    "kabani-rebels-2016": NE_STRIP,
+    "kinsabba-rebels-retake-2016": KINSABBA_FEB.buffer(0),
     "kinsabba-army-retakes-2016-07": KINSABBA_JUL16,
     "bdama-hts-2017": JISR_WEST,
-    "kabani-hts-2019": KABANI_AREA,
-    "kabani-hts-2020": KABANI_AREA,
+    "kabani-demilitarised-zone-2018": NE_STRIP,
+    "kabani-hts-2019": NE_STRIP,
+    "kabani-hts-2020": NE_STRIP,
     "coast-cities-transition-2024": COAST_CITIES,
     "qardaha-new-authorities-2024": QARDAHA_TOWN,
     "coast-insurgency-2025": COAST_2025_03_06,
@@ -409,6 +434,8 @@ SKETCHES = {
     # Damascus-Homs corridor
     "qalamoun-rebel-towns-2012": QALAMOUN,
     "qara-rebels-2012": QARA_TOWN,
+    "deir-atiyah-government-2012": DEIR_ATIYAH_TOWN.buffer(0),
+    "maaloula-government-2012": MAALOULA_TOWN.buffer(0),
     "yabroud-rebels-2012": YABROUD_TOWN,
     "eastern-ghouta-front-2012": GHOUTA,
     "douma-rebels-jan-2012": DOUMA_JAN,
@@ -437,6 +464,7 @@ SKETCHES = {
     "eastern-qalamoun-army-2018": EAST_QALAMOUN.buffer(0),
     "western-qalamoun-withdrawal-2024": WEST_QALAMOUN_2024,
     "eastern-ghouta-withdrawal-2024": GHOUTA_2024,
+    "qalamoun-outside-band-2024": OUTSIDE_BAND_2024,
 }
 
 
