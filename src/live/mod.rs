@@ -328,17 +328,11 @@ impl Live {
             .await?
             .ok_or_else(|| LiveError::NotFound(format!("no change {id}")))?;
         let t = &target.change;
-        if !force {
-            let later = store.since(id, usize::MAX).await?;
-            if let Some(newer) = later
-                .iter()
-                .find(|c| c.change.target == t.target && c.change.key == t.key)
-            {
-                return Err(LiveError::Conflict(format!(
-                    "change {id} was superseded by change {} on the same entry; add ?force=true to revert it anyway",
-                    newer.id
-                )));
-            }
+        let newer = writer.last_touch(&t.target, &t.key);
+        if !force && newer > id {
+            return Err(LiveError::Conflict(format!(
+                "change {id} was superseded by change {newer} on the same entry; add ?force=true to revert it anyway"
+            )));
         }
         let current = self.snapshot();
         let data = current.engine.dataset();
@@ -385,7 +379,12 @@ impl Live {
         effect: Effect,
     ) -> Result<Outcome, LiveError> {
         let stored = self.store()?.append(new).await?;
-        writer.record(stored.id, subject, &stored.change.target);
+        writer.record(
+            stored.id,
+            subject,
+            &stored.change.target,
+            &stored.change.key,
+        );
         let mut edit = current.engine.edit();
         effect.apply(&mut edit).map_err(|reason| LiveError::Apply {
             id: stored.id,

@@ -93,6 +93,9 @@ pub(super) struct Replay {
     subjects: HashMap<i64, ChangeKind>,
     /// The last change to each item, by its kind and target.
     latest: HashMap<(ChangeKind, String), i64>,
+    /// The last change to each entry, by target and key (what a revert must not undo
+    /// silently).
+    last_touch: HashMap<(String, String), i64>,
     /// The id of the last change applied (0: none).
     pub(super) last_id: i64,
 }
@@ -103,11 +106,22 @@ impl Replay {
         self.subjects.get(&id).copied()
     }
 
-    /// Records that change `id` touched the item `target` of kind `subject`.
-    pub(super) fn record(&mut self, id: i64, subject: ChangeKind, target: &str) {
+    /// Records that change `id` touched the entry `key` of the item `target` of kind
+    /// `subject`.
+    pub(super) fn record(&mut self, id: i64, subject: ChangeKind, target: &str, key: &str) {
         self.subjects.insert(id, subject);
         self.latest.insert((subject, target.to_owned()), id);
+        self.last_touch
+            .insert((target.to_owned(), key.to_owned()), id);
         self.last_id = id;
+    }
+
+    /// The last change to the entry `key` of `target` (0: none).
+    pub(super) fn last_touch(&self, target: &str, key: &str) -> i64 {
+        self.last_touch
+            .get(&(target.to_owned(), key.to_owned()))
+            .copied()
+            .unwrap_or(0)
     }
 
     /// The last change to the item `target` of kind `subject` (0: none).
@@ -137,7 +151,12 @@ impl Replay {
     pub(super) fn apply_stored(&mut self, edit: &mut Edit, change: &Change) -> Result<(), String> {
         let subject = self.subject_of(change);
         if let Ok(subject) = subject {
-            self.record(change.id, subject, &change.change.target);
+            self.record(
+                change.id,
+                subject,
+                &change.change.target,
+                &change.change.key,
+            );
         } else {
             self.last_id = change.id;
         }
