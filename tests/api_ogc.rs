@@ -62,10 +62,20 @@ async fn the_ghab_is_contested_on_2015_08_20_and_government_held_in_2011() {
     };
     let after = item("2015-08-20").await;
     assert_eq!(after["properties"]["status"], "contested");
-    // Format 2: the Ghab's history keeps whole-region entries only, here its 2012 front.
-    assert_eq!(after["properties"]["since"], "2012-01-01");
+    // Format 2: the Ghab's history keeps whole-region entries only: the 2011 base state until
+    // December 2024. The front on 2015-08-20 comes from control areas, through the shares.
+    assert_eq!(after["properties"]["since"], "2011-01-01");
     assert_eq!(after["properties"]["faction"], serde_json::Value::Null);
-    assert_eq!(after["properties"]["control"]["since"], "2012-01-01");
+    assert_eq!(after["properties"]["control"]["since"], "2011-01-01");
+    assert!(
+        after["properties"]["shares"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["holder"] == "contested"),
+        "{}",
+        after["properties"]["shares"]
+    );
     let before = item("2011-06-01").await;
     assert_eq!(before["properties"]["status"], "held");
     assert_eq!(before["properties"]["faction"], "government");
@@ -138,7 +148,8 @@ async fn paging_links_walk_the_whole_collection() {
     }
     let matched = usize::try_from(matched.unwrap()).unwrap();
     assert_eq!(seen.len(), matched);
-    let total_entries = 11;
+    // The five 2011 base entries and the five of 8 December 2024.
+    let total_entries = 10;
     assert!(
         matched >= total_entries,
         "one period per history entry: {matched}"
@@ -288,7 +299,7 @@ async fn datetime_filters_events_and_control_periods() {
         .iter()
         .find(|f| f["properties"]["region"] == "ghab-plain")
         .unwrap();
-    assert_eq!(ghab["properties"]["valid_from"], "2012-01-01");
+    assert_eq!(ghab["properties"]["valid_from"], "2011-01-01");
     assert_eq!(ghab["properties"]["valid_to"], "2024-12-08");
     assert!(
         ghab["properties"]["sources"]
@@ -310,12 +321,13 @@ async fn datetime_filters_events_and_control_periods() {
 async fn single_features_and_their_links() {
     let body = send(
         shipped(),
-        get("/api/collections/control-periods/items/ghab-plain@2012-01-01"),
+        get("/api/collections/control-periods/items/ghab-plain@2024-12-08"),
     )
     .await
     .expect(StatusCode::OK)
     .json();
-    assert_eq!(body["properties"]["status"], "contested");
+    assert_eq!(body["properties"]["status"], "held");
+    assert_eq!(body["properties"]["faction"], "transitional-government");
     assert_eq!(body["links"][0]["rel"], "self");
     let event = send(shipped(), get("/api/collections/events/items?limit=1"))
         .await

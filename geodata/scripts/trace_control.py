@@ -51,6 +51,7 @@ JISR = (36.31983, 35.81418)  # GN Jisr ash Shughur
 QARQUR = (36.31861, 35.74361)  # W Qarqur
 ZIYARAH = (36.33867, 35.68482)  # GN Az Ziyarah
 FARIKAH = (36.27028, 35.575)  # W Farikah
+QASTUN = (36.39111, 35.68472)  # W Qastun (35 41 5 N, 36 23 28 E)
 QALAAT_MADIQ = (36.39085, 35.41465)  # GN Qal'at al Madiq
 KAFR_NABUDAH = (36.49278, 35.43167)  # W (pl) Kafr Nabuda
 SUQAYLABIYAH = (36.39359, 35.36674)  # GN As Suqaylibiyah
@@ -122,14 +123,31 @@ def minus(a, *bs):
 
 
 # --- Ghab plain -------------------------------------------------------------------------------
+def box(west, south, east, north):
+    """A band of the plain between two latitudes (with spare width; clip it with floor())."""
+    mid_lon, mid_lat = (west + east) / 2, (south + north) / 2
+    return ring([
+        (west, south), (mid_lon, south), (east, south), (east, mid_lat), (east, north),
+        (mid_lon, north), (west, north), (west, mid_lat),
+    ])
+
+
 # The western edge of the northern Ghab: Jurin and the Alawite villages at the foot of the
 # mountains. Jurin's own position was not found; the strip follows the plain's western edge
-# (the ghab-plain polygon) from ~1.2 km up the slope to ~1.7 km out onto the floor.
+# (the ghab-plain polygon) from ~1.2 km up the slope to ~1.7 km out onto the floor. It ends at
+# ~35.70 N: al-Sirmaniyah, 12 km south of Jisr al-Shughur with Qarqur to its north-east and
+# al-Ziyarah to its south-east (Wikipedia), was on the opposition side from 2015 to 2024 and
+# lies north of it.
 JURIN_STRIP = ring([
     (36.255, 35.635), (36.268, 35.634), (36.284, 35.636), (36.288, 35.65), (36.291, 35.665),
-    (36.294, 35.68), (36.297, 35.695), (36.299, 35.71), (36.301, 35.725), (36.298, 35.734),
-    (36.284, 35.735), (36.27, 35.733), (36.265, 35.72), (36.262, 35.705), (36.259, 35.69),
-    (36.257, 35.675), (36.256, 35.66), (36.255, 35.648),
+    (36.294, 35.68), (36.297, 35.695), (36.298, 35.7), (36.285, 35.703), (36.272, 35.703),
+    (36.26, 35.7), (36.259, 35.69), (36.257, 35.675), (36.256, 35.66), (36.255, 35.648),
+])
+# The floor's north-western corner between the end of that strip and Qarqur's latitude, where
+# the sources place al-Sirmaniyah (position not found; the relation above, about 2 km).
+SIRMANIYAH_CORNER = ring([
+    (36.272, 35.699), (36.29, 35.698), (36.31, 35.699), (36.312, 35.714), (36.31, 35.73),
+    (36.29, 35.731), (36.272, 35.73), (36.27, 35.714),
 ])
 # The northern Ghab floor round al-Ziyarah, east of that strip, between ~35.655 and ~35.725 N
 # (al-Ziyarah, Tell Wasit, al-Mansurah, Khirbat al-Naqus, al-Mushayk: only al-Ziyarah has
@@ -139,7 +157,7 @@ NG_BOX = ring([
     (36.42, 35.656), (36.42, 35.69), (36.42, 35.727), (36.39, 35.726), (36.36, 35.725),
     (36.33, 35.724), (36.3, 35.723), (36.27, 35.722),
 ])
-NG_ALL = minus(floor(NG_BOX), JURIN_STRIP)
+NG_ALL = minus(floor(NG_BOX), JURIN_STRIP, SIRMANIYAH_CORNER)
 # The band of the floor nearest the Jurin strip (Khirbat al-Naqus, "the closest to Jurin").
 NG_WEST = NG_ALL.intersection(ring([
     (36.27, 35.65), (36.318, 35.65), (36.317, 35.67), (36.316, 35.69), (36.315, 35.71),
@@ -159,21 +177,26 @@ NE_RIM = ring([
     (36.412, 35.745), (36.404, 35.765), (36.385, 35.785), (36.36, 35.801), (36.333, 35.806),
     (36.31, 35.8), (36.296, 35.786), (36.29, 35.765), (36.295, 35.742),
 ])
-# The rebel-held northern and central plain floor in 2015, north of Farikah's latitude, less the
-# Jurin strip.
-REBEL_GHAB_2015 = minus(floor(ring([
-    (36.24, 35.56), (36.3, 35.558), (36.36, 35.558), (36.42, 35.56), (36.42, 35.64),
-    (36.42, 35.72), (36.4, 35.8), (36.3, 35.8), (36.24, 35.72), (36.24, 35.64),
-])), JURIN_STRIP)
-# The western edge of the plain from Ayn al-Kurum north to the Jurin strip, with the southern
-# plain south of Qalaat al-Madiq's latitude: the government side of the March 2020 line.
-WEST_EDGE = ring([
+# Farikah and its fields on the western floor north of Shathah (fought over in July 2015).
+FARIKAH_AREA = town(FARIKAH, [2.0, 1.6, 1.1, 0.9, 0.8, 0.8, 0.9, 0.9, 0.8, 1.0, 1.3, 1.7])
+# The western edge of the plain from Ayn al-Kurum north to the Jurin strip: the Alawite villages
+# at the foot of the mountains (Ayn al-Kurum, Shathah, ...) and ~1.5 km of the floor below them,
+# less Farikah, a village of the floor that was fought over and held by the rebels after 2015.
+WEST_EDGE = minus(ring([
     (36.243, 35.37), (36.262, 35.362), (36.279, 35.37), (36.274, 35.39), (36.268, 35.41),
     (36.265, 35.44), (36.263, 35.47), (36.264, 35.5), (36.268, 35.53), (36.273, 35.56),
     (36.279, 35.59), (36.284, 35.62), (36.288, 35.645), (36.284, 35.65), (36.258, 35.648),
     (36.251, 35.62), (36.245, 35.59), (36.24, 35.56), (36.237, 35.53), (36.236, 35.5),
     (36.238, 35.47), (36.239, 35.44), (36.24, 35.41), (36.24, 35.39),
-])
+]), FARIKAH_AREA)
+# The rebel-held northern and central plain floor in 2015, north of Farikah's latitude, less the
+# western edge (the Jurin strip and the Alawite villages south of it).
+REBEL_GHAB_2015 = minus(floor(ring([
+    (36.24, 35.56), (36.3, 35.558), (36.36, 35.558), (36.42, 35.56), (36.42, 35.64),
+    (36.42, 35.72), (36.4, 35.8), (36.3, 35.8), (36.24, 35.72), (36.24, 35.64),
+])), JURIN_STRIP, WEST_EDGE)
+# The government side of the March 2020 line: the western edge with the southern plain south of
+# ~35.44 N.
 SOUTH_GHAB_GOV = union(
     floor(ring([(36.25, 35.26), (36.42, 35.26), (36.42, 35.44), (36.25, 35.44)])),
     WEST_EDGE, JURIN_STRIP,
@@ -200,7 +223,6 @@ HAWASH_2019 = ring([
     (36.415, 35.483), (36.395, 35.476), (36.382, 35.464),
 ])
 KN = town(KAFR_NABUDAH, [1.6, 1.4, 1.3, 1.4, 1.5, 1.7, 1.8, 1.5, 1.3, 1.2, 1.3, 1.5])
-FARIKAH_AREA = town(FARIKAH, [2.0, 1.6, 1.1, 0.9, 0.8, 0.8, 0.9, 0.9, 0.8, 1.0, 1.3, 1.7])
 JISR_TOWN = town(JISR, [1.8, 1.6, 1.5, 1.7, 1.6, 1.5, 1.7, 1.6, 1.9, 2.2, 2.0, 1.9])
 JISR_WEST = minus(ring([
     (36.3, 35.8), (36.303, 35.812), (36.296, 35.826), (36.28, 35.838), (36.26, 35.846),
@@ -216,6 +238,32 @@ SE_RIM_2024 = ring([
     (36.515, 35.445), (36.49, 35.458), (36.45, 35.45), (36.41, 35.44), (36.38, 35.425),
     (36.36, 35.39),
 ])
+
+# 2012: the western edge (Jurin strip and the Alawite villages south of it), the plain's southern
+# end (south of Qalaat al-Madiq's latitude, ~35.40 N) and the floor between (35.40-35.80 N).
+WEST_2012 = union(WEST_EDGE, JURIN_STRIP)
+SOUTH_END_2012 = minus(floor(box(36.24, 35.25, 36.42, 35.4)), WEST_EDGE)
+CENTRAL_2012 = minus(floor(box(36.24, 35.4, 36.42, 35.8)), WEST_EDGE, JURIN_STRIP)
+# August 2015: the floor "east of the Orontes" from Shathah's latitude (~35.50 N) north to
+# Qarqur, less the western edge, the al-Ziyarah villages and the northern entrance (their own
+# statements). The Orontes' course was not traced: Tamana al-Ghab and Qarqur lie east of it
+# (Wikipedia), which puts it close to the western edge in the northern half of the plain.
+EAST_2015_08 = minus(
+    floor(box(36.24, 35.5, 36.42, 35.76)), WEST_EDGE, JURIN_STRIP, NG_ALL, NORTH_ENTRANCE,
+)
+# From 25 October 2015 to January 2019: the rebel-held floor north of ~35.50 N.
+REBEL_FLOOR_2015_10 = minus(floor(box(36.24, 35.5, 36.42, 35.8)), WEST_EDGE, JURIN_STRIP)
+# 9 January 2019: the rebel-held floor north of Qalaat al-Madiq (~35.415 N) less the town.
+HTS_GHAB_2019 = minus(floor(box(36.24, 35.415, 36.42, 35.8)), WEST_EDGE, JURIN_STRIP, QALAAT_2012)
+# May 2019: the floor north and west of Qalaat al-Madiq up to ~35.47 N (al-Shariah, al-Tuwaynah,
+# Bab al-Taqa, al-Huwayz: positions not found, about 3 km).
+SOUTH_CENTRAL_2019 = minus(floor(box(36.24, 35.4, 36.42, 35.47)), WEST_EDGE)
+# The Christian towns on the plain's south-eastern rim and beyond.
+SUQAYLABIYAH_TOWN = town(
+    SUQAYLABIYAH, [1.8, 1.6, 1.5, 1.6, 1.4, 1.3, 1.2, 1.2, 1.3, 1.5, 1.6, 1.7],
+)
+MHARDEH_TOWN = town(MHARDEH, [2.0, 1.8, 1.6, 1.7, 1.6, 1.5, 1.6, 1.5, 1.5, 1.6, 1.8, 2.0])
+CHRISTIAN_TOWNS = union(SUQAYLABIYAH_TOWN, MHARDEH_TOWN)
 
 # --- Coastal (Nusayriyah) Mountains -----------------------------------------------------------
 HAFFAH_JUNE = town(HAFFAH, [2.6, 2.4, 2.2, 2.0, 2.2, 2.4, 2.5, 2.3, 2.1, 2.0, 2.2, 2.5])
@@ -367,22 +415,38 @@ OUTSIDE_BAND_2024 = union(RANKOUS_TOWN, ASSAL_TOWN, EAST_QALAMOUN, DUMAYR_TOWN)
 
 SKETCHES = {
     # Ghab
+    "ghab-west-edge-government-2012": WEST_2012,
+    "ghab-south-end-government-2012": SOUTH_END_2012,
+    "jisr-al-shughur-government-2012": JISR_TOWN,
     "qalaat-al-madiq-stormed-2012": QALAAT_2012,
+    "ghab-floor-contested-2012": CENTRAL_2012,
+    "qalaat-al-madiq-town-rebels-2012": QALAAT_2012,
+    "kafr-nabudah-rebels-2012": KN,
+    "suqaylabiyah-mhardeh-government-2012": CHRISTIAN_TOWNS,
     "jisr-al-shughur-falls-2015": JISR_TOWN,
     "jisr-al-shughur-west-contested-2015": minus(JISR_WEST, BDAMA_AREA),
     "jisr-al-shughur-west-rebels-2015": JISR_WEST,
+    "northern-ghab-offensive-2015-05": REBEL_GHAB_2015,
+    "northern-ghab-army-held-2015-07": union(NG_ALL, JURIN_STRIP, NORTH_ENTRANCE),
     "ghab-offensive-opens-2015": NE_RIM,
     "farikah-contested-2015": FARIKAH_AREA,
     "zayzun-hills-jaf-2015": NORTH_ENTRANCE,
+    "ghab-east-of-orontes-jaf-2015": EAST_2015_08,
+    "northern-ghab-contested-2015-08": NG_ALL,
     "northern-ghab-villages-fall-2015": NG_ALL,
     "jurin-army-line-2015": JURIN_STRIP,
-    "northern-ghab-army-held-2015-07": union(NG_ALL, JURIN_STRIP, NORTH_ENTRANCE),
     "northern-ghab-army-retakes-2015": NG_ALL.buffer(0),
     "northern-ghab-jaf-retakes-2015": NG_EAST,
     "khirbat-al-naqus-jaf-2015": NG_WEST,
     "ghab-russian-backed-offensive-2015": REBEL_GHAB_2015,
+    "kafr-nabudah-contested-2015": KN,
+    "kafr-nabudah-rebels-retake-2015": KN,
+    "northern-ghab-rebels-hold-2015": REBEL_FLOOR_2015_10,
+    "jisr-al-shughur-hts-tip-2017": JISR_TOWN,
+    "ghab-hts-takeover-2019": HTS_GHAB_2019,
     "kafr-nabudah-army-2019": KN,
     "qalaat-al-madiq-army-2019": QALAAT_2019,
+    "southern-ghab-villages-army-2019": SOUTH_CENTRAL_2019,
     "hawash-villages-army-2019": HAWASH_2019,
     "kafr-nabudah-counterattack-2019": KN,
     "kafr-nabudah-rebels-2019": KN,
@@ -392,7 +456,10 @@ SKETCHES = {
     "ghab-ceasefire-rebel-side-2020": NORTH_GHAB_2020,
     "ghab-ceasefire-government-side-2020": SOUTH_GHAB_GOV,
     "kafr-nabudah-hts-2024": KN,
+    "qalaat-al-madiq-contested-2024": QALAAT_2019,
+    "suqaylabiyah-mhardeh-hts-2024": CHRISTIAN_TOWNS,
     "ghab-south-east-rim-2024": SE_RIM_2024,
+    "jisr-al-shughur-transition-2024": JISR_TOWN,
     # Coastal Mountains
     "haffah-rebels-2012": HAFFAH_JUNE,
     "haffah-army-retakes-2012": HAFFAH_RETAKEN,
