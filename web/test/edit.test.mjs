@@ -375,7 +375,7 @@ if (!TOKEN) {
       }
     });
 
-    pagesTest('an area drawn by mouse is saved and drawn live in another browser', async (open) => {
+    pagesTest('an area drawn by mouse is saved, drawn live in another browser, and reverted', async (open) => {
       const fsa = await factionColor(AREA_FACTION);
       const places = await apiOk('/places.geojson');
       const { last_id: lastBefore } = await apiOk('/api/changes?limit=0');
@@ -447,6 +447,12 @@ if (!TOKEN) {
       assert.equal(await statement.getAttribute('data-statement-id'), id, 'the popup shows the new statement');
       const hrefs = await statement.locator('a.source-link').evaluateAll((links) => links.map((a) => a.href));
       assert.deepEqual(hrefs, [AREA_SOURCE.url], 'with its source');
+
+      // Reverting the change withdraws the area, live too.
+      const undone = await postAsEditor(`/api/changes/${changeId}/revert`);
+      assert.equal(undone.status, 201, `revert the area: ${JSON.stringify(undone.body)}`);
+      await until(watcher.page, `the other browser withdraws ${id}`, pieceDrawn, id, null);
+      await until(editor.page, `the editor's page withdraws ${id}`, pieceDrawn, id, null);
 
       await notReloaded(editor.page, 'the editing page');
       await notReloaded(watcher.page, 'the other page');
