@@ -5,6 +5,7 @@
 const REGIONS = '/api/collections/regions/items';
 const CONTROL = '/api/collections/control/items';
 const FRONTS = '/api/collections/front-lines/items';
+const STATEMENTS = '/api/collections/control-statements/items';
 const EVENTS = '/api/collections/events/items';
 const CHANGES = '/api/changes';
 const CHANGE_STREAM = '/api/changes/stream';
@@ -174,6 +175,40 @@ export async function postControl(regionId, entry, token, signal) {
     cache: 'no-store',
     headers: authorized(token, { 'Content-Type': 'application/json' }),
     body: JSON.stringify(entry),
+  });
+  if (!response.ok) {
+    throw await failure(url, response);
+  }
+  const answer = await response.json();
+  if (response.status === 201) {
+    noteDataChanged();
+  }
+  return answer;
+}
+
+/**
+ * Adds a control area, or replaces the one with its id: `feature` is a GeoJSON Feature (`id`, a
+ * Polygon, properties `from`, `precision`, `status`, `factions`, `note`, `sources`, `region`?).
+ * `base` is the id of the last change to that area this page knows of, `force` replaces it
+ * whatever changed since. Returns the stored change, or `{unchanged: true, target, key}`.
+ * Throws an `ApiError`: 422 with `problem.errors` (pointers into `feature`), 409 when the id
+ * exists and changed since `base`, 401, 403, …
+ */
+export async function postArea(feature, { base = null, force = false }, token, signal) {
+  const params = new URLSearchParams();
+  if (base !== null) {
+    params.set('base', String(base));
+  }
+  if (force) {
+    params.set('force', 'true');
+  }
+  const url = `${STATEMENTS}${params.size ? `?${params}` : ''}`;
+  const response = await fetch(url, {
+    method: 'POST',
+    signal,
+    cache: 'no-store',
+    headers: authorized(token, { 'Content-Type': 'application/geo+json' }),
+    body: JSON.stringify(feature),
   });
   if (!response.ok) {
     throw await failure(url, response);

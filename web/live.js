@@ -16,16 +16,23 @@ const CATCH_UP_LIMIT = 100;
 /** How often a visible page asks for the data version (ms). */
 const VERSION_POLL_MS = 10_000;
 
-/** What a stored change is about: `'control'`, `'event'`, or null when it cannot tell. */
+/**
+ * What a stored change is about: `'control'` (a region's entry or a control area), `'event'`,
+ * or null when it cannot tell.
+ */
 function subjectOf(change) {
-  if (change.kind === 'control' || change.kind === 'event') {
-    return change.kind;
+  if (change.kind === 'control' || change.kind === 'area') {
+    return 'control';
+  }
+  if (change.kind === 'event') {
+    return 'event';
   }
   if (change.kind === 'revert') {
-    // A revert names no kind: what it puts back or takes away is a control entry or an event.
+    // A revert names no kind: what it puts back or takes away is a region's entry (no
+    // geometry), an event (a Point feature) or a control area (a Polygon feature).
     const item = change.after ?? change.before;
     if (item?.type === 'Feature') {
-      return 'event';
+      return item.geometry?.type === 'Point' ? 'event' : 'control';
     }
     if (typeof item?.from === 'string') {
       return 'control';
@@ -36,8 +43,9 @@ function subjectOf(change) {
 
 /**
  * What a burst of `changes` (as `onChange` gets them) touched: `{regions, events}`. Control
- * entries change the regions, events the events, a revert what it undoes; an empty burst (after
- * a gap in the stream or a reload of the data files) or a change of unknown kind, everything.
+ * entries and areas change the control map, events the events, a revert what it undoes; an
+ * empty burst (after a gap in the stream or a reload of the data files) or a change of unknown
+ * kind, everything.
  * @param {object[]} changes
  * @returns {{regions: boolean, events: boolean}}
  */

@@ -48,6 +48,7 @@ const factionName = (id) => state.factions.get(id)?.name ?? id;
 const mapView = new MapView(byId('map'), {
   view: initial.view ?? DEFAULT_VIEW,
   narrow,
+  drawBar: byId('draw-bar'),
   onClick: (at, screen) => runQuery(at, events?.near(screen) ?? [], true),
   onViewChange: (view) => writeHash(state.date, view),
 });
@@ -61,6 +62,8 @@ let events = null;
 const live = new LiveUpdates({ onChange: (changes) => refresh(changes) });
 const editPanel = new EditPanel(byId('edit-panel'), byId('edit-open'), {
   currentDate: () => state.date,
+  drawing: mapView.drawing,
+  placeNear: (at) => search.nearest(at),
   onSaved: (change) => {
     live.seen(change.id);
     refresh([change]);

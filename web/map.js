@@ -3,8 +3,9 @@
 // OpenStreetMap tile layer (off until the user turns it on), the control map of the selected
 // date (one filled piece per statement in force, contested ones hatched, grey where nothing is
 // known), the front lines in bold, the region outlines and names on top, town labels and the
-// layer control. GeoJSON positions are [lon, lat] and
-// Leaflet's are [lat, lng]: this module is the only place that converts between them.
+// layer control, and the area an editor draws (draw.js). GeoJSON positions are [lon, lat] and
+// Leaflet's are [lat, lng]: this module is the only place that converts between them, apart
+// from draw.js handing its shape to Leaflet's own `toGeoJSON`.
 
 import {
   control,
@@ -22,6 +23,7 @@ import {
 import { BASEMAP_ATTRIBUTION, CONTEXT_ATTRIBUTION, OSM_TILES } from './api.js';
 import { formatDate } from './dates.js';
 import { arabic, el, isHexColor } from './dom.js';
+import { AreaDrawing } from './draw.js';
 import { HatchPatterns } from './hatch.js';
 import { KeyedGeoJSON } from './keyed.js';
 
@@ -98,11 +100,12 @@ function basemapStyle(feature) {
 export class MapView {
   /**
    * @param {HTMLElement} container
-   * @param {{view: {lat: number, lon: number, zoom: number}, narrow: boolean,
+   * @param {{view: {lat: number, lon: number, zoom: number}, narrow: boolean, drawBar: HTMLElement,
    *   onClick: (at: {lat: number, lon: number}, screen: {x: number, y: number}) => void,
    *   onViewChange: (view: {lat: number, lon: number, zoom: number}) => void}} options
+   *   `drawBar` is #draw-bar, shown while an editor draws an area; `onClick` is not called then
    */
-  constructor(container, { view, narrow, onClick, onViewChange }) {
+  constructor(container, { view, narrow, drawBar, onClick, onViewChange }) {
     this.map = leafletMap(container, {
       center: [view.lat, view.lon],
       zoom: view.zoom,
@@ -121,6 +124,7 @@ export class MapView {
     this.createPane('context-labels', 430, true);
     this.createPane('events', 450);
     this.createPane('labels', 460, true);
+    this.createPane('drawing', 470, true);
 
     /** Renderer of the control map, in the overlay pane; its `<defs>` hold the hatchings. */
     this.pieceRenderer = svg({ padding: 0.5 });
@@ -237,15 +241,31 @@ export class MapView {
       autoPanPaddingBottomRight: padding,
     });
 
-    this.onClick = onClick;
+    /** The area an editor draws; while it captures clicks, they place its corners. */
+    this.drawing = new AreaDrawing(this.map, drawBar, { pane: 'drawing' });
+    this.onClick = (at, screen) => {
+      if (!this.drawing.capturing) {
+        onClick(at, screen);
+      }
+    };
     /** Path elements that already answer Enter and Space (Leaflet recreates them on re-add). */
     this.keyboardReady = new WeakSet();
-    this.map.on('click', (event) => onClick(lonLatOf(event.latlng), event.containerPoint));
+    this.map.on('click', (event) => {
+      if (this.drawing.capturing) {
+        this.drawing.click(event.latlng, event.containerPoint);
+      } else {
+        onClick(lonLatOf(event.latlng), event.containerPoint);
+      }
+    });
     this.map.on('moveend', () => onViewChange(this.getView()));
     container.addEventListener('keydown', (event) => {
       if (event.key === 'Enter' && event.target === container) {
         const center = this.map.getCenter();
-        onClick(lonLatOf(center), this.toScreen(center));
+        if (this.drawing.capturing) {
+          this.drawing.click(center, this.toScreen(center));
+        } else {
+          onClick(lonLatOf(center), this.toScreen(center));
+        }
       }
     });
   }

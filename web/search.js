@@ -84,6 +84,25 @@ export class PlaceSearch {
       .map((place) => place.feature);
   }
 
+  /**
+   * The place nearest to `{lon, lat}` within `maxKm` kilometres (a local flat-earth distance,
+   * fine at that range), or null.
+   */
+  nearest({ lon, lat }, maxKm = 15) {
+    const k = Math.cos((lat * Math.PI) / 180);
+    let best = null;
+    let bestKm = maxKm;
+    for (const { feature } of this.places) {
+      const [x, y] = feature.geometry.coordinates;
+      const km = Math.hypot((x - lon) * k, y - lat) * 111.32;
+      if (km <= bestKm) {
+        best = feature;
+        bestKm = km;
+      }
+    }
+    return best;
+  }
+
   show(features) {
     this.results.replaceChildren(
       ...features.map((feature) => {

@@ -29,6 +29,14 @@ const VIEW = { lat: 35.6, lon: 36.3, z: 9 };
 /** The event the live-events test adds, changes and takes back: at al-Ziyarah, in the Ghab. */
 const EVENT_ID = 'browser-test-event';
 const EVENT_AT = [36.33867, 35.68482];
+/** Where the drawing tests draw: the southern Ghab, at a zoom where 60 px is about 4 km. */
+const AREA_VIEW = { lat: 35.5, lon: 36.35, z: 11 };
+/** The drawn area's date, the same as the map's: no later statement can mask it. */
+const AREA_FROM = SHOWN;
+const AREA_FACTION = 'fsa';
+const AREA_SOURCE = { title: 'Rebels hold the southern Ghab villages (test source)', url: 'https://example.org/browser-test-area' };
+/** An area statement the shipped data has: saving over it needs `force`. */
+const SHIPPED_AREA = 'jisr-al-shughur-falls-2015';
 /** The region whose geometry the reload test changes (top level, no sub-regions), and a view of all. */
 const RESHAPED = 'damascus-homs-corridor';
 const ALL_REGIONS = { lat: 34.9, lon: 36.4, z: 8 };
@@ -129,6 +137,30 @@ function permalink(date, view = VIEW) {
   return `${BASE}/#date=${date}&lat=${view.lat}&lon=${view.lon}&z=${view.z}`;
 }
 
+/**
+ * Where screen offset `[dx, dy]` from the centre of a map showing `view` lies, `[lon, lat]`:
+ * Web Mercator, 256 px tiles, as Leaflet draws it.
+ */
+function lonLatAt(view, [dx, dy]) {
+  const worldPx = 256 * 2 ** view.z;
+  const y = (lat) => Math.log(Math.tan(Math.PI / 4 + (lat * Math.PI) / 360));
+  const lat = (2 * Math.atan(Math.exp(y(view.lat) - (dy / worldPx) * 2 * Math.PI)) - Math.PI / 2) * (180 / Math.PI);
+  return [view.lon + (dx / worldPx) * 360, lat];
+}
+
+/** Fails unless `ring` (closed, GeoJSON) has exactly the corners clicked at `offsets`, within `px`. */
+function assertCorners(ring, view, offsets, what, px = 2) {
+  assert.deepEqual(ring[0], ring.at(-1), `${what}: the ring is closed`);
+  const corners = ring.slice(0, -1);
+  assert.equal(corners.length, offsets.length, `${what}: ${offsets.length} corners, got ${JSON.stringify(ring)}`);
+  const tolerance = (px * 360) / (256 * 2 ** view.z);
+  for (const offset of offsets) {
+    const [lon, lat] = lonLatAt(view, offset);
+    const near = corners.some(([x, y]) => Math.abs(x - lon) <= tolerance && Math.abs(y - lat) <= tolerance);
+    assert.ok(near, `${what}: a corner where the mouse clicked at ${offset} (${lon.toFixed(5)}, ${lat.toFixed(5)}): ${JSON.stringify(corners)}`);
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Page helpers.
 
@@ -188,6 +220,8 @@ const regionPaths = () =>
     width: path.getBBox().width,
   }));
 
+const attributeOf = ([selector, name]) => document.querySelector(selector)?.getAttribute(name) ?? null;
+
 const storage = () => ({
   session: Object.keys(sessionStorage).map((key) => sessionStorage.getItem(key)),
   local: Object.keys(localStorage).map((key) => localStorage.getItem(key)),
@@ -214,6 +248,52 @@ async function fillEntry(page, { status, factions, note }) {
   await page.locator('#edit-source-title').fill('Syrian army retakes positions in al-Ghab (test source)');
   await page.locator('#edit-source-url').fill('https://example.org/ghab-2015-08-15');
   await page.locator('#edit-source-published').fill('2015-08-16');
+}
+
+/** The screen position of offset `[dx, dy]` from the centre of `#map`. */
+async function onMap(page, [dx, dy]) {
+  const box = await page.locator('#map').boundingBox();
+  return { x: box.x + box.width / 2 + dx, y: box.y + box.height / 2 + dy };
+}
+
+/** Chooses "An area I draw" and presses `button` (#edit-draw or #edit-adjust): the map is free. */
+async function startDrawing(page, button = '#edit-draw') {
+  await page.locator('#edit-target-area').check();
+  await page.locator(button).click();
+  await page.locator('#edit-panel').waitFor({ state: 'hidden' });
+  await page.locator('#draw-bar').waitFor({ state: 'visible' });
+}
+
+/** Clicks the map at each of `offsets` from its centre, checking the bar counts the corners. */
+async function clickCorners(page, offsets) {
+  for (const [index, offset] of offsets.entries()) {
+    const { x, y } = await onMap(page, offset);
+    await page.mouse.click(x, y);
+    const corners = (selector) => document.querySelectorAll(selector).length;
+    await until(page, `corner ${index + 1} is placed`, corners, '#map .draw-corner', index + 1);
+  }
+}
+
+/** Fills the area form's entry: held by AREA_FACTION from AREA_FROM, with AREA_SOURCE (no date). */
+async function fillArea(page, note) {
+  await page.locator('#edit-date').fill(AREA_FROM);
+  await page.locator('#edit-precision').selectOption('day');
+  await page.locator('#edit-status').selectOption('held');
+  for (const box of await page.locator('#edit-factions input[type=checkbox]').all()) {
+    await box.setChecked((await box.getAttribute('value')) === AREA_FACTION);
+  }
+  await page.locator('#edit-note').fill(note);
+  await page.locator('#edit-source-title').fill(AREA_SOURCE.title);
+  await page.locator('#edit-source-url').fill(AREA_SOURCE.url);
+  await page.locator('#edit-source-published').fill('');
+}
+
+/** Presses Save and returns the number of the change the panel reports. */
+async function saveAndRead(page) {
+  await page.locator('#edit-submit').click();
+  const saved = (s) => /^Saved as change #\d+$/.test(document.querySelector(s)?.textContent.trim());
+  await until(page, '#edit-result after saving', saved, '#edit-result', true);
+  return Number(/#(\d+)/.exec(await page.locator('#edit-result').textContent())[1]);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -293,6 +373,178 @@ if (!TOKEN) {
       for (const [who, { problems }] of [['editor', editor], ['watcher', watcher]]) {
         assert.deepEqual(problems.all(), [], `console errors/warnings, failed or 4xx/5xx requests (${who})`);
       }
+    });
+
+    pagesTest('an area drawn by mouse is saved, drawn live in another browser, and reverted', async (open) => {
+      const fsa = await factionColor(AREA_FACTION);
+      const places = await apiOk('/places.geojson');
+      const { last_id: lastBefore } = await apiOk('/api/changes?limit=0');
+      const editor = await open();
+      const watcher = await open();
+      await openMap(editor.page, SHOWN, AREA_VIEW);
+      // The other browser, not signed in, has the map of the same date open.
+      await openMap(watcher.page, SHOWN, AREA_VIEW);
+
+      await signIn(editor.page, TOKEN);
+      await editor.page.locator('#edit-form').waitFor({ state: 'visible' });
+      await startDrawing(editor.page);
+      const focused = () => document.activeElement?.id ?? null;
+      assert.equal(await editor.page.evaluate(focused), 'map', 'drawing moves the focus to the map');
+      // Four corners, clockwise on screen, and a click on the first one closes the area.
+      const corners = [[-60, -50], [60, -50], [70, 40], [-50, 50]];
+      await clickCorners(editor.page, corners);
+      assert.match(await editor.page.locator('#draw-hint').textContent(), /4 corners/, 'the bar counts the corners');
+      assert.equal(await editor.page.locator('.leaflet-popup').count(), 0, 'clicks while drawing ask no point query');
+      const first = await onMap(editor.page, corners[0]);
+      await editor.page.mouse.click(first.x, first.y);
+      await editor.page.locator('#edit-panel').waitFor({ state: 'visible' });
+      assert.ok(await editor.page.locator('#draw-bar').isHidden(), 'the bar goes once the area is closed');
+      assert.match(await editor.page.locator('#edit-area-summary').textContent(), /^Drawn: 4 corners, about [\d.,]+ km²/);
+      assert.equal(await editor.page.evaluate((s) => document.querySelectorAll(s).length, '#map path.draw-shape'), 1, 'the area stays drawn on the map');
+
+      // The suggested id: the nearest place's id and the date.
+      const id = await editor.page.locator('#edit-statement-id').inputValue();
+      const suggested = new RegExp(`^([a-z0-9-]+)-${SHOWN}$`).exec(id);
+      assert.ok(suggested, `the suggested id ${JSON.stringify(id)} ends with the date`);
+      assert.ok(places.features.some((f) => f.id === suggested[1]), `the suggested id starts with a place's id: ${id}`);
+      assert.equal((await api(`/api/collections/control-statements/items/${id}`)).status, 404, `no statement ${id} yet`);
+
+      await fillArea(editor.page, 'Browser test: an area drawn on the map.');
+      await editor.page.locator('#edit-region').selectOption(GHAB);
+      const changeId = await saveAndRead(editor.page);
+
+      // The server stored what was drawn and filled in, through the change log.
+      const feed = await apiOk(`/api/changes?since=${lastBefore}&limit=10`);
+      const change = feed.changes.find((c) => c.id === changeId);
+      assert.ok(change, `change #${changeId} is in /api/changes: ${JSON.stringify(feed)}`);
+      assert.equal(change.kind, 'area');
+      assert.equal(change.author, author);
+      assert.equal(change.target, id);
+      assert.equal(change.before, null, 'a new statement');
+      const { properties, geometry } = change.after;
+      assert.equal(properties.from, AREA_FROM);
+      assert.equal(properties.status, 'held');
+      assert.deepEqual(properties.factions, [AREA_FACTION]);
+      assert.equal(properties.region, GHAB);
+      assert.equal(properties.note, 'Browser test: an area drawn on the map.');
+      assert.deepEqual(properties.sources, [AREA_SOURCE], 'the source, with no invented publication date');
+      assert.equal(geometry.type, 'Polygon');
+      assertCorners(geometry.coordinates[0], AREA_VIEW, corners, 'the stored area');
+      const served = await apiOk(`/api/collections/control-statements/items/${id}`);
+      assert.equal(served.properties.statement, id, `the control-statements collection serves ${id}`);
+
+      // Both maps draw it without a reload: the editor's own, and the other through the stream.
+      const held = { status: 'held', fill: fsa };
+      await until(editor.page, `the editor's piece of ${id}`, pieceDrawn, id, held);
+      await until(watcher.page, `the other browser's piece of ${id}`, pieceDrawn, id, held);
+      assert.equal(await editor.page.evaluate((s) => document.querySelectorAll(s).length, '#map path.draw-shape'), 0, 'the drawing gives way to the saved area');
+
+      // A click inside the area in the other browser tells its statement and source.
+      const inside = await onMap(watcher.page, [5, 0]);
+      await watcher.page.mouse.click(inside.x, inside.y);
+      const statement = watcher.page.locator('.leaflet-popup-content .popup-statement[data-statement-id]').first();
+      await statement.waitFor();
+      assert.equal(await statement.getAttribute('data-statement-id'), id, 'the popup shows the new statement');
+      const hrefs = await statement.locator('a.source-link').evaluateAll((links) => links.map((a) => a.href));
+      assert.deepEqual(hrefs, [AREA_SOURCE.url], 'with its source');
+
+      // Reverting the change withdraws the area, live too.
+      const undone = await postAsEditor(`/api/changes/${changeId}/revert`);
+      assert.equal(undone.status, 201, `revert the area: ${JSON.stringify(undone.body)}`);
+      await until(watcher.page, `the other browser withdraws ${id}`, pieceDrawn, id, null);
+      await until(editor.page, `the editor's page withdraws ${id}`, pieceDrawn, id, null);
+
+      await notReloaded(editor.page, 'the editing page');
+      await notReloaded(watcher.page, 'the other page');
+      for (const [who, { problems }] of [['editor', editor], ['watcher', watcher]]) {
+        assert.deepEqual(problems.all(), [], `console errors/warnings, failed or 4xx/5xx requests (${who})`);
+      }
+    });
+
+    pagesTest('a drawn area is checked by the server, can be reshaped, and keeps what it must not replace', async (open) => {
+      const { page, problems } = await open();
+      await openMap(page, SHOWN, AREA_VIEW);
+      await signIn(page, TOKEN);
+      await page.locator('#edit-form').waitFor({ state: 'visible' });
+      const { last_id: lastBefore } = await apiOk('/api/changes?limit=0');
+      const sent = [];
+      page.on('request', (request) => {
+        if (request.method() === 'POST' && new URL(request.url()).pathname === '/api/collections/control-statements/items') {
+          sent.push({ search: new URL(request.url()).search, body: JSON.parse(request.postData()) });
+        }
+      });
+
+      // A bow-tie (its third and fourth corners swapped), closed by a double-click.
+      await startDrawing(page);
+      const corners = [[-60, -50], [60, -50], [-60, 50]];
+      await clickCorners(page, corners);
+      const last = await onMap(page, [60, 50]);
+      await page.mouse.dblclick(last.x, last.y);
+      await page.locator('#edit-panel').waitFor({ state: 'visible' });
+      assert.match(await page.locator('#edit-area-summary').textContent(), /^Drawn: 4 corners/, 'a double-click closes the area, adding no extra corner');
+
+      // Escape while drawing again puts the area back as it was.
+      await page.locator('#edit-draw').click();
+      await page.locator('#draw-bar').waitFor({ state: 'visible' });
+      await clickCorners(page, [[0, 80]]);
+      await page.keyboard.press('Escape');
+      await page.locator('#edit-panel').waitFor({ state: 'visible' });
+      assert.ok(await page.locator('#draw-bar').isHidden(), 'Escape ends the drawing');
+      assert.match(await page.locator('#edit-area-summary').textContent(), /^Drawn: 4 corners/, 'and keeps the area drawn before');
+      const focused = () => document.activeElement?.id ?? null;
+      assert.equal(await page.evaluate(focused), 'edit-draw', 'focus returns to the Draw button');
+
+      // The server finds the crossing edges: shown by the area, as it says them.
+      await fillArea(page, 'Browser test: must not be saved as drawn.');
+      await page.locator('#edit-statement-id').fill('browser-test-reshaped');
+      await page.locator('#edit-submit').click();
+      const listed = (selector) => [...document.querySelectorAll(selector)].map((li) => li.textContent);
+      await until(page, 'a problem is listed', (s) => document.querySelectorAll(s).length > 0, '#edit-errors li', true);
+      assert.equal(sent.length, 1, 'the form sent the area');
+      const direct = await postAsEditor('/api/collections/control-statements/items', sent[0].body);
+      assert.equal(direct.status, 422, `POST a bow-tie: ${JSON.stringify(direct.body)}`);
+      assert.ok(direct.body.errors.some((e) => e.pointer === '/geometry' && /self-intersection/.test(e.detail)), `the server names the crossing: ${JSON.stringify(direct.body)}`);
+      assert.deepEqual(await page.evaluate(listed, '#edit-errors li'), direct.body.errors.map((e) => e.detail), 'the form lists what the server says');
+      assert.equal(await page.locator('#edit-area').getAttribute('aria-invalid'), 'true', 'the pointer marks the area');
+      assert.equal(await page.locator('#edit-statement-id').getAttribute('aria-invalid'), null, 'and not the id');
+
+      // Reshaped by dragging the third corner out to the right: the edges no longer cross.
+      await page.locator('#edit-adjust').click();
+      await page.locator('#draw-bar').waitFor({ state: 'visible' });
+      assert.equal(await page.locator('#draw-finish').textContent(), 'Done');
+      const from = await onMap(page, [-60, 50]);
+      const to = await onMap(page, [80, 10]);
+      await page.mouse.move(from.x, from.y);
+      await page.mouse.down();
+      await page.mouse.move((from.x + to.x) / 2, (from.y + to.y) / 2, { steps: 5 });
+      await page.mouse.move(to.x, to.y, { steps: 5 });
+      await page.mouse.up();
+      await page.locator('#draw-finish').click();
+      await page.locator('#edit-panel').waitFor({ state: 'visible' });
+      const reshaped = [[-60, -50], [60, -50], [80, 10], [60, 50]];
+
+      // An id the shipped data has: 409, shown by the id, and nothing is replaced.
+      await page.locator('#edit-statement-id').fill(SHIPPED_AREA);
+      await page.locator('#edit-submit').click();
+      await until(page, 'the conflict is shown by the id', attributeOf, ['#edit-statement-id', 'aria-invalid'], 'true');
+      assert.match(await page.locator('#edit-errors li').first().textContent(), /already exists/);
+      assert.ok(await page.locator('#edit-replace').isVisible(), 'the form offers to replace it');
+      assert.equal(await page.locator('#edit-area').getAttribute('aria-invalid'), null, 'the reshaped area is no longer marked');
+      assert.equal(sent.length, 2, 'the form sent the area again');
+      assert.equal(sent[1].search, '', 'without base or force');
+      const shipped = await apiOk(`/api/collections/control-statements/items/${SHIPPED_AREA}`);
+      assert.equal(shipped.properties.status, 'held', `${SHIPPED_AREA} is as shipped`);
+      assert.notEqual(shipped.properties.note, 'Browser test: must not be saved as drawn.', `${SHIPPED_AREA} was not replaced`);
+      assert.equal((await apiOk('/api/changes?limit=0')).last_id, lastBefore, 'nothing was stored');
+
+      // Another id saves it, as reshaped.
+      await page.locator('#edit-statement-id').fill('browser-test-reshaped');
+      assert.ok(await page.locator('#edit-replace').isHidden(), 'a new id takes back the offer to replace');
+      await saveAndRead(page);
+      const stored = await apiOk('/api/collections/control-statements/items/browser-test-reshaped');
+      const ring = stored.geometry.type === 'Polygon' ? stored.geometry.coordinates[0] : stored.geometry.coordinates[0][0];
+      assertCorners(ring, AREA_VIEW, reshaped, 'the stored area, as dragged');
+      assert.deepEqual(problems.all().filter((p) => !/HTTP (409|422): POST/.test(p) && !/status of (409|422)/.test(p)), [], 'no problems but the refusals the test provoked');
     });
 
     pagesTest('an event added, changed and taken back through the API shows live in every browser', async (open) => {
@@ -440,11 +692,12 @@ if (!TOKEN) {
       await page.keyboard.press('Enter');
       await until(page, 'focus goes to the form', focused, null, 'edit-region');
 
-      const inside = (box) => box && box.x >= -1 && box.y >= -1 && box.x + box.width <= 376 && box.y + box.height <= 668;
+      // Two pixels of slack: the panel scrolls by whole pixels, its layout is in fractions of one.
+      const inside = (box) => box && box.x >= -2 && box.y >= -2 && box.x + box.width <= 377 && box.y + box.height <= 669;
       const panel = await page.locator('#edit-panel').boundingBox();
       assert.ok(inside(panel), `#edit-panel lies inside the viewport: ${JSON.stringify(panel)}`);
       for (const id of [
-        'edit-signout', 'edit-region', 'edit-date', 'edit-precision', 'edit-status', 'edit-note',
+        'edit-signout', 'edit-target-region', 'edit-target-area', 'edit-region', 'edit-date', 'edit-precision', 'edit-status', 'edit-note',
         'edit-source-title', 'edit-source-url', 'edit-source-published', 'edit-submit',
       ]) {
         const field = page.locator(`#${id}`);
@@ -460,6 +713,33 @@ if (!TOKEN) {
       });
       assert.ok(scroll.panel <= 0, `the panel does not scroll sideways: ${JSON.stringify(scroll)}`);
       assert.ok(scroll.page <= 375, `the page does not scroll sideways: ${JSON.stringify(scroll)}`);
+
+      // An area by keyboard: the arrow keys choose it, Enter starts drawing, Escape cancels.
+      await page.locator('#edit-target-region').focus();
+      await page.keyboard.press('ArrowDown');
+      await page.locator('#edit-draw').waitFor({ state: 'visible' });
+      for (const id of ['edit-draw', 'edit-statement-id', 'edit-region']) {
+        const field = page.locator(`#${id}`);
+        await field.scrollIntoViewIfNeeded();
+        assert.ok(inside(await field.boundingBox()), `#${id} fits the screen once scrolled to`);
+        const name = /^- [\w-]+ "((?:[^"\\]|\\.)*)"/.exec((await field.ariaSnapshot()).split('\n')[0])?.[1] ?? '';
+        assert.ok(name.trim(), `#${id} has an accessible name`);
+      }
+      await page.locator('#edit-draw').focus();
+      await page.keyboard.press('Enter');
+      await page.locator('#draw-bar').waitFor({ state: 'visible' });
+      await until(page, 'focus goes to the map', focused, null, 'map');
+      // Enter on the map places a corner at its centre.
+      await page.keyboard.press('Enter');
+      await until(page, 'a corner at the centre', (s) => document.querySelectorAll(s).length, '#map .draw-corner', 1);
+      for (const id of ['draw-undo', 'draw-finish', 'draw-cancel']) {
+        const box = await page.locator(`#${id}`).boundingBox();
+        assert.ok(inside(box), `#${id} lies inside the screen: ${JSON.stringify(box)}`);
+      }
+      await page.keyboard.press('Escape');
+      await page.locator('#edit-panel').waitFor({ state: 'visible' });
+      await until(page, 'focus returns to the Draw button', focused, null, 'edit-draw');
+      assert.equal(await page.locator('#edit-area-summary').textContent(), 'No area drawn yet.', 'a cancelled drawing leaves no area');
 
       await page.keyboard.press('Escape');
       await page.locator('#edit-panel').waitFor({ state: 'hidden' });

@@ -560,6 +560,36 @@ describe('map page', () => {
     assert.deepEqual(elsewhere, [], `requests to another host than ${origin}`);
   });
 
+  pageTest('Play moves the map through dates where only area statements change', async (page) => {
+    const timeline = await api('/api/timeline');
+    await open(page, permalink({ date: STEP_FROM, lat: 35.6, lon: 36.3, z: 9 }));
+    await mapShows(page, STEP_FROM);
+    const drawnBefore = await page.evaluate(drawnPieces);
+
+    await page.locator('#play').click();
+    assert.equal((await page.locator('#play').textContent()).trim(), 'Pause', 'Play becomes Pause while playing');
+    const changed = (before) => {
+      const now = Object.fromEntries(
+        [...document.querySelectorAll('#map path.control-piece')].map((p) => [p.getAttribute('data-statement-id'), (p.getAttribute('fill') ?? '').toLowerCase()]),
+      );
+      return JSON.stringify(Object.entries(now).sort()) !== JSON.stringify(Object.entries(before).sort());
+    };
+    await until(page, 'the drawn map changes while playing', changed, drawnBefore, true);
+    await page.locator('#play').click();
+    assert.equal((await page.locator('#play').textContent()).trim(), 'Play', 'Pause stops playing');
+
+    // Wherever it stopped: the map is that date's, and only area statements began since STEP_FROM.
+    const date = await page.evaluate(value, '#date-input');
+    assert.ok(date > STEP_FROM, `Play moved the date on from ${STEP_FROM}: ${date}`);
+    const between = timeline.changes.filter((c) => c.date > STEP_FROM && c.date <= date);
+    assert.ok(between.length >= 1, `the timeline has steps after ${STEP_FROM} up to ${date}`);
+    for (const change of between) {
+      assert.equal(change.statement.scope, 'area', `only area statements change on ${change.date}: ${JSON.stringify(change)}`);
+    }
+    await mapShows(page, date);
+    assert.notDeepEqual(await expectedPieces(date), await expectedPieces(STEP_FROM), `the API's map differs too between ${STEP_FROM} and ${date}`);
+  });
+
   pageTest('fits a 375×667 phone screen', { viewport: { width: 375, height: 667 } }, async (page) => {
     await open(page);
     for (const selector of ['#map', '#date-slider', '#place-search']) {
