@@ -266,7 +266,7 @@ impl Engine {
                     key,
                     id: StatementId::Area(&area.id),
                     control: &area.control,
-                    area_km2: self.areas.shape(i).area_km2,
+                    area_km2: self.areas.area_km2(i, &area.geometry),
                 }
             }
             StatementKey::Region { region, entry } => {

@@ -160,7 +160,8 @@ impl Engine {
     /// Geodesic area of the region at `index` (data-set order), in km².
     #[must_use]
     pub fn area_km2(&self, index: usize) -> f64 {
-        self.spatial.shape(index).area_km2
+        self.spatial
+            .area_km2(index, &self.dataset.regions[index].geometry)
     }
 
     /// Indices of every region containing `pos` (boundary included), smallest area first

@@ -6,6 +6,7 @@
 use std::sync::{Arc, OnceLock};
 
 use geo::MultiPolygon;
+use rayon::prelude::*;
 use rstar::RTree;
 
 use super::contains::PreparedPolygon;
@@ -33,8 +34,10 @@ pub(super) struct Shape {
     pub(super) prepared: Vec<PreparedPolygon>,
     /// Its polygons' rings as unit vectors, for the nearest-region search.
     pub(super) spheres: Vec<nearest::SphereRings>,
-    /// Its geodesic area, km².
-    pub(super) area_km2: f64,
+    /// Its geodesic area, km²: measured on first use, since the ellipsoidal polygon area costs
+    /// a geodesic problem per vertex (most of building a large index) and a point query needs
+    /// only the areas of the few shapes containing the point.
+    area_km2: OnceLock<f64>,
 }
 
 impl Shape {
@@ -42,15 +45,21 @@ impl Shape {
         Self {
             prepared: geometry.iter().filter_map(PreparedPolygon::new).collect(),
             spheres: geometry.iter().map(nearest::SphereRings::new).collect(),
-            area_km2: area::area_km2(geometry),
+            area_km2: OnceLock::new(),
         }
     }
 }
 
 impl Spatial {
-    /// Prepares every geometry.
+    /// Prepares every geometry, on every core.
     pub(super) fn new<'a>(geometries: impl Iterator<Item = &'a MultiPolygon<f64>>) -> Self {
-        Self::from_shapes(geometries.map(|g| Arc::new(Shape::new(g))).collect())
+        let geometries: Vec<&MultiPolygon<f64>> = geometries.collect();
+        Self::from_shapes(
+            geometries
+                .par_iter()
+                .map(|g| Arc::new(Shape::new(g)))
+                .collect(),
+        )
     }
 
     /// Prepares `items` (id and geometry), reusing the work done for `old` for every item whose
@@ -116,6 +125,14 @@ impl Spatial {
         (min[0] <= max[0]).then(|| geo::Rect::new((min[0], min[1]), (max[0], max[1])))
     }
 
+    /// The geodesic area of the item at `index`, whose geometry is `geometry` (the one this
+    /// was built from), km².
+    pub(super) fn area_km2(&self, index: usize, geometry: &MultiPolygon<f64>) -> f64 {
+        *self.shapes[index]
+            .area_km2
+            .get_or_init(|| area::area_km2(geometry))
+    }
+
     /// The prepared shape of the region at `index`.
     pub(super) fn shape(&self, index: usize) -> &Shape {
         &self.shapes[index]
@@ -125,7 +142,11 @@ impl Spatial {
     /// the ones this was built from.
     pub(super) fn own_areas_km2(&self, geometries: &[&MultiPolygon<f64>]) -> &[f64] {
         self.own_areas_km2.get_or_init(|| {
-            let areas: Vec<f64> = self.shapes.iter().map(|s| s.area_km2).collect();
+            let areas: Vec<f64> = geometries
+                .iter()
+                .enumerate()
+                .map(|(i, g)| self.area_km2(i, g))
+                .collect();
             area::own_areas_km2(geometries, &areas, &self.tree)
         })
     }

@@ -3,6 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use rayon::prelude::*;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
@@ -506,12 +507,15 @@ fn event(
 
 /// Reads a `FeatureCollection`, converting each feature with `convert` and its own [`Sink`].
 /// `None` if any problem was found.
-fn features<P: DeserializeOwned, T>(
+///
+/// Ids are named first, in file order (a repeated id is reported where it repeats); then every
+/// feature is read and checked on its own, on every core. Problems keep file order.
+fn features<P: DeserializeOwned, T: Send>(
     text: &str,
     file: &str,
     format: Format,
     report: &mut Report,
-    mut convert: impl FnMut(String, WireFeature<P>, &mut Sink<'_>) -> Option<T>,
+    convert: impl Fn(String, WireFeature<P>, &mut Sink<'_>) -> Option<T> + Sync,
 ) -> Option<Parsed<T>> {
     let before = report.problems.len();
     let mut sink = Sink::new(file, Item::File, report);
@@ -534,17 +538,41 @@ fn features<P: DeserializeOwned, T>(
         return None;
     };
     let mut ids = Ids::default();
-    let out: Vec<T> = raw_features
+    let named: Vec<(Report, Option<Named>)> = raw_features
         .iter()
         .enumerate()
-        .filter_map(|(index, raw)| feature(raw, index, &mut ids, file, report, &mut convert))
+        .map(|(index, raw)| {
+            let mut found = Report::default();
+            let named = name(raw, index, &mut ids, file, &mut found);
+            (found, named)
+        })
         .collect();
+    let read: Vec<(Report, Option<T>)> = raw_features
+        .par_iter()
+        .zip(named.par_iter())
+        .map(|(raw, (_, named))| {
+            let mut found = Report::default();
+            let item = named
+                .clone()
+                .and_then(|named| read_feature(raw, named, file, &mut found, &convert));
+            (found, item)
+        })
+        .collect();
+    let mut items = Vec::with_capacity(read.len());
+    for ((naming, _), (reading, item)) in named.into_iter().zip(read) {
+        report.append(naming);
+        report.append(reading);
+        items.extend(item);
+    }
     Some(Parsed {
-        items: out,
+        items,
         ids: ids.into_set(),
         complete: report.problems.len() == before,
     })
 }
+
+/// A feature's item to report against, and its id when it is usable.
+type Named = (Item, Option<String>);
 
 /// Reads the feature at `index` of `file`, converting it with `convert` and its own [`Sink`]:
 /// `None` when it has a problem or no usable id.
@@ -556,11 +584,33 @@ fn feature<P: DeserializeOwned, T>(
     report: &mut Report,
     convert: impl FnOnce(String, WireFeature<P>, &mut Sink<'_>) -> Option<T>,
 ) -> Option<T> {
+    let named = name(raw, index, ids, file, report)?;
+    read_feature(raw, named, file, report, convert)
+}
+
+/// Names the feature at `index`: `None` when it is not even an object.
+fn name(
+    raw: &RawValue,
+    index: usize,
+    ids: &mut Ids,
+    file: &str,
+    report: &mut Report,
+) -> Option<Named> {
     if !is_object(raw) {
         Sink::new(file, Item::FeatureIndex(index), report).problem(ProblemKind::NotObject);
         return None;
     }
-    let (item, id) = ids.name(raw, index, Item::Feature, Item::FeatureIndex, file, report);
+    Some(ids.name(raw, index, Item::Feature, Item::FeatureIndex, file, report))
+}
+
+/// Reads and converts a named feature.
+fn read_feature<P: DeserializeOwned, T>(
+    raw: &RawValue,
+    (item, id): Named,
+    file: &str,
+    report: &mut Report,
+    convert: impl FnOnce(String, WireFeature<P>, &mut Sink<'_>) -> Option<T>,
+) -> Option<T> {
     let mut sink = Sink::new(file, item, report);
     // Properties are named by their own paths (`history[0].from`), as every check names them.
     let wire = read_json::<WireFeature<P>>(raw.get(), "properties.", &mut sink)?;

@@ -458,6 +458,12 @@ pub struct Report {
 }
 
 impl Report {
+    /// Adds `other`'s problems and warnings after this one's.
+    pub(crate) fn append(&mut self, other: Self) {
+        self.problems.extend(other.problems);
+        self.warnings.extend(other.warnings);
+    }
+
     /// Whether the data can be used.
     #[must_use]
     pub fn is_valid(&self) -> bool {
