@@ -1,5 +1,6 @@
 //! Control resolution: the point query (statement in force, no shares) on the bundled data and
-//! on 100,000 synthetic control areas, and flattening one date's control map.
+//! on 100,000 synthetic control areas, flattening one date's control map, and `check`'s audit
+//! of what the rule makes of the statements (never in force, masked by a region-wide entry).
 //!
 //! Run with `cargo bench --bench control`; numbers go in BENCHMARKS.md.
 
@@ -18,7 +19,8 @@ use std::time::{Duration, Instant};
 
 use frontline::engine::Engine;
 use frontline::model::{
-    AreaStatement, ControlEntry, ControlStatus, Dataset, Date, FactionId, Format, LonLat, Precision,
+    AreaStatement, ControlEntry, ControlStatus, Dataset, Date, FactionId, Format, LonLat,
+    Precision, Region, RegionId, Regions,
 };
 use geo::{MultiPolygon, Rect};
 use synthetic::median;
@@ -119,6 +121,65 @@ fn synthetic_areas() -> Dataset {
     }
 }
 
+/// Four regions, the quadrants of the synthetic grid, each with a base entry of 2011 and a
+/// region-wide entry of 8 December 2024 that ends every area statement under it.
+fn quadrants(areas: &Dataset) -> Regions {
+    let extent = Engine::new(areas.clone()).areas_extent().unwrap();
+    let (mid_x, mid_y) = (
+        extent.min().x + extent.width() / 2.0,
+        extent.min().y + extent.height() / 2.0,
+    );
+    let entry = |from: Date, faction: &str| ControlEntry {
+        from,
+        precision: Precision::Day,
+        status: ControlStatus::Held,
+        factions: vec![FactionId::new(faction)],
+        note: String::new(),
+        sources: Vec::new(),
+    };
+    let regions = [0, 1, 2, 3]
+        .into_iter()
+        .map(|q| {
+            let (x0, x1) = if q % 2 == 0 {
+                (extent.min().x, mid_x)
+            } else {
+                (mid_x, extent.max().x)
+            };
+            let (y0, y1) = if q < 2 {
+                (extent.min().y, mid_y)
+            } else {
+                (mid_y, extent.max().y)
+            };
+            Region {
+                id: RegionId::new(format!("quadrant-{q}")),
+                name: format!("Quadrant {q}"),
+                name_ar: None,
+                description: String::new(),
+                parent: None,
+                last_reviewed: None,
+                geometry: MultiPolygon::new(vec![Rect::new((x0, y0), (x1, y1)).to_polygon()]),
+                history: vec![
+                    entry(jiff::civil::date(2011, 1, 1), "a"),
+                    entry(jiff::civil::date(2024, 12, 8), "b"),
+                ],
+            }
+        })
+        .collect();
+    Regions::new(regions)
+}
+
+/// Median time of `engine.audit()` over 3 runs, with what it found: statements never in
+/// force, region-wide entries that mask others, and the statements they mask.
+fn audit(engine: &Engine) -> (Duration, [usize; 3]) {
+    let mut found = [0; 3];
+    let time = median(3, || {
+        let audit = engine.audit();
+        let masked = audit.masking.iter().map(|m| m.masked.len()).sum();
+        found = [audit.never_in_force.len(), audit.masking.len(), masked];
+    });
+    (time, found)
+}
+
 fn report(what: &str, value: &str) {
     println!("{what:<64} {value}");
 }
@@ -166,8 +227,17 @@ fn main() {
         "bundled data: flatten the map of 2015-08-20",
         &ms(flatten[2]),
     );
+    let (time, [never, masking, masked]) = audit(&engine);
+    report(
+        &format!("bundled data: audit ({never} never in force, {masking} masking {masked})"),
+        &ms(time),
+    );
 
     let synthetic = synthetic_areas();
+    let with_regions = Dataset {
+        regions: quadrants(&synthetic),
+        ..synthetic.clone()
+    };
     let start = Instant::now();
     let engine = Engine::new(synthetic);
     report(
@@ -180,4 +250,18 @@ fn main() {
         "100,000 synthetic areas: control_at, per query",
         &format!("{:.0} ns", per_query(&engine, &points)),
     );
+    let (time, [never, ..]) = audit(&engine);
+    report(
+        &format!("100,000 synthetic areas: audit ({never} never in force)"),
+        &ms(time),
+    );
+    let engine = Engine::new(with_regions);
+    let (time, [never, masking, masked]) = audit(&engine);
+    report(
+        &format!(
+            "same, in 4 regions with an entry of 2024-12-08: audit ({masking} masking {masked})"
+        ),
+        &ms(time),
+    );
+    assert_eq!(never, 0, "{never}");
 }

@@ -11,9 +11,10 @@ use anyhow::{Context, anyhow};
 use clap::{Args, Parser, Subcommand};
 
 use crate::answer::{Detail, PointAnswer};
+use crate::engine::Engine;
 use crate::geodata::{self, Loaded, Report};
 use crate::live::Live;
-use crate::model::{Date, LonLat, parse_date, today_utc};
+use crate::model::{Dataset, Date, LonLat, parse_date, today_utc};
 
 const EXIT_CODES: &str = "\
 Exit status:
@@ -40,7 +41,8 @@ pub struct Cli {
 pub enum Command {
     /// Serve the map, the OGC API – Features and the query API over HTTP (the default).
     Serve(ServeArgs),
-    /// Validate a geodata directory and report every problem.
+    /// Validate a geodata directory and report every problem, and warn where the resolution
+    /// rule never puts a statement in force or a region-wide entry ends finer statements.
     Check(DataArgs),
     /// Which regions contain a point, under whose control, on which date.
     Query(QueryArgs),
@@ -373,10 +375,14 @@ fn check(args: &DataArgs) -> Result<ExitCode, Failure> {
     let shown = args.data.display();
     match geodata::load(&args.data) {
         Ok(loaded) => {
-            for w in &loaded.warnings {
+            let engine = Engine::new(loaded.dataset);
+            let mut warnings = loaded.warnings;
+            warnings.extend(crate::audit::warnings(&engine));
+            for w in &warnings {
                 print(&format!("{w}\n"))?;
             }
-            print(&format!("{shown}: valid: {}\n", summary(&loaded)))?;
+            let summary = summary(engine.dataset(), warnings.len());
+            print(&format!("{shown}: valid: {summary}\n"))?;
             Ok(ExitCode::SUCCESS)
         }
         Err(report) => {
@@ -453,8 +459,8 @@ fn ensure_dir(dir: &Path) -> Result<(), Failure> {
     }
 }
 
-fn summary(loaded: &Loaded) -> String {
-    let d = &loaded.dataset;
+/// What a valid data set holds, and how many warnings `check` gave.
+fn summary(d: &Dataset, warnings: usize) -> String {
     let subs = d.regions.iter().filter(|r| r.parent.is_some()).count();
     let entries: usize = d.regions.iter().map(|r| r.history.len()).sum();
     let areas = if d.format >= crate::model::Format::V2 {
@@ -470,7 +476,7 @@ fn summary(loaded: &Loaded) -> String {
         count(entries, "history entry"),
         count(d.factions.len(), "faction"),
         count(d.events.len(), "event"),
-        count(loaded.warnings.len(), "warning"),
+        count(warnings, "warning"),
     )
 }
 

@@ -14,14 +14,19 @@
 //! * [`live`]: the one owner of the served data: the current snapshot (engine and data), the
 //!   store, the writer lock, the change feed, reloads and shutdown. Opens the geodata with the
 //!   log replayed on top; applies, reverts and announces edits.
+//! * [`audit`]: the warnings `frontline check` adds to the loader's: statements the rule never
+//!   puts in force, region-wide entries that end finer statements (found by the [`engine`],
+//!   worded as [`geodata`] warnings).
 //! * [`answer`]: the JSON shape of a point query, shared by the CLI and the HTTP API.
 //! * [`http`]: the axum server: OGC API – Features, point and batch queries, timeline, stats,
 //!   edits. Handlers translate requests into calls on [`live`] and results into responses.
 //! * [`cli`]: the `frontline` command line; the only module that prints.
 //!
-//! Dependencies point one way: `cli → http → live → {store, engine, geodata, answer} → model`.
+//! Dependencies point one way: `cli → http → live → {store, engine, geodata, answer} → model`,
+//! and `cli → audit → {engine, geodata}`.
 
 pub mod answer;
+pub mod audit;
 pub mod cli;
 pub mod engine;
 pub mod geodata;

@@ -34,13 +34,40 @@ fn assert_exit(out: &Output, code: i32) {
 }
 
 #[test]
-fn check_accepts_the_shipped_data_with_a_one_line_summary() {
+fn check_accepts_the_shipped_data_with_its_reviewed_warnings_and_a_summary() {
     let out = frontline(&["check", "--data", "geodata"]);
     assert_exit(&out, 0);
     let stdout = text(&out.stdout);
-    assert_eq!(stdout.lines().count(), 1, "{stdout}");
-    assert!(stdout.starts_with("geodata: valid: "), "{stdout}");
+    // The warnings are the reviewed ones `tests/geodata_shipped.rs` pins, in the same order.
+    let engine = frontline::engine::Engine::new(
+        frontline::geodata::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("geodata"))
+            .unwrap()
+            .dataset,
+    );
+    let warnings: Vec<String> = frontline::audit::warnings(&engine)
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), warnings.len() + 1, "{stdout}");
+    assert_eq!(lines[..warnings.len()], warnings, "{stdout}");
+    let summary = lines[warnings.len()];
+    assert!(summary.starts_with("geodata: valid: "), "{stdout}");
+    assert!(
+        summary.ends_with(&format!(", {} warnings", warnings.len())),
+        "{stdout}"
+    );
     assert!(out.stderr.is_empty());
+}
+
+#[test]
+fn check_warns_where_the_rule_never_uses_a_statement_or_an_entry_masks_others() {
+    // `east-whole` is covered by two smaller statements of its own date (whose edges leave a
+    // 1 m gap); the plain's entry of 8 December 2024 ends three statements still in force.
+    let out = frontline(&["check", "--data", "tests/fixtures/audit"]);
+    assert_exit(&out, 0);
+    assert!(out.stderr.is_empty());
+    insta::assert_snapshot!(text(&out.stdout));
 }
 
 #[test]

@@ -23,6 +23,8 @@ use geo::{
 use rstar::RTree;
 use rstar::primitives::{GeomWithData, Rectangle};
 
+pub use audit::{Audit, Masking, NeverInForce};
+
 use super::Engine;
 use super::area::area_km2;
 use crate::model::{ControlEntry, Date, FactionId, Format, LonLat, RegionId};
@@ -766,5 +768,6 @@ fn tenths(values: &[f64]) -> Vec<f64> {
     whole.into_iter().map(|t| f64::from(t) / 10.0).collect()
 }
 
+mod audit;
 #[cfg(test)]
 mod tests;

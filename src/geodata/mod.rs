@@ -16,7 +16,9 @@ mod write;
 use std::path::Path;
 
 pub use change::BodyProblem;
-pub use report::{Item, Location, Problem, ProblemKind, Report, Warning, WarningKind, pointer};
+pub use report::{
+    Item, Location, Masked, Problem, ProblemKind, Report, Warning, WarningKind, pointer,
+};
 pub use write::{WriteError, places_collection, write_dir};
 
 use crate::model::{Dataset, Format};

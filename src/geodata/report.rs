@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use crate::model::Date;
+
 /// Which item of a file a problem is about.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Item {
@@ -419,8 +421,9 @@ pub struct Problem {
     pub kind: ProblemKind,
 }
 
-/// Something the loader accepted and normalised, but that the shipped data never contains.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// Something the loader accepted and normalised, or that the resolution rule makes of the
+/// statements and an editor should look at; the data is valid all the same.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum WarningKind {
     /// A ring wound the other way from RFC 7946's right-hand rule; reversed on load.
@@ -436,10 +439,86 @@ pub enum WarningKind {
     /// Coordinates with more decimals than the ~1 m that 5 decimals give.
     #[error("coordinates have up to {0} decimals; 5 (about 1 m) is plenty")]
     Precision(usize),
+    /// A statement the resolution rule never puts in force: on its own date, statements of the
+    /// same date that win over it cover all of it (later ones only take over later).
+    #[error(
+        "{} from {from} is never in force: on that day statements of the same date that win \
+         over it (smaller, or as large and first by the rule) cover all of it: {}; give it the \
+         date its sources give, or remove it",
+        statement_name(.entry),
+        .winners.join(", ")
+    )]
+    NeverInForce {
+        /// The history entry's path with a trailing dot (`history[3].`); empty for a control
+        /// area.
+        entry: String,
+        /// Its date.
+        from: Date,
+        /// The ids of the statements that win over it, in the rule's order.
+        winners: Vec<String>,
+    },
+    /// A region-wide entry that ends earlier, finer statements still in force in its region.
+    #[error(
+        "{} from {from} is about the whole region, so it ends {} still in force there the day \
+         before: {}; that is right only when a source speaks of the whole region on {from}; \
+         otherwise state the change with control areas over the ground the sources name",
+        statement_name(.entry),
+        count_statements(.masked.len()),
+        .masked.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+    )]
+    MasksEarlier {
+        /// The history entry's path with a trailing dot (`history[3].`).
+        entry: String,
+        /// Its date.
+        from: Date,
+        /// The statements it ends, by date.
+        masked: Vec<Masked>,
+    },
+}
+
+/// A statement a region-wide entry ends, and how much of it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Masked {
+    /// The statement's id: a control area's, or `<region>@<from>`.
+    pub id: String,
+    /// Its date.
+    pub from: Date,
+    /// Geodesic area of the part the entry takes over, km².
+    pub km2: f64,
+}
+
+impl fmt::Display for Masked {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Small parts keep a second decimal, so that none reads "0.0 km²".
+        let digits = if self.km2 < 1.0 { 2 } else { 1 };
+        write!(
+            f,
+            "{} (from {}, {:.digits$} km²)",
+            self.id, self.from, self.km2
+        )
+    }
+}
+
+/// How a warning names a statement: a history entry by its path, a control area (the feature
+/// itself) as "the statement".
+fn statement_name(prefix: &str) -> &str {
+    match prefix.strip_suffix('.') {
+        Some(path) if !path.is_empty() => path,
+        _ => "the statement",
+    }
+}
+
+/// "1 statement", "3 statements".
+fn count_statements(n: usize) -> String {
+    if n == 1 {
+        "1 statement".into()
+    } else {
+        format!("{n} statements")
+    }
 }
 
 /// A warning and where it is.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("warning: {location}: {kind}")]
 pub struct Warning {
     /// File and item.
@@ -449,11 +528,12 @@ pub struct Warning {
 }
 
 /// Everything `check` found: the data is valid when `problems` is empty.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Report {
     /// Problems that make the data unusable, in file order.
     pub problems: Vec<Problem>,
-    /// Normalisations applied on load.
+    /// Normalisations applied on load (and, from `check`, what the rule makes of the
+    /// statements).
     pub warnings: Vec<Warning>,
 }
 

@@ -17,11 +17,11 @@ fn faction(id: &str) -> Faction {
     }
 }
 
-fn rect(x0: f64, y0: f64, x1: f64, y1: f64) -> MultiPolygon<f64> {
+pub(super) fn rect(x0: f64, y0: f64, x1: f64, y1: f64) -> MultiPolygon<f64> {
     MultiPolygon::new(vec![Rect::new((x0, y0), (x1, y1)).to_polygon()])
 }
 
-fn entry(from: Date, factions: &[&str]) -> ControlEntry {
+pub(super) fn entry(from: Date, factions: &[&str]) -> ControlEntry {
     ControlEntry {
         from,
         precision: Precision::Day,
@@ -36,7 +36,7 @@ fn entry(from: Date, factions: &[&str]) -> ControlEntry {
     }
 }
 
-fn region(id: &str, geometry: MultiPolygon<f64>, history: Vec<ControlEntry>) -> Region {
+pub(super) fn region(id: &str, geometry: MultiPolygon<f64>, history: Vec<ControlEntry>) -> Region {
     Region {
         id: RegionId::new(id),
         name: id.into(),
@@ -49,7 +49,7 @@ fn region(id: &str, geometry: MultiPolygon<f64>, history: Vec<ControlEntry>) -> 
     }
 }
 
-fn area(id: &str, geometry: MultiPolygon<f64>, control: ControlEntry) -> AreaStatement {
+pub(super) fn area(id: &str, geometry: MultiPolygon<f64>, control: ControlEntry) -> AreaStatement {
     AreaStatement {
         id: id.into(),
         region: None,
@@ -58,7 +58,7 @@ fn area(id: &str, geometry: MultiPolygon<f64>, control: ControlEntry) -> AreaSta
     }
 }
 
-fn engine(format: Format, regions: Vec<Region>, areas: Vec<AreaStatement>) -> Engine {
+pub(super) fn engine(format: Format, regions: Vec<Region>, areas: Vec<AreaStatement>) -> Engine {
     Engine::new(Dataset {
         format,
         factions: vec![faction("red"), faction("blue"), faction("green")],
