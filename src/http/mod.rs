@@ -7,6 +7,7 @@
 
 mod assets;
 mod auth;
+mod batch;
 mod cache;
 mod edit;
 mod extract;
@@ -38,9 +39,10 @@ use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
 
 pub use auth::Tokens;
+pub use batch::from_csv::DEFAULT_MAX_ROWS as DEFAULT_CSV_BATCH_ROWS;
+pub use batch::from_json::MAX_BATCH_POINTS;
 pub use ogc::CONFORMANCE;
 pub use problem::ApiError;
-pub use query::MAX_BATCH_POINTS;
 pub use state::AppState;
 
 /// Largest request body: a 100,000-point batch with ids and dates fits comfortably.
