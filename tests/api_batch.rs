@@ -9,7 +9,7 @@ mod common;
 
 use std::fmt::Write as _;
 
-use common::server::{HttpReply, Server, post_batch, scratch_db};
+use common::server::{HttpReply, Server, post_batch, remove_db, scratch_db};
 use serde_json::{Value, json};
 
 /// More points than three chunks of the pipeline hold, so the answer streams in several.
@@ -298,11 +298,8 @@ fn f_chooses_the_format_over_accept() {
 #[test]
 fn the_csv_row_limit_is_the_servers() {
     let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("geodata");
-    let server = Server::start_editing_on(
-        &data,
-        &scratch_db("batch-rows"),
-        &[("FRONTLINE_BATCH_CSV_ROWS", "10")],
-    );
+    let db = scratch_db("batch-rows");
+    let server = Server::start_editing_on(&data, &db, &[("FRONTLINE_BATCH_CSV_ROWS", "10")]);
     let rows = |n: usize| {
         let mut body = String::from("id,lon,lat\n");
         for i in 0..n {
@@ -321,4 +318,6 @@ fn the_csv_row_limit_is_the_servers() {
         detail.contains("more than 10 rows") && detail.contains("row 12 is one too many"),
         "{detail}"
     );
+    drop(server);
+    remove_db(&db);
 }

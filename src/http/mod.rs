@@ -1,7 +1,8 @@
 //! The HTTP server: OGC API – Features, point queries, timeline and statistics.
 //!
 //! Handlers only translate: they extract validated input ([`extract`], [`params`]), call the
-//! served data ([`crate::live`]) and shape the response. [`problem`] is the one place that
+//! served data ([`crate::live`]) and shape the response. The batch query's pipeline (JSON and
+//! CSV input, answers on every core, streamed in JSON, CSV or GeoJSON sequences) is [`batch`]. [`problem`] is the one place that
 //! picks status codes. Every route is registered together with its OpenAPI description
 //! ([`openapi`]).
 

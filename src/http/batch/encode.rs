@@ -226,7 +226,7 @@ impl Encoder {
     /// Answers `probes` from `engine` and writes them; `first` says whether they start the
     /// answer (a JSON array needs a comma between chunks).
     pub fn chunk(self, engine: &Engine, probes: &[Probe], first: bool) -> std::io::Result<Vec<u8>> {
-        let mut out = Vec::with_capacity(probes.len() * 256);
+        let mut out = Vec::with_capacity(probes.len() * 512);
         match self.format {
             Format::Json => {
                 for (i, probe) in probes.iter().enumerate() {
