@@ -3,6 +3,7 @@
 
 use std::io::{self, Write};
 use std::net::SocketAddr;
+use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -109,6 +110,15 @@ pub struct ServeArgs {
     /// environment variable, the server is read-only.
     #[arg(long, env = "FRONTLINE_TOKEN_FILE")]
     pub token_file: Option<PathBuf>,
+    /// Most rows (after the header) a CSV batch to `POST /api/query` may have; larger batches
+    /// are refused with 413. Each may also average at most 256 bytes a row.
+    #[arg(long, env = "FRONTLINE_BATCH_CSV_ROWS", default_value_t = default_csv_rows())]
+    pub batch_csv_rows: NonZeroUsize,
+}
+
+/// The default of `--batch-csv-rows`.
+fn default_csv_rows() -> NonZeroUsize {
+    NonZeroUsize::new(crate::http::DEFAULT_CSV_BATCH_ROWS).expect("the default is not zero")
 }
 
 /// A point and a date.
@@ -262,7 +272,7 @@ fn serve(args: &ServeArgs) -> Result<ExitCode, Failure> {
             .context("cannot read the edits database")
             .map_err(Failure::usage)?;
         tokio::spawn(watch_geodata(live.clone(), args.data.data.clone()));
-        let state = crate::http::AppState::new(live, tokens);
+        let state = crate::http::AppState::new(live, tokens).with_csv_rows(args.batch_csv_rows);
         print(&format!("listening on http://{bound}\n"))?;
         crate::http::serve(listener, state, shutdown_signal())
             .await

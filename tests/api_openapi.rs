@@ -404,7 +404,12 @@ async fn parameters_are_described_as_the_server_reads_them() {
                 assert_eq!(p["required"], true, "path parameter {name} of {path}");
             }
             if name == "f" {
-                assert_eq!(p["schema"]["enum"], json!(["json", "geojson"]));
+                let formats = if (path, method) == ("/api/query", "post") {
+                    json!(["json", "geojson", "csv", "geojsonseq"])
+                } else {
+                    json!(["json", "geojson"])
+                };
+                assert_eq!(p["schema"]["enum"], formats, "{method} {path}");
             }
         }
         for segment in path.split('/').filter(|s| s.starts_with('{')) {
@@ -500,6 +505,16 @@ async fn error_responses_are_problems_and_bodies_have_their_media_types() {
             .cloned()
             .collect()
     };
+    assert_eq!(
+        resolve(&doc, &paths["/api/query"]["post"]["responses"]["200"])["content"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect::<BTreeSet<_>>(),
+        BTreeSet::from(["application/json", "text/csv", "application/geo+json-seq"]),
+        "POST /api/query answers in three formats"
+    );
     for (path, code, media_type) in [
         ("/", "200", "text/html"),
         ("/places.geojson", "200", "application/geo+json"),
@@ -529,7 +544,7 @@ async fn error_responses_are_problems_and_bodies_have_their_media_types() {
         assert!(items.get(code).is_some(), "items lacks {code}");
     }
     let batch = &paths["/api/query"]["post"];
-    for code in ["400", "413", "415", "422"] {
+    for code in ["400", "406", "413", "415", "422"] {
         assert!(
             batch["responses"].get(code).is_some(),
             "POST /api/query lacks {code}"
@@ -550,6 +565,7 @@ async fn error_responses_are_problems_and_bodies_have_their_media_types() {
             "#/components/schemas/BatchRequest"
         );
     }
+    assert_eq!(body["text/csv"]["schema"]["type"], "string");
 }
 
 #[tokio::test]

@@ -273,10 +273,10 @@ async fn malformed_json_is_400_and_wrong_content_type_is_415() {
     .expect_problem(StatusCode::BAD_REQUEST, "not valid JSON");
     send(
         shipped(),
-        post("/api/query", "text/csv", "lon,lat\n36,35\n"),
+        post("/api/query", "text/plain", "lon,lat\n36,35\n"),
     )
     .await
-    .expect_problem(StatusCode::UNSUPPORTED_MEDIA_TYPE, "\"text/csv\"");
+    .expect_problem(StatusCode::UNSUPPORTED_MEDIA_TYPE, "\"text/plain\"");
     send(
         shipped(),
         post(
@@ -287,4 +287,175 @@ async fn malformed_json_is_400_and_wrong_content_type_is_415() {
     )
     .await
     .expect_problem(StatusCode::BAD_REQUEST, "parameter at");
+}
+
+/// A batch POST asking for `accept`.
+fn batch_asking(
+    uri: &str,
+    content_type: &str,
+    accept: &str,
+    body: &str,
+) -> axum::http::Request<axum::body::Body> {
+    let mut req = post(uri, content_type, body.to_owned());
+    req.headers_mut()
+        .insert(axum::http::header::ACCEPT, accept.parse().unwrap());
+    req
+}
+
+#[tokio::test]
+async fn bad_csv_rows_are_422_naming_row_column_and_value() {
+    let body = "id,lon,lat,date\n\
+                ok,36.33867,35.68482,2015-08-20\n\
+                bad-lat,36.3,95,\n\
+                bad-date,36.3,35.6,20/08/2015\n\
+                short,36.3\n";
+    let problem = send(shipped(), post("/api/query", "text/csv", body))
+        .await
+        .expect_problem(StatusCode::UNPROCESSABLE_ENTITY, "row 3, column lat");
+    assert_eq!(
+        problem["errors"],
+        json!([
+            {"row": 3, "column": "lat", "value": "95", "detail": "row 3, column lat: latitude 95 is outside [-90, 90]"},
+            {"row": 4, "column": "date", "value": "20/08/2015", "detail": "row 4, column date: \"20/08/2015\" is not a date (expected YYYY-MM-DD)"},
+            {"row": 5, "detail": "row 5: has 2 fields; the header row has 4"},
+        ])
+    );
+    let problem = send(
+        shipped(),
+        post("/api/query", "text/csv", "id,longitude,lat\n1,36,35\n"),
+    )
+    .await
+    .expect_problem(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "row 1, column lon: missing",
+    );
+    assert_eq!(problem["errors"][0]["row"], 1);
+    assert_eq!(problem["errors"][0]["column"], "lon");
+    send(
+        shipped(),
+        post("/api/query", "text/csv; charset=latin1", "id,lon,lat\n"),
+    )
+    .await
+    .expect_problem(StatusCode::UNSUPPORTED_MEDIA_TYPE, "CSV must be UTF-8");
+}
+
+#[tokio::test]
+async fn an_accept_header_allowing_no_format_is_406() {
+    let body = collection(&[point(36.33867, 35.68482, None, None)]);
+    let problem = send(
+        shipped(),
+        batch_asking(
+            "/api/query",
+            "application/json",
+            "text/html, application/xml;q=0.9",
+            &body,
+        ),
+    )
+    .await
+    .expect_problem(StatusCode::NOT_ACCEPTABLE, "text/csv");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("f=json, csv or geojsonseq")
+    );
+    send(
+        shipped(),
+        post("/api/query?f=xml", "application/json", body.clone()),
+    )
+    .await
+    .expect_problem(StatusCode::BAD_REQUEST, "parameter f: \"xml\"");
+    send(
+        shipped(),
+        batch_asking(
+            "/api/query?shares=true",
+            "application/json",
+            "text/csv",
+            &body,
+        ),
+    )
+    .await
+    .expect_problem(StatusCode::BAD_REQUEST, "parameter shares");
+    // Browsers and GDAL send these: they get JSON, as before.
+    for accept in ["*/*", "application/geo+json", "text/html,*/*;q=0.8"] {
+        let reply = send(
+            shipped(),
+            batch_asking("/api/query", "application/json", accept, &body),
+        )
+        .await
+        .expect(StatusCode::OK);
+        assert_eq!(
+            reply.header(axum::http::header::CONTENT_TYPE),
+            "application/json"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_geojson_sequence_answer_needs_feature_ids() {
+    let body = collection(&[point(36.33867, 35.68482, None, Some(json!({"a": 1})))]);
+    send(
+        shipped(),
+        batch_asking(
+            "/api/query",
+            "application/json",
+            "application/geo+json-seq",
+            &body,
+        ),
+    )
+    .await
+    .expect_problem(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "features[0]: id {\"a\":1}",
+    );
+}
+
+#[tokio::test]
+async fn the_documented_csv_example_is_the_answer() {
+    let doc = send(shipped(), get("/api/openapi.json")).await.json();
+    let op = &doc["paths"]["/api/query"]["post"];
+    let request = op["requestBody"]["content"]["text/csv"]["example"]
+        .as_str()
+        .unwrap();
+    let answer = op["responses"]["200"]["content"]["text/csv"]["example"]
+        .as_str()
+        .unwrap();
+    let reply = send(
+        shipped(),
+        batch_asking("/api/query", "text/csv", "text/csv", request),
+    )
+    .await
+    .expect(StatusCode::OK);
+    assert_eq!(reply.text(), answer);
+    assert_eq!(
+        reply.header(axum::http::header::CONTENT_TYPE),
+        "text/csv; charset=utf-8; header=present"
+    );
+}
+
+#[tokio::test]
+async fn an_empty_batch_is_an_empty_answer_in_every_format() {
+    for (accept, answer) in [
+        ("application/json", "{\"results\":[]}"),
+        (
+            "text/csv",
+            "id,lon,lat,date,region,status,factions,since,statement\r\n",
+        ),
+        ("application/geo+json-seq", ""),
+    ] {
+        let reply = send(
+            shipped(),
+            batch_asking("/api/query", "application/json", accept, &collection(&[])),
+        )
+        .await
+        .expect(StatusCode::OK);
+        assert_eq!(reply.text(), answer, "{accept}");
+        let reply = send(
+            shipped(),
+            batch_asking("/api/query", "text/csv", accept, "id,lon,lat\r\n"),
+        )
+        .await
+        .expect(StatusCode::OK);
+        assert_eq!(reply.text(), answer, "CSV in, {accept} out");
+    }
 }

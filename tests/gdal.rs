@@ -308,3 +308,84 @@ fn ogr2ogr_exports_control_periods_with_their_validity() {
     assert_eq!(got, want, "{csv}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn ogr2ogr_reads_the_batch_answer_as_a_geojson_sequence() {
+    if !gdal_available() {
+        return;
+    }
+    let server = Server::start();
+    // Seeded points around the Ghab, inside and outside the regions, each on its own date.
+    let mut seed: u64 = 7;
+    let mut next = move || {
+        seed = seed
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        seed >> 11
+    };
+    let features: Vec<Value> = (0..200)
+        .map(|i| {
+            let lon = 35.8 + (next() % 1_000_000) as f64 / 1e6;
+            let lat = 35.2 + (next() % 1_000_000) as f64 / 1e6;
+            let year = 2011 + next() % 14;
+            serde_json::json!({"type": "Feature", "id": format!("p{i}"),
+                "geometry": {"type": "Point", "coordinates": [lon, lat]},
+                "properties": {"date": format!("{year}-06-01")}})
+        })
+        .collect();
+    let body = serde_json::json!({"type": "FeatureCollection", "features": features}).to_string();
+    let ask = |accept: &str| {
+        let reply = common::server::post_batch(
+            server.port,
+            "/api/query",
+            "application/geo+json",
+            Some(accept),
+            body.as_bytes(),
+        )
+        .unwrap();
+        assert_eq!(
+            reply.status,
+            200,
+            "{}",
+            String::from_utf8_lossy(&reply.body)
+        );
+        reply
+    };
+    let results = ask("application/json").json()["results"].clone();
+    let dir = scratch("batch");
+    let file = dir.join("batch.geojsons");
+    std::fs::write(&file, ask("application/geo+json-seq").body).unwrap();
+    let file = file.to_str().unwrap();
+
+    let info = gdal("ogrinfo", &["-ro", "-al", "-so", file]);
+    assert_eq!(
+        feature_counts(&info).get("batch").copied(),
+        Some(200),
+        "{info}"
+    );
+    let copy = gdal("ogr2ogr", &["-f", "GeoJSON", "/vsistdout/", file]);
+    let copy: Value = serde_json::from_str(&copy).unwrap();
+    let read = copy["features"].as_array().unwrap();
+    assert_eq!(read.len(), 200);
+    for (feature, result) in read.iter().zip(results.as_array().unwrap()) {
+        let p = &feature["properties"];
+        assert_eq!(p["id"], result["id"], "{feature}");
+        assert_eq!(p["at"], result["at"], "{feature}");
+        // GDAL writes coordinates to 7 decimals.
+        let read = &feature["geometry"]["coordinates"];
+        for (i, axis) in ["lon", "lat"].into_iter().enumerate() {
+            let (got, sent) = (
+                read[i].as_f64().unwrap(),
+                result["point"][axis].as_f64().unwrap(),
+            );
+            assert!((got - sent).abs() < 1e-7, "{axis}: {got} vs {sent}");
+        }
+        // GDAL keeps nested objects as JSON fields.
+        let control = match &p["control"] {
+            Value::String(text) => serde_json::from_str(text).unwrap(),
+            other => other.clone(),
+        };
+        assert_eq!(control["status"], result["control"]["status"], "{feature}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -45,13 +45,18 @@ pub fn ring(col: usize, row: usize) -> Vec<[f64; 2]> {
 
 /// The synthetic data set as the three file texts.
 pub fn texts() -> (String, String) {
+    grid_texts(SIDE)
+}
+
+/// A `side` × `side` grid of regions as the factions and regions file texts.
+pub fn grid_texts(side: usize) -> (String, String) {
     let factions = r##"{"version":1,"factions":[
         {"id":"a","name":"A","color":"#d55e00","description":"Synthetic."},
         {"id":"b","name":"B","color":"#0072b2","description":"Synthetic."}]}"##
         .to_owned();
     let mut regions = String::from(r#"{"type":"FeatureCollection","features":["#);
-    for row in 0..SIDE {
-        for col in 0..SIDE {
+    for row in 0..side {
+        for col in 0..side {
             if row + col > 0 {
                 regions.push(',');
             }

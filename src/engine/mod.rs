@@ -211,6 +211,18 @@ impl Engine {
     /// there is none, the nearest region and its distance.
     #[must_use]
     pub fn query(&self, pos: LonLat, date: Date) -> Answer<'_> {
+        let mut answer = self.query_inside(pos, date);
+        if answer.regions.is_empty() {
+            answer.nearest = self.nearest(pos);
+        }
+        answer
+    }
+
+    /// [`Engine::query`] without the nearest-region search, for answers that do not give it:
+    /// `nearest` is always `None`, so a point outside every region costs no more than one
+    /// inside.
+    #[must_use]
+    pub fn query_inside(&self, pos: LonLat, date: Date) -> Answer<'_> {
         let located = self.locate(pos);
         let control = self.control_among(&located, pos, date);
         let regions: Vec<Hit<'_>> = located
@@ -221,15 +233,10 @@ impl Engine {
                 area_km2: self.area_km2(index),
             })
             .collect();
-        let nearest = if regions.is_empty() {
-            self.nearest(pos)
-        } else {
-            None
-        };
         Answer {
             control,
             regions,
-            nearest,
+            nearest: None,
         }
     }
 

@@ -39,40 +39,14 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        let content_type = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("");
-        let essence = content_type
-            .split(';')
-            .next()
-            .unwrap_or("")
-            .trim()
-            .to_ascii_lowercase();
-        if !matches!(
-            essence.as_str(),
-            "application/json" | "application/geo+json"
-        ) {
-            let shown = if content_type.is_empty() {
-                "none"
-            } else {
-                content_type
-            };
-            return Err(ApiError::UnsupportedMediaType(format!(
-                "content type {shown:?} is not supported; send application/geo+json or application/json"
-            )));
+        let content_type = content_type(&req);
+        if !JSON_TYPES.contains(&essence(content_type).as_str()) {
+            return Err(unsupported(
+                content_type,
+                "application/geo+json or application/json",
+            ));
         }
-        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
-            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::TooLarge(format!(
-                    "request body is too large: {}",
-                    rejection.body_text()
-                ))
-            } else {
-                ApiError::MalformedBody(rejection.body_text())
-            }
-        })?;
+        let bytes = json_bytes(req, state).await?;
         let mut de = serde_json::Deserializer::from_slice(&bytes);
         let (path, error) = match serde_path_to_error::deserialize(&mut de) {
             Ok(value) => match de.end() {
@@ -81,25 +55,115 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
             },
             Err(e) => (e.path().to_string(), e.into_inner()),
         };
-        if error.is_syntax() || error.is_eof() {
-            Err(ApiError::MalformedBody(error.to_string()))
+        Err(json_problem("", &path, &error))
+    }
+}
+
+/// The content types read as JSON.
+const JSON_TYPES: [&str; 2] = ["application/json", "application/geo+json"];
+
+/// The request's `Content-Type` as sent ("" when absent).
+fn content_type(req: &Request) -> &str {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+}
+
+/// A content type's `type/subtype`, in lower case, without parameters.
+fn essence(content_type: &str) -> String {
+    content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase()
+}
+
+/// 415 for `content_type`, saying what to send instead.
+fn unsupported(content_type: &str, instead: &str) -> ApiError {
+    let shown = if content_type.is_empty() {
+        "none"
+    } else {
+        content_type
+    };
+    ApiError::UnsupportedMediaType(format!(
+        "content type {shown:?} is not supported; send {instead}"
+    ))
+}
+
+/// The whole body, within the router's body limit (413 beyond).
+async fn json_bytes<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, ApiError> {
+    Bytes::from_request(req, state).await.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::TooLarge(format!(
+                "request body is too large: {}",
+                rejection.body_text()
+            ))
         } else {
-            let (at, pointer) = if path == "." {
-                ("body".to_owned(), String::new())
-            } else {
-                let pointer = crate::geodata::pointer("", &path);
-                (path, pointer)
-            };
-            Err(ApiError::InvalidBody(vec![body_problem(
-                pointer,
-                format!("{at}: {}", plain(&error.to_string())),
-            )]))
+            ApiError::MalformedBody(rejection.body_text())
         }
+    })
+}
+
+/// What a JSON body's `error` at `path` (serde's `a.b[3].c`, `.` for the value itself, below
+/// the JSON Pointer `base`) answers: 400 when the body is not JSON at all, else 422 pointing at
+/// the value.
+pub(super) fn json_problem(base: &str, path: &str, error: &serde_json::Error) -> ApiError {
+    if error.is_syntax() || error.is_eof() {
+        return ApiError::MalformedBody(error.to_string());
+    }
+    let (at, pointer) = if path == "." || path.is_empty() {
+        ("body".to_owned(), base.to_owned())
+    } else {
+        (path.to_owned(), crate::geodata::pointer(base, path))
+    };
+    ApiError::InvalidBody(vec![body_problem(
+        pointer,
+        format!("{at}: {}", plain(&error.to_string())),
+    )])
+}
+
+/// A batch body: JSON (read whole, within the router's body limit) or CSV (left as a stream,
+/// read as it arrives).
+#[derive(Debug)]
+pub enum BatchBody {
+    /// `application/json` or `application/geo+json`.
+    Json(Bytes),
+    /// `text/csv`, UTF-8.
+    Csv(axum::body::Body),
+}
+
+impl<S: Send + Sync> FromRequest<S> for BatchBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let content_type = content_type(&req);
+        let essence = essence(content_type);
+        let instead = "application/geo+json, application/json or text/csv";
+        if essence == "text/csv" {
+            let charset = content_type
+                .split(';')
+                .skip(1)
+                .filter_map(|p| p.split_once('='))
+                .find(|(name, _)| name.trim().eq_ignore_ascii_case("charset"))
+                .map(|(_, value)| value.trim().trim_matches('"').to_ascii_lowercase());
+            if charset.is_some_and(|c| c != "utf-8" && c != "us-ascii") {
+                return Err(ApiError::UnsupportedMediaType(format!(
+                    "content type {content_type:?} is not supported: CSV must be UTF-8"
+                )));
+            }
+            return Ok(Self::Csv(req.into_body()));
+        }
+        if !JSON_TYPES.contains(&essence.as_str()) {
+            return Err(unsupported(content_type, instead));
+        }
+        Ok(Self::Json(json_bytes(req, state).await?))
     }
 }
 
 /// serde's message without Rust type names (`expected struct Batch` → `expected a JSON object`).
-fn plain(message: &str) -> String {
+pub(super) fn plain(message: &str) -> String {
     match message.split_once("expected struct ") {
         Some((head, tail)) => {
             let rest = tail.split_once(' ').map_or("", |(_, r)| r);

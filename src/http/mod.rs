@@ -1,12 +1,14 @@
 //! The HTTP server: OGC API – Features, point queries, timeline and statistics.
 //!
 //! Handlers only translate: they extract validated input ([`extract`], [`params`]), call the
-//! served data ([`crate::live`]) and shape the response. [`problem`] is the one place that
+//! served data ([`crate::live`]) and shape the response. The batch query's pipeline (JSON and
+//! CSV input, answers on every core, streamed in JSON, CSV or GeoJSON sequences) is [`batch`]. [`problem`] is the one place that
 //! picks status codes. Every route is registered together with its OpenAPI description
 //! ([`openapi`]).
 
 mod assets;
 mod auth;
+mod batch;
 mod cache;
 mod edit;
 mod extract;
@@ -38,9 +40,10 @@ use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
 
 pub use auth::Tokens;
+pub use batch::from_csv::DEFAULT_MAX_ROWS as DEFAULT_CSV_BATCH_ROWS;
+pub use batch::from_json::MAX_BATCH_POINTS;
 pub use ogc::CONFORMANCE;
 pub use problem::ApiError;
-pub use query::MAX_BATCH_POINTS;
 pub use state::AppState;
 
 /// Largest request body: a 100,000-point batch with ids and dates fits comfortably.

@@ -17,9 +17,10 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{Content, OpenApi as Document, Ref, RefOr};
 use utoipa::{Modify, OpenApi, PartialSchema, ToResponse, ToSchema};
 
+use super::batch::from_csv::{BYTES_PER_ROW, MAX_ROW_BYTES};
 use super::edit::ChangeOut;
 use super::problem::Problem;
-use super::{MAX_BATCH_POINTS, MAX_BODY_BYTES, REQUEST_TIMEOUT, cache};
+use super::{DEFAULT_CSV_BATCH_ROWS, MAX_BATCH_POINTS, MAX_BODY_BYTES, REQUEST_TIMEOUT, cache};
 
 /// The media type of the document.
 pub(super) const MEDIA_TYPE: &str = "application/vnd.oai.openapi+json;version=3.1";
@@ -114,18 +115,29 @@ shared_responses! {
     );
     /// 413, for a body or batch over the limits.
     PayloadTooLarge => problem(&format!(
-        "Payload Too Large: the body exceeds {} MiB or the batch has more than {MAX_BATCH_POINTS} \
-         points.",
+        "Payload Too Large: a JSON body exceeds {} MiB or a JSON batch has more than \
+         {MAX_BATCH_POINTS} points; a CSV batch has more rows than the server takes (by \
+         default {DEFAULT_CSV_BATCH_ROWS}, `--batch-csv-rows`), more than {BYTES_PER_ROW} bytes \
+         a row on average, or a row longer than {MAX_ROW_BYTES} bytes.",
         MAX_BODY_BYTES >> 20,
     ));
-    /// 415, for a body that is not JSON by its content type.
+    /// 415, for a body that is not JSON (or, for a batch, CSV) by its content type.
     UnsupportedMediaType => problem(
-        "Unsupported Media Type: the body is not `application/geo+json` or `application/json`.",
+        "Unsupported Media Type: the body is not `application/geo+json` or `application/json` \
+         (nor, for the batch query, UTF-8 `text/csv`).",
     );
-    /// 422, for a batch that is JSON but not valid points.
+    /// 406, for an `Accept` header that allows no format the answer comes in.
+    NotAcceptable => problem(
+        "Not Acceptable: the `Accept` header allows none of `application/json`, `text/csv` \
+         and `application/geo+json-seq`; send one of them, `*/*`, or `f`.",
+    );
+    /// 422, for a batch that is JSON or CSV but not valid points.
     InvalidBatch => problem(
         "Unprocessable Entity: the body is JSON but not a FeatureCollection of Point features \
-         with valid dates; `errors` lists every problem by feature index.",
+         with valid dates (`errors` lists every problem by feature index, with a JSON Pointer), \
+         or CSV with a header or rows that are not valid points (`errors` lists the first 100 \
+         problems, each with its `row`, the header being row 1, and its `column` and `value` \
+         when there are). Nothing is answered.",
     );
     /// 422, for an edit that is JSON but not a valid entry.
     InvalidEdit => problem(

@@ -5,11 +5,13 @@
 //! through `IntoParams`, what the OpenAPI document lists: the doc comments of the fields are the
 //! parameters' descriptions (except `f`'s, which [`format_schema`] gives).
 
+use axum::http::HeaderValue;
 use geo::Rect;
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa::openapi::schema::{Object, ObjectBuilder, Type};
 
+use super::batch::Format;
 use super::problem::ApiError;
 use crate::model::{Date, DateRange, LonLat, parse_date, today_utc};
 
@@ -55,11 +57,12 @@ pub struct BatchParams {
     /// `2015-8-3` is refused). Default: today, UTC.
     #[param(value_type = Option<String>, format = Date, example = "2015-08-20")]
     pub at: Option<String>,
-    /// `true` adds each region's `shares` and summary `status` to every result (slower).
+    /// `true` adds each region's `shares` and summary `status` to every result (slower; not
+    /// with CSV answers, which have no shares columns).
     #[param(value_type = Option<bool>, default = false)]
     pub shares: Option<String>,
-    /// Output format; [`format_schema`] describes it.
-    #[param(schema_with = format_schema)]
+    /// Output format; [`batch_format_schema`] describes it.
+    #[param(schema_with = batch_format_schema)]
     pub f: Option<String>,
 }
 
@@ -168,6 +171,46 @@ pub fn format_schema() -> Object {
         .description(Some(
             "Output format. Only JSON is produced; `json` and `geojson` are accepted (GDAL and \
              browsers send them) and anything else is refused with 400.",
+        ))
+        .build()
+}
+
+/// The values `f` takes on `POST /api/query`, each naming a [`Format`].
+const BATCH_FORMATS: [&str; 4] = ["json", "geojson", "csv", "geojsonseq"];
+
+/// The batch answer's format: `f` when given, else the best the `Accept` header allows (no
+/// header: JSON); 406 when it allows none.
+pub fn batch_format(f: Option<&str>, accept: Option<&HeaderValue>) -> Result<Format, ApiError> {
+    if let Some(value) = f {
+        return Format::from_f(value).ok_or_else(|| {
+            ApiError::parameter(
+                "f",
+                format!(
+                    "{value:?} is not a format of this answer ({})",
+                    BATCH_FORMATS.join(", ")
+                ),
+            )
+        });
+    }
+    let accept = accept.map(|v| v.to_str().unwrap_or("(not text)"));
+    Format::negotiate(accept).ok_or_else(|| {
+        ApiError::NotAcceptable(format!(
+            "Accept {:?} allows none of the formats of this answer: application/json, text/csv, \
+             application/geo+json-seq (or ask with f=json, csv or geojsonseq)",
+            accept.unwrap_or("")
+        ))
+    })
+}
+
+/// The schema of the batch's `f`: one of [`BATCH_FORMATS`].
+pub fn batch_format_schema() -> Object {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(BATCH_FORMATS))
+        .description(Some(
+            "Output format, instead of the `Accept` header: `json` (or `geojson`) for \
+             `application/json`, `csv` for `text/csv`, `geojsonseq` for \
+             `application/geo+json-seq`. Anything else is refused with 400.",
         ))
         .build()
 }

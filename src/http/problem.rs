@@ -26,10 +26,22 @@ pub enum ApiError {
     /// The body is not JSON at all (400).
     #[error("request body is not valid JSON: {0}")]
     MalformedBody(String),
+    /// The body could not be read to its end: the client broke it off (400).
+    #[error("request body could not be read: {0}")]
+    UnreadableBody(String),
     /// The body is JSON but says something invalid (422); one entry per problem, each with a
     /// JSON Pointer to the value at fault.
     #[error("request body is invalid: {}", details(.0))]
     InvalidBody(Vec<BodyProblem>),
+    /// A CSV body whose header or rows are invalid (422); one entry per problem, each naming
+    /// the row, and the column and value when there are.
+    #[error("CSV body is invalid: {}", rows(.problems, *.unlisted))]
+    InvalidRows {
+        /// The problems listed, in row order.
+        problems: Vec<RowProblem>,
+        /// Whether reading stopped before the end of the body, so more rows may be wrong.
+        unlisted: bool,
+    },
     /// The server has no editor tokens (403).
     #[error(
         "this server is read-only: start it with FRONTLINE_TOKEN set, or --token-file with name:token lines, to enable editing"
@@ -53,6 +65,9 @@ pub enum ApiError {
     /// The body's content type is not one we read (415).
     #[error("{0}")]
     UnsupportedMediaType(String),
+    /// No format the client accepts is one we write (406).
+    #[error("{0}")]
+    NotAcceptable(String),
     /// The request took too long (503).
     #[error("{0}")]
     Unavailable(String),
@@ -64,6 +79,59 @@ pub enum ApiError {
 fn details(problems: &[BodyProblem]) -> String {
     let details: Vec<&str> = problems.iter().map(|p| p.detail.as_str()).collect();
     details.join("; ")
+}
+
+fn rows(problems: &[RowProblem], unlisted: bool) -> String {
+    let details: Vec<&str> = problems.iter().map(|p| p.detail.as_str()).collect();
+    let more = if unlisted {
+        format!(
+            "; reading stopped after these {} problems, so later rows were not checked",
+            problems.len()
+        )
+    } else {
+        String::new()
+    };
+    format!("{}{more}", details.join("; "))
+}
+
+/// One problem of a CSV body: the row (the header is row 1), the column and the value at
+/// fault when there are, and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowProblem {
+    /// The row, counting the header as row 1 (as a spreadsheet shows it).
+    pub row: u64,
+    /// The column's name, when the problem is in one column.
+    pub column: Option<&'static str>,
+    /// The value as sent, when there is one.
+    pub value: Option<String>,
+    /// What is wrong, starting with the row and column (`row 3, column lat: …`).
+    pub detail: String,
+}
+
+impl RowProblem {
+    /// A problem with the value of `column` in `row`; `why` says what is wrong with it.
+    pub(crate) fn value(row: u64, column: &'static str, value: &[u8], why: &str) -> Self {
+        Self {
+            row,
+            column: Some(column),
+            value: Some(String::from_utf8_lossy(value).into_owned()),
+            detail: format!("row {row}, column {column}: {why}"),
+        }
+    }
+
+    /// A problem with `row` as a whole, or with a column the header lacks.
+    pub(crate) fn row(row: u64, column: Option<&'static str>, why: &str) -> Self {
+        let detail = match column {
+            Some(column) => format!("row {row}, column {column}: {why}"),
+            None => format!("row {row}: {why}"),
+        };
+        Self {
+            row,
+            column,
+            value: None,
+            detail,
+        }
+    }
 }
 
 /// An RFC 9457 problem.
@@ -82,18 +150,33 @@ pub(super) struct Problem<'a> {
     /// What went wrong, naming the parameter or feature and quoting the value.
     #[schema(example = "parameter lat: \"abc\" is not a number")]
     detail: &'a str,
-    /// Only for 422: every problem in the body, each with a JSON Pointer to where it is (an RFC
-    /// 9457 extension member).
+    /// Only for 422: every problem in the body, each with a JSON Pointer to where it is, or for
+    /// a CSV body its row, column and value (an RFC 9457 extension member).
     #[serde(skip_serializing_if = "Option::is_none")]
     errors: Option<Vec<FieldError<'a>>>,
 }
 
-/// One problem of a request body: where it is and what is wrong.
+/// One problem of a request body: where it is and what is wrong. A JSON body's problems have
+/// a `pointer`; a CSV body's have a `row`, and a `column` and `value` when there are.
 #[derive(Serialize, ToSchema)]
 pub(super) struct FieldError<'a> {
-    /// RFC 6901 JSON Pointer to the value at fault in the request body; empty for the whole body.
+    /// RFC 6901 JSON Pointer to the value at fault in a JSON request body; empty for the whole
+    /// body.
+    #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(example = "/sources/0/url")]
-    pointer: &'a str,
+    pointer: Option<&'a str>,
+    /// The row of a CSV body, the header being row 1.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = 3)]
+    row: Option<u64>,
+    /// The column of a CSV body (`id`, `lon`, `lat` or `date`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "lat")]
+    column: Option<&'a str>,
+    /// The value at fault in a CSV body, as sent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "95")]
+    value: Option<&'a str>,
     /// What is wrong with it, naming the field and quoting the value.
     #[schema(example = "sources[0].url \"javascript:x\" is not an http or https URL")]
     detail: &'a str,
@@ -104,10 +187,11 @@ impl ApiError {
     #[must_use]
     pub fn status(&self) -> StatusCode {
         match self {
-            Self::Parameter { .. } | Self::UnknownParameter(_) | Self::MalformedBody(_) => {
-                StatusCode::BAD_REQUEST
-            }
-            Self::InvalidBody(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Parameter { .. }
+            | Self::UnknownParameter(_)
+            | Self::MalformedBody(_)
+            | Self::UnreadableBody(_) => StatusCode::BAD_REQUEST,
+            Self::InvalidBody(_) | Self::InvalidRows { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::ReadOnly => StatusCode::FORBIDDEN,
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
@@ -115,6 +199,7 @@ impl ApiError {
             Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -159,7 +244,22 @@ impl IntoResponse for ApiError {
             Self::InvalidBody(list) => Some(
                 list.iter()
                     .map(|p| FieldError {
-                        pointer: &p.pointer,
+                        pointer: Some(&p.pointer),
+                        row: None,
+                        column: None,
+                        value: None,
+                        detail: &p.detail,
+                    })
+                    .collect(),
+            ),
+            Self::InvalidRows { problems, .. } => Some(
+                problems
+                    .iter()
+                    .map(|p| FieldError {
+                        pointer: None,
+                        row: Some(p.row),
+                        column: p.column,
+                        value: p.value.as_deref(),
                         detail: &p.detail,
                     })
                     .collect(),

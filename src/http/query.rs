@@ -1,23 +1,24 @@
 //! `/api/query`: the point query (GET) and the batch query (POST), answering exactly as the CLI.
 
 use axum::extract::State;
+use axum::http::{HeaderMap, header};
 use axum::response::Response;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::extract::{JsonBody, Params};
+use super::batch::{self, Encoder, Format, Points};
+use super::extract::{BatchBody, Params};
 use super::ogc::json_response;
-use super::openapi::{BadRequest, InvalidBatch, PayloadTooLarge, QUERIES, UnsupportedMediaType};
+use super::openapi::{
+    BadRequest, InvalidBatch, NotAcceptable, PayloadTooLarge, QUERIES, UnsupportedMediaType,
+};
 use super::params::{self, BatchParams, PointParams};
-use super::problem::{ApiError, body_problem};
+use super::problem::ApiError;
 use super::state::AppState;
 use crate::answer::{Detail, PointAnswer};
-use crate::model::{Date, LonLat, parse_date};
 
-/// Most points one batch may hold.
-pub const MAX_BATCH_POINTS: usize = 100_000;
-/// Batches up to this size are answered inline; larger ones on the blocking pool.
-const INLINE_BATCH_POINTS: usize = 64;
+/// JSON bodies up to this size are parsed on the spot; larger ones on the blocking pool.
+const INLINE_JSON_BYTES: usize = 16 * 1024;
 
 /// `GET /api/query?lon=&lat=&at=`.
 #[utoipa::path(
@@ -50,8 +51,13 @@ pub async fn point(
     Ok(json_response("application/json", &answer))
 }
 
-/// A batch request: a `FeatureCollection` of points.
-#[derive(Debug, Deserialize, ToSchema)]
+/// A batch request: a `FeatureCollection` of points. Only its schema is declared here; the
+/// body is read by [`batch::from_json`].
+#[derive(ToSchema)]
+#[allow(
+    dead_code,
+    reason = "the request body's schema; batch::from_json reads the body"
+)]
 #[schema(as = BatchRequest, example = json!({
     "type": "FeatureCollection",
     "features": [{
@@ -63,50 +69,55 @@ pub async fn point(
 }))]
 pub struct Batch {
     /// Must be `FeatureCollection`.
-    #[serde(rename = "type", default)]
     #[schema(example = "FeatureCollection")]
+    #[schema(rename = "type")]
     kind: String,
     /// The points, at most 100,000.
-    #[serde(default)]
     #[schema(max_items = 100_000)]
     features: Vec<BatchFeature>,
 }
 
 /// One point to answer for.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(ToSchema)]
+#[allow(
+    dead_code,
+    reason = "the request body's schema; batch::from_json reads the body"
+)]
 struct BatchFeature {
     /// Must be `Feature`.
-    #[serde(rename = "type", default)]
-    #[schema(example = "Feature")]
+    #[schema(rename = "type", example = "Feature")]
     kind: String,
-    /// Any JSON value; echoed in the answer.
+    /// Any JSON value (a string or a number for a GeoJSON sequence answer); echoed in the
+    /// answer.
+    #[schema(value_type = Option<Object>)]
     id: Option<serde_json::Value>,
     /// A GeoJSON `Point`: longitude, latitude (WGS84, degrees); a height is ignored.
     #[schema(value_type = Option<Object>, example = json!({"type": "Point", "coordinates": [36.33867, 35.68482]}))]
-    geometry: Option<geojson::Geometry>,
+    geometry: Option<serde_json::Value>,
     /// Optional; only `date` is read.
     properties: Option<BatchProperties>,
 }
 
 /// What a point may say besides where it is.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(ToSchema)]
+#[allow(
+    dead_code,
+    reason = "the request body's schema; batch::from_json reads the body"
+)]
 struct BatchProperties {
     /// The date for this point, `YYYY-MM-DD`; default the `at` parameter.
     #[schema(format = Date, example = "2015-08-20")]
     date: Option<String>,
 }
 
-/// One checked point of a batch.
-struct Probe {
-    id: Option<serde_json::Value>,
-    pos: LonLat,
-    at: Date,
-}
-
 /// The answer for one point: its `id`, when it had one, and the point query's answer.
 #[derive(Serialize, ToSchema)]
+#[allow(
+    dead_code,
+    reason = "the answer's schema; batch::encode writes the answer"
+)]
 struct BatchResult<'a> {
-    /// The feature's `id`, when it had one.
+    /// The feature's `id`, when it had one (a CSV row's `id` is a string).
     #[serde(skip_serializing_if = "Option::is_none")]
     id: Option<&'a serde_json::Value>,
     #[serde(flatten)]
@@ -115,33 +126,65 @@ struct BatchResult<'a> {
 
 /// One answer per point.
 #[derive(Serialize, ToSchema)]
+#[allow(
+    dead_code,
+    reason = "the answer's schema; batch::encode writes the answer"
+)]
 struct BatchAnswer<'a> {
-    /// One answer per input feature, in input order.
+    /// One answer per input point, in input order.
     results: Vec<BatchResult<'a>>,
 }
 
-/// `POST /api/query`: one CLI-shaped answer per input point, in input order.
+/// An example CSV batch.
+const CSV_REQUEST: &str = "id,lon,lat,date\r\nziyarah,36.33867,35.68482,2015-08-20\r\n";
+/// Its CSV answer.
+const CSV_ANSWER: &str = "id,lon,lat,date,region,status,factions,since,statement\r\n\
+                          ziyarah,36.33867,35.68482,2015-08-20,ghab-plain,held,government,\
+                          2015-08-18,northern-ghab-army-retakes-2015\r\n";
+
+/// `POST /api/query`: one answer per input point, in input order, streamed.
 #[utoipa::path(
     post,
     path = "/api/query",
     operation_id = "queryBatch",
     tag = QUERIES,
     summary = "Who controlled many points, each on its date",
-    description = "Answers every Point feature of a GeoJSON FeatureCollection on its \
-                   `properties.date` (default `at`, default today UTC), in input order, each \
-                   answer shaped like the point query's. At most 100,000 points per batch (413 \
-                   beyond); every invalid feature is reported at once (422). Not cached.",
+    description = "Answers every point of a batch on its own date (default `at`, default \
+                   today UTC), in input order. The body is a GeoJSON FeatureCollection of \
+                   Point features with an optional `properties.date` (at most 100,000 points), \
+                   or CSV (`text/csv`, RFC 4180, UTF-8): a header row naming the columns `id`, \
+                   `lon`, `lat` and optionally `date` in any order (other columns are ignored), \
+                   then one point per row (at most 1,000,000 rows by default, the server's \
+                   `--batch-csv-rows`). The answer's format is `f`, else the `Accept` header's \
+                   choice among `application/json` (the default: `{\"results\": [...]}`, each \
+                   result shaped like the point query's answer plus the input `id`), \
+                   `text/csv` (RFC 4180 with a header row; one row per point: `id`, `lon`, \
+                   `lat`, `date`, `region` (the smallest region containing the point), the \
+                   `status`, the `factions` joined with `;`, `since` and the `statement` id) \
+                   and `application/geo+json-seq` (RFC 8142: one Point Feature per point, each \
+                   after an RS character and ending with a line feed; its properties are the \
+                   point answer without `point`). Any input goes with any output. A batch \
+                   with any invalid point is refused before anything is answered: every \
+                   invalid feature at once by index, or the first 100 invalid CSV rows by row \
+                   number (the header is row 1), column and value (422). The answer is \
+                   streamed as it is computed. Not cached.",
     params(BatchParams),
     request_body(
-        description = "The points.",
+        description = "The points: GeoJSON, or CSV with a header row.",
         content(
             (Batch = "application/geo+json"),
             (Batch = "application/json"),
+            (String = "text/csv", example = json!(CSV_REQUEST)),
         )
     ),
     responses(
-        (status = 200, description = "One answer per point.", body = BatchAnswer, content_type = "application/json"),
+        (status = 200, description = "One answer per point, in input order.", content(
+            (BatchAnswer = "application/json"),
+            (String = "text/csv", example = json!(CSV_ANSWER)),
+            (String = "application/geo+json-seq"),
+        )),
         (status = 400, response = BadRequest),
+        (status = 406, response = NotAcceptable),
         (status = 413, response = PayloadTooLarge),
         (status = 415, response = UnsupportedMediaType),
         (status = 422, response = InvalidBatch),
@@ -150,112 +193,43 @@ struct BatchAnswer<'a> {
 pub async fn batch(
     State(state): State<AppState>,
     Params(p): Params<BatchParams>,
-    JsonBody(batch): JsonBody<Batch>,
+    headers: HeaderMap,
+    body: BatchBody,
 ) -> Result<Response, ApiError> {
-    params::format(p.f.as_deref())?;
+    let format = params::batch_format(p.f.as_deref(), headers.get(header::ACCEPT))?;
     let default_at = params::at(p.at.as_deref())?;
+    let shares = params::flag("shares", p.shares.as_deref())?;
+    if shares && format == Format::Csv {
+        return Err(ApiError::parameter(
+            "shares",
+            "the CSV answer has no shares columns; ask for JSON or a GeoJSON sequence",
+        ));
+    }
     let detail = Detail {
-        shares: params::flag("shares", p.shares.as_deref())?,
+        shares,
         ..Detail::BATCH
     };
-    let probes = check(batch, default_at)?;
-    let small = probes.len() <= INLINE_BATCH_POINTS;
-    let snapshot = state.snapshot();
-    let answer = move || {
-        let engine = &snapshot.engine;
-        let results = probes
-            .iter()
-            .map(|probe| BatchResult {
-                id: probe.id.as_ref(),
-                answer: PointAnswer::new(engine, probe.pos, probe.at, detail),
-            })
-            .collect();
-        json_response("application/json", &BatchAnswer { results })
-    };
-    if small {
-        Ok(answer())
-    } else {
-        tokio::task::spawn_blocking(answer)
-            .await
-            .map_err(|e| ApiError::Internal(format!("batch task failed: {e}")))
-    }
-}
-
-/// Validates every feature, reporting all problems by feature index.
-fn check(batch: Batch, default_at: Date) -> Result<Vec<Probe>, ApiError> {
-    if batch.kind != "FeatureCollection" {
-        let found = if batch.kind.is_empty() {
-            "missing".to_owned()
-        } else {
-            format!("{:?}", batch.kind)
-        };
-        return Err(ApiError::InvalidBody(vec![body_problem(
-            "/type".into(),
-            format!(
-                "type is {found}; the body must be a GeoJSON FeatureCollection of Point features"
-            ),
-        )]));
-    }
-    if batch.features.len() > MAX_BATCH_POINTS {
-        return Err(ApiError::TooLarge(format!(
-            "the batch has {} points; at most {MAX_BATCH_POINTS} per request",
-            batch.features.len()
-        )));
-    }
-    let mut problems = Vec::new();
-    let mut probes = Vec::with_capacity(batch.features.len());
-    for (i, f) in batch.features.into_iter().enumerate() {
-        match probe(f, default_at) {
-            Ok(p) => probes.push(p),
-            Err(why) => problems.extend(why.into_iter().map(|(at, w)| {
-                body_problem(format!("/features/{i}{at}"), format!("features[{i}]: {w}"))
-            })),
+    let points = match body {
+        BatchBody::Json(bytes) => {
+            let geojson_ids = format == Format::GeoJsonSeq;
+            let small = bytes.len() <= INLINE_JSON_BYTES;
+            let parse = move || batch::from_json::chunks(&bytes, default_at, geojson_ids);
+            let chunks = if small {
+                parse()
+            } else {
+                tokio::task::spawn_blocking(parse)
+                    .await
+                    .map_err(|e| ApiError::Internal(format!("batch parse failed: {e}")))?
+            };
+            Points::Ready(chunks?)
         }
-    }
-    if problems.is_empty() {
-        Ok(probes)
-    } else {
-        Err(ApiError::InvalidBody(problems))
-    }
-}
-
-/// Checks one feature; each problem comes with the pointer to its value within the feature.
-fn probe(f: BatchFeature, default_at: Date) -> Result<Probe, Vec<(&'static str, String)>> {
-    let mut why = Vec::new();
-    if f.kind != "Feature" {
-        why.push(("/type", format!("type {:?} is not \"Feature\"", f.kind)));
-    }
-    let pos = match f.geometry.map(|g| g.value) {
-        // geojson refuses positions with fewer than two numbers while parsing the body.
-        Some(geojson::GeometryValue::Point { coordinates }) => {
-            LonLat::new(coordinates[0], coordinates[1])
-                .map_err(|e| why.push(("/geometry/coordinates", e.to_string())))
-                .ok()
-        }
-        Some(other) => {
-            why.push((
-                "/geometry",
-                format!("geometry is a {}, expected Point", other.type_name()),
-            ));
-            None
-        }
-        None => {
-            why.push(("/geometry", "has no geometry".into()));
-            None
+        BatchBody::Csv(body) => {
+            Points::Streamed(batch::from_csv::chunks(body, state.csv_rows(), default_at).await?)
         }
     };
-    let at = match f.properties.and_then(|p| p.date) {
-        None => Some(default_at),
-        Some(text) => parse_date(&text).or_else(|| {
-            why.push((
-                "/properties/date",
-                format!("properties.date {text:?} is not a date (expected YYYY-MM-DD)"),
-            ));
-            None
-        }),
-    };
-    match (pos, at) {
-        (Some(pos), Some(at)) if why.is_empty() => Ok(Probe { id: f.id, pos, at }),
-        _ => Err(why),
-    }
+    Ok(batch::respond(
+        state.snapshot(),
+        points,
+        Encoder { format, detail },
+    ))
 }

@@ -1,5 +1,6 @@
 //! What every handler shares: the served data ([`Live`]) and who may change it.
 
+use std::num::NonZeroUsize;
 use std::sync::Arc;
 
 use axum::http::HeaderMap;
@@ -15,6 +16,8 @@ pub struct AppState {
     live: Live,
     /// The editors; `None` when the server is read-only.
     editors: Option<Arc<Tokens>>,
+    /// Most rows a CSV batch may have.
+    csv_rows: NonZeroUsize,
 }
 
 impl AppState {
@@ -23,7 +26,26 @@ impl AppState {
     #[must_use]
     pub fn new(live: Live, tokens: Tokens) -> Self {
         let editors = (live.keeps_log() && tokens.enabled()).then(|| Arc::new(tokens));
-        Self { live, editors }
+        let csv_rows = NonZeroUsize::new(super::batch::from_csv::DEFAULT_MAX_ROWS)
+            .expect("the default is not zero");
+        Self {
+            live,
+            editors,
+            csv_rows,
+        }
+    }
+
+    /// Takes CSV batches of up to `rows` rows after the header (default 1,000,000).
+    #[must_use]
+    pub fn with_csv_rows(mut self, rows: NonZeroUsize) -> Self {
+        self.csv_rows = rows;
+        self
+    }
+
+    /// Most rows a CSV batch may have after its header.
+    #[must_use]
+    pub fn csv_rows(&self) -> NonZeroUsize {
+        self.csv_rows
     }
 
     /// The served data and its writers.

@@ -282,3 +282,132 @@ pub fn post_to(
         body.to_owned(),
     ))
 }
+
+/// A response read whole over HTTP/1.1, with how its body came.
+pub struct HttpReply {
+    /// The status code.
+    pub status: u16,
+    /// The header fields, names in lower case, in order.
+    pub headers: Vec<(String, String)>,
+    /// The body, with any chunked framing removed.
+    pub body: Vec<u8>,
+    /// With `Transfer-Encoding: chunked`, how many chunks the body came in.
+    pub chunks: Option<usize>,
+}
+
+impl HttpReply {
+    /// A header's value ("" when absent).
+    pub fn header(&self, name: &str) -> &str {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map_or("", |(_, v)| v.as_str())
+    }
+
+    /// The body as text (it must be UTF-8).
+    pub fn text(&self) -> &str {
+        std::str::from_utf8(&self.body).expect("a UTF-8 body")
+    }
+
+    /// The body as JSON, failing with the status and the body's start.
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            let start = String::from_utf8_lossy(&self.body[..self.body.len().min(2000)]);
+            panic!("{e}: status {}, body: {start}", self.status)
+        })
+    }
+}
+
+/// `POST path` over HTTP/1.1 (`Connection: close`) with `body`, the given content type and,
+/// when `accept` is given, an `Accept` header. The body is written from another thread while
+/// the response is read, so a server that answers before it has read everything cannot
+/// deadlock the test.
+pub fn post_batch(
+    port: u16,
+    path: &str,
+    content_type: &str,
+    accept: Option<&str>,
+    body: &[u8],
+) -> std::io::Result<HttpReply> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port))?;
+    stream.set_read_timeout(Some(Duration::from_secs(120)))?;
+    let accept = accept.map_or_else(String::new, |a| format!("Accept: {a}\r\n"));
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\
+         Content-Type: {content_type}\r\n{accept}Content-Length: {}\r\n\r\n",
+        body.len()
+    );
+    let mut writer = stream.try_clone()?;
+    let mut response = Vec::new();
+    std::thread::scope(|scope| {
+        let sent = scope.spawn(move || {
+            writer.write_all(head.as_bytes())?;
+            // The server may answer (413, 415, …) and close before reading everything.
+            let _ = writer.write_all(body);
+            Ok::<(), std::io::Error>(())
+        });
+        let read = stream.read_to_end(&mut response);
+        sent.join().expect("the writer thread")?;
+        read.map(|_| ())
+    })?;
+    parse_response(&response)
+}
+
+/// Splits a raw HTTP/1.1 response into status, headers and body, undoing chunked framing.
+fn parse_response(raw: &[u8]) -> std::io::Result<HttpReply> {
+    let bad = |why: &str| std::io::Error::other(why.to_owned());
+    let end = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .ok_or_else(|| bad("no header block"))?;
+    let head = std::str::from_utf8(&raw[..end]).map_err(|_| bad("headers are not UTF-8"))?;
+    let mut lines = head.split("\r\n");
+    let status = lines
+        .next()
+        .and_then(|l| l.split(' ').nth(1))
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| bad("no status line"))?;
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    let rest = &raw[end + 4..];
+    let chunked = headers
+        .iter()
+        .any(|(n, v)| n == "transfer-encoding" && v.eq_ignore_ascii_case("chunked"));
+    if !chunked {
+        return Ok(HttpReply {
+            status,
+            headers,
+            body: rest.to_vec(),
+            chunks: None,
+        });
+    }
+    let (mut body, mut chunks, mut at) = (Vec::new(), 0, 0);
+    loop {
+        let line_end = rest[at..]
+            .windows(2)
+            .position(|w| w == b"\r\n")
+            .ok_or_else(|| bad("a chunk size line is cut off"))?;
+        let size_text = std::str::from_utf8(&rest[at..at + line_end])
+            .map_err(|_| bad("chunk size is not text"))?;
+        let size_text = size_text.split(';').next().unwrap_or("").trim();
+        let size = usize::from_str_radix(size_text, 16).map_err(|_| bad("bad chunk size"))?;
+        at += line_end + 2;
+        if size == 0 {
+            break;
+        }
+        let data = rest
+            .get(at..at + size)
+            .ok_or_else(|| bad("a chunk is cut off: the body ended early"))?;
+        body.extend_from_slice(data);
+        chunks += 1;
+        at += size + 2;
+    }
+    Ok(HttpReply {
+        status,
+        headers,
+        body,
+        chunks: Some(chunks),
+    })
+}
