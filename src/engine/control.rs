@@ -9,7 +9,8 @@
 //!
 //! From the rule follow the flattened control map of a date (each statement's in-force part,
 //! nothing overlapping), the front lines between different holders, each region's shares and
-//! the statistics; [`MapCache`] keeps the maps of recent dates.
+//! the statistics; [`MapCache`] keeps the maps of recent dates. [`periods`] follows the map
+//! through time: each statement's in-force part, period by period.
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap, VecDeque};
@@ -26,6 +27,10 @@ use rstar::primitives::{GeomWithData, Rectangle};
 use super::Engine;
 use super::area::{area_km2, polygon_km2};
 use crate::model::{ControlEntry, Date, FactionId, Format, LonLat, RegionId};
+
+mod periods;
+
+pub use periods::ControlPeriod;
 
 /// How many flattened maps an engine keeps.
 const CACHED_MAPS: usize = 32;
@@ -253,6 +258,8 @@ pub(crate) struct MapCache {
     ticks: OnceLock<Vec<Date>>,
     /// The union of all regions.
     regions_union: OnceLock<MultiPolygon<f64>>,
+    /// Every statement's periods, found once.
+    periods: OnceLock<Vec<ControlPeriod>>,
 }
 
 impl Engine {

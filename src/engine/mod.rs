@@ -29,8 +29,8 @@ use crate::model::{
     AreaStatement, ControlEntry, ControlStatus, Dataset, Date, Event, Faction, LonLat, Region,
 };
 pub use control::{
-    Change, ControlMap, FrontLine, Holder, Piece, RegionStatus, Scope, Share, Statement,
-    StatementId, StatementKey,
+    Change, ControlMap, ControlPeriod, FrontLine, Holder, Piece, RegionStatus, Scope, Share,
+    Statement, StatementId, StatementKey,
 };
 pub use spatial::Spatial;
 
