@@ -375,3 +375,28 @@ async fn format_parameter_is_accepted_for_json_only_and_unknown_parameters_are_r
         "parameter at: \"2015-02-30\" is not a date",
     );
 }
+
+#[tokio::test]
+async fn format_1_control_periods_are_one_feature_per_region_entry() {
+    let all = send(tiny(), get("/api/collections/control-periods/items"))
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(all.header(header::CONTENT_TYPE), "application/geo+json");
+    insta::assert_json_snapshot!(all.json(), { ".timeStamp" => "[timestamp]" });
+    // On one day, each region with an entry has exactly one period in force.
+    let on = send(
+        tiny(),
+        get("/api/collections/control-periods/items?at=2015-08-20"),
+    )
+    .await
+    .json();
+    assert_eq!(on["numberMatched"], 2);
+    let one = send(
+        tiny(),
+        get("/api/collections/control-periods/items/big@2011-03-01"),
+    )
+    .await
+    .expect(StatusCode::OK)
+    .json();
+    insta::assert_json_snapshot!(one);
+}
