@@ -1,5 +1,6 @@
 //! Control resolution: the point query (statement in force, no shares) on the bundled data and
-//! on 100,000 synthetic control areas, and flattening one date's control map.
+//! on 100,000 synthetic control areas, flattening one date's control map, and finding every
+//! statement's periods.
 //!
 //! Run with `cargo bench --bench control`; numbers go in BENCHMARKS.md.
 
@@ -166,6 +167,31 @@ fn main() {
         "bundled data: flatten the map of 2015-08-20",
         &ms(flatten[2]),
     );
+    // Every statement's periods, against flattening the map of every tick from scratch; each
+    // on a fresh engine, timed without building it.
+    let cold = |work: &dyn Fn(&Engine)| {
+        let mut times: Vec<Duration> = (0..5)
+            .map(|_| {
+                let engine = Engine::new(loaded.dataset.clone());
+                let start = Instant::now();
+                work(&engine);
+                start.elapsed()
+            })
+            .collect();
+        times.sort();
+        times[2]
+    };
+    let periods = cold(&|e| assert!(!e.control_periods().is_empty()));
+    report("bundled data: every statement's periods", &ms(periods));
+    let every_map = cold(&|e| {
+        for &tick in &ticks {
+            assert!(!e.control_map(tick).pieces.is_empty());
+        }
+    });
+    report(
+        "bundled data: flatten the map of every tick instead",
+        &ms(every_map),
+    );
 
     let synthetic = synthetic_areas();
     let start = Instant::now();
@@ -179,5 +205,11 @@ fn main() {
     report(
         "100,000 synthetic areas: control_at, per query",
         &format!("{:.0} ns", per_query(&engine, &points)),
+    );
+    let start = Instant::now();
+    let periods = engine.control_periods().len();
+    report(
+        &format!("100,000 synthetic areas: every statement's periods ({periods})"),
+        &ms(start.elapsed()),
     );
 }
