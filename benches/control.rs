@@ -1,6 +1,7 @@
 //! Control resolution: the point query (statement in force, no shares) on the bundled data and
-//! on 100,000 synthetic control areas, flattening one date's control map, and `check`'s audit
-//! of what the rule makes of the statements (never in force, masked by a region-wide entry).
+//! on 100,000 synthetic control areas, flattening one date's control map, finding every
+//! statement's periods, and `check`'s audit of what the rule makes of the statements (never in
+//! force, masked by a region-wide entry).
 //!
 //! Run with `cargo bench --bench control`; numbers go in BENCHMARKS.md.
 
@@ -232,6 +233,31 @@ fn main() {
         &format!("bundled data: audit ({never} never in force, {masking} masking {masked})"),
         &ms(time),
     );
+    // Every statement's periods, against flattening the map of every tick from scratch; each
+    // on a fresh engine, timed without building it.
+    let cold = |work: &dyn Fn(&Engine)| {
+        let mut times: Vec<Duration> = (0..5)
+            .map(|_| {
+                let engine = Engine::new(loaded.dataset.clone());
+                let start = Instant::now();
+                work(&engine);
+                start.elapsed()
+            })
+            .collect();
+        times.sort();
+        times[2]
+    };
+    let periods = cold(&|e| assert!(!e.control_periods().is_empty()));
+    report("bundled data: every statement's periods", &ms(periods));
+    let every_map = cold(&|e| {
+        for &tick in &ticks {
+            assert!(!e.control_map(tick).pieces.is_empty());
+        }
+    });
+    report(
+        "bundled data: flatten the map of every tick instead",
+        &ms(every_map),
+    );
 
     let synthetic = synthetic_areas();
     let with_regions = Dataset {
@@ -249,6 +275,12 @@ fn main() {
     report(
         "100,000 synthetic areas: control_at, per query",
         &format!("{:.0} ns", per_query(&engine, &points)),
+    );
+    let start = Instant::now();
+    let periods = engine.control_periods().len();
+    report(
+        &format!("100,000 synthetic areas: every statement's periods ({periods})"),
+        &ms(start.elapsed()),
     );
     let (time, [never, ..]) = audit(&engine);
     report(

@@ -5,6 +5,8 @@
 
 mod common;
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use axum::http::{StatusCode, header};
 use common::{get, send, shipped, tiny};
 
@@ -285,27 +287,29 @@ async fn datetime_filters_events_and_control_periods() {
             .iter()
             .all(|f| f["properties"]["date"].as_str().unwrap() < "2012")
     );
-    // On one day, each region has exactly one period in force.
+    // On one day, the mountains' region-wide entry is in force on what the areas leave of it.
     let periods = send(
         shipped(),
-        get("/api/collections/control-periods/items?at=2015-08-20"),
+        get("/api/collections/control-periods/items?at=2015-08-20&limit=1000"),
     )
     .await
     .json();
-    assert_eq!(periods["numberMatched"], 5);
-    let ghab = periods["features"]
+    let mountains = periods["features"]
         .as_array()
         .unwrap()
         .iter()
-        .find(|f| f["properties"]["region"] == "ghab-plain")
+        .find(|f| f["properties"]["statement"] == "nusayriyah-mountains@2011-01-01")
         .unwrap();
-    assert_eq!(ghab["properties"]["valid_from"], "2011-01-01");
-    assert_eq!(ghab["properties"]["valid_to"], "2024-12-08");
+    let p = &mountains["properties"];
+    assert_eq!(p["region"], "nusayriyah-mountains");
+    assert!(p["valid_from"].as_str().unwrap() <= "2015-08-20", "{p}");
+    assert!(p["valid_to"].as_str().unwrap() > "2015-08-20", "{p}");
+    assert!(p["valid_to"].as_str().unwrap() <= "2024-12-08", "{p}");
     assert!(
-        ghab["properties"]["sources"]
+        p["sources"]
             .as_str()
             .unwrap()
-            .contains("http://www.miamiherald.com/")
+            .contains("http://www.yourmiddleeast.com/")
     );
     for bad in ["2015-13-01", "../..", "2016-01-01/2015-01-01", "soon"] {
         send(
@@ -321,7 +325,7 @@ async fn datetime_filters_events_and_control_periods() {
 async fn single_features_and_their_links() {
     let body = send(
         shipped(),
-        get("/api/collections/control-periods/items/ghab-plain@2024-12-08"),
+        get("/api/collections/control-periods/items/ghab-plain@2024-12-08@2024-12-08"),
     )
     .await
     .expect(StatusCode::OK)
@@ -386,4 +390,191 @@ async fn format_parameter_is_accepted_for_json_only_and_unknown_parameters_are_r
         StatusCode::BAD_REQUEST,
         "parameter at: \"2015-02-30\" is not a date",
     );
+}
+
+#[tokio::test]
+async fn format_1_control_periods_are_one_feature_per_region_entry() {
+    let all = send(tiny(), get("/api/collections/control-periods/items"))
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(all.header(header::CONTENT_TYPE), "application/geo+json");
+    insta::assert_json_snapshot!(all.json(), { ".timeStamp" => "[timestamp]" });
+    // On one day, each region with an entry has exactly one period in force.
+    let on = send(
+        tiny(),
+        get("/api/collections/control-periods/items?at=2015-08-20"),
+    )
+    .await
+    .json();
+    assert_eq!(on["numberMatched"], 2);
+    let one = send(
+        tiny(),
+        get("/api/collections/control-periods/items/big@2011-03-01"),
+    )
+    .await
+    .expect(StatusCode::OK)
+    .json();
+    insta::assert_json_snapshot!(one);
+}
+
+/// Every feature of a collection's items request, in one page.
+async fn features_of(uri: &str) -> Vec<serde_json::Value> {
+    let body = send(shipped(), get(uri))
+        .await
+        .expect(StatusCode::OK)
+        .json();
+    assert_eq!(body["numberReturned"], body["numberMatched"], "{uri}");
+    body["features"].as_array().unwrap().clone()
+}
+
+/// Each feature's statement and its km², by statement.
+fn km2_by_statement(features: &[serde_json::Value]) -> BTreeMap<String, f64> {
+    features
+        .iter()
+        .map(|f| {
+            let p = &f["properties"];
+            let statement = p["statement"].as_str().unwrap().to_owned();
+            (statement, p["km2"].as_f64().unwrap())
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_control_periods_in_force_on_a_date_are_that_dates_control_map() {
+    // Before any statement, a date with one region-wide entry, the seed's date, the 2020
+    // ceasefire, and a date after the last statement.
+    for at in [
+        "2010-01-01",
+        "2011-06-01",
+        "2015-08-20",
+        "2020-03-06",
+        "2030-01-01",
+    ] {
+        let limit = "limit=10000";
+        let periods = features_of(&format!(
+            "/api/collections/control-periods/items?at={at}&{limit}"
+        ))
+        .await;
+        let map = features_of(&format!("/api/collections/control/items?at={at}&{limit}")).await;
+        let (got, want) = (km2_by_statement(&periods), km2_by_statement(&map));
+        assert_eq!(periods.len(), got.len(), "one period per statement on {at}");
+        assert_eq!(
+            got.keys().collect::<Vec<_>>(),
+            want.keys().collect::<Vec<_>>(),
+            "statements on {at}"
+        );
+        for (statement, km2) in &got {
+            assert!(
+                (km2 - want[statement]).abs() <= 0.1,
+                "{statement} on {at}: {km2} km² in its period, {} in the map",
+                want[statement]
+            );
+        }
+        for f in &periods {
+            let p = &f["properties"];
+            let from = p["valid_from"].as_str().unwrap();
+            assert!(from <= at, "{p}");
+            assert!(p["valid_to"].as_str().is_none_or(|to| at < to), "{p}");
+            assert_eq!(
+                f["id"],
+                format!("{}@{from}", p["statement"].as_str().unwrap())
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn each_control_period_has_its_own_id_and_the_filters_count_what_they_keep() {
+    let all = features_of("/api/collections/control-periods/items?limit=10000").await;
+    let ids: BTreeSet<&str> = all.iter().map(|f| f["id"].as_str().unwrap()).collect();
+    assert_eq!(ids.len(), all.len(), "ids are distinct");
+    // The mountains' region-wide entry loses ground to the areas drawn inside it, period by
+    // period.
+    let base: Vec<&serde_json::Value> = all
+        .iter()
+        .filter(|f| f["properties"]["statement"] == "nusayriyah-mountains@2011-01-01")
+        .collect();
+    assert!(
+        base.len() > 2,
+        "{} periods of the mountains' entry",
+        base.len()
+    );
+    for pair in base.windows(2) {
+        let (a, b) = (&pair[0]["properties"], &pair[1]["properties"]);
+        assert_eq!(a["valid_to"], b["valid_from"]);
+        assert!(a["km2"].as_f64().unwrap() >= b["km2"].as_f64().unwrap());
+        assert_eq!(
+            (b["scope"].as_str(), b["region_name"].as_str()),
+            (
+                Some("region"),
+                Some("Coastal Mountains (Jabal an-Nusayriyah)")
+            )
+        );
+    }
+    // Every feature is found by its id, as it is in the list.
+    for f in all.iter().step_by(7).chain(base.iter().copied()) {
+        let id = f["id"].as_str().unwrap();
+        let one = send(
+            shipped(),
+            get(&format!("/api/collections/control-periods/items/{id}")),
+        )
+        .await
+        .expect(StatusCode::OK)
+        .json();
+        assert_eq!(one["properties"], f["properties"], "{id}");
+        assert_eq!(one["geometry"], f["geometry"], "{id}");
+    }
+    for missing in [
+        "northern-ghab-army-retakes-2015@2015-08-19",
+        "ghab-plain@2012-01-01",
+        "ghab-plain@2012-01-01@1999-01-01",
+        "no-such-statement@2015-08-18",
+        "northern-ghab-army-retakes-2015",
+    ] {
+        send(
+            shipped(),
+            get(&format!("/api/collections/control-periods/items/{missing}")),
+        )
+        .await
+        .expect_problem(StatusCode::NOT_FOUND, missing);
+    }
+    // An interval keeps the periods that overlap it; numberMatched counts them.
+    let (start, end) = ("2015-08-01", "2015-08-31");
+    let august = send(
+        shipped(),
+        get(&format!(
+            "/api/collections/control-periods/items?datetime={start}/{end}&limit=5"
+        )),
+    )
+    .await
+    .json();
+    let overlapping = all
+        .iter()
+        .filter(|f| {
+            let p = &f["properties"];
+            p["valid_from"].as_str().unwrap() <= end
+                && p["valid_to"].as_str().is_none_or(|to| start < to)
+        })
+        .count();
+    assert!(overlapping > 5 && overlapping < all.len());
+    assert_eq!(august["numberMatched"], overlapping);
+    assert_eq!(august["numberReturned"], 5);
+    // A box around Salma keeps the periods there, and one far away none.
+    let salma = features_of(
+        "/api/collections/control-periods/items?bbox=36.12,35.68,36.15,35.70&limit=10000",
+    )
+    .await;
+    assert!(!salma.is_empty() && salma.len() < all.len());
+    assert!(
+        salma
+            .iter()
+            .all(|f| ids.contains(f["id"].as_str().unwrap()))
+    );
+    let far = send(
+        shipped(),
+        get("/api/collections/control-periods/items?bbox=0,0,1,1"),
+    )
+    .await
+    .json();
+    assert_eq!(far["numberMatched"], 0);
 }

@@ -216,6 +216,7 @@ async fn is_openapi_3_1_with_ids_summaries_and_tags_for_every_operation() {
         "Feature",
         "Feature_RegionProperties",
         "Feature_PeriodProperties",
+        "Feature_StatementPeriodProperties",
         "Feature_EventProperties",
         "ControlAnswer",
         "ControlEntry",

@@ -180,7 +180,7 @@ fn ogrinfo_follows_next_links_with_one_feature_per_page() {
 }
 
 #[test]
-fn ogrinfo_reads_the_control_map_statements_and_front_lines_where_two_sides_meet() {
+fn ogrinfo_reads_the_control_map_its_periods_statements_and_front_lines() {
     if !gdal_available() {
         return;
     }
@@ -188,7 +188,12 @@ fn ogrinfo_reads_the_control_map_statements_and_front_lines_where_two_sides_meet
     let server =
         Server::start_with(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/v2"));
     assert_counts_match(&server, &[]);
-    for layer in ["control", "control-statements", "front-lines"] {
+    for layer in [
+        "control",
+        "control-statements",
+        "front-lines",
+        "control-periods",
+    ] {
         assert!(
             !all_features(&server, layer).is_empty(),
             "{layer} has features"

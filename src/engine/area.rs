@@ -2,7 +2,7 @@
 //! covering it, so that sub-regions and overlaps are counted once.
 
 use geo::orient::{Direction, Orient};
-use geo::{BooleanOps, BoundingRect, GeodesicArea, MultiPolygon, unary_union};
+use geo::{BooleanOps, BoundingRect, GeodesicArea, MultiPolygon, Polygon, unary_union};
 use rstar::RTree;
 
 use super::index::{Entry, envelope};
@@ -16,11 +16,15 @@ const M2_PER_KM2: f64 = 1e6;
 /// polygon's signed area is taken as a magnitude: for a zero-area sliver, whose winding is
 /// numerically undefined, geo's unsigned area would be the rest of the globe.
 pub(crate) fn area_km2(shape: &MultiPolygon<f64>) -> f64 {
-    let oriented = shape.orient(Direction::Default);
-    oriented
-        .iter()
-        .map(|p| p.geodesic_area_signed().abs())
-        .sum::<f64>()
+    shape.iter().map(polygon_km2).sum()
+}
+
+/// Geodesic area of one polygon in km², as [`area_km2`] takes it.
+pub(crate) fn polygon_km2(polygon: &Polygon<f64>) -> f64 {
+    polygon
+        .orient(Direction::Default)
+        .geodesic_area_signed()
+        .abs()
         / M2_PER_KM2
 }
 

@@ -9,7 +9,8 @@
 //!
 //! From the rule follow the flattened control map of a date (each statement's in-force part,
 //! nothing overlapping), the front lines between different holders, each region's shares and
-//! the statistics; [`MapCache`] keeps the maps of recent dates.
+//! the statistics; [`MapCache`] keeps the maps of recent dates. [`periods`] follows the map
+//! through time: each statement's in-force part, period by period.
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap, VecDeque};
@@ -26,8 +27,12 @@ use rstar::primitives::{GeomWithData, Rectangle};
 pub use audit::{Audit, Masking, NeverInForce};
 
 use super::Engine;
-use super::area::area_km2;
+use super::area::{area_km2, polygon_km2};
 use crate::model::{ControlEntry, Date, FactionId, Format, LonLat, RegionId};
+
+mod periods;
+
+pub use periods::ControlPeriod;
 
 /// How many flattened maps an engine keeps.
 const CACHED_MAPS: usize = 32;
@@ -35,6 +40,10 @@ const CACHED_MAPS: usize = 32;
 /// left along a shared boundary (a strip of width w and length l scores w / 4l: under 40 cm
 /// wide per km), not land.
 const SLIVER_SHAPE: f64 = 1e-4;
+/// A polygon left by clipping that is smaller than this (km²: 1 m²) is a speck of rounding
+/// where boundaries nearly meet: coordinates written to 5 decimals (about 1 m) draw nothing
+/// that small.
+const SPECK_KM2: f64 = 1e-6;
 /// Shares smaller than this fraction of their region are clipping slivers, not land.
 const SLIVER: f64 = 1e-4;
 /// Two pieces closer than this (degrees, about 1 cm) touch: their shared edge is a front line.
@@ -251,6 +260,8 @@ pub(crate) struct MapCache {
     ticks: OnceLock<Vec<Date>>,
     /// The union of all regions.
     regions_union: OnceLock<MultiPolygon<f64>>,
+    /// Every statement's periods, found once.
+    periods: OnceLock<Vec<ControlPeriod>>,
 }
 
 impl Engine {
@@ -481,27 +492,22 @@ impl Engine {
             };
             let envelope =
                 rstar::AABB::from_corners([b.min().x, b.min().y], [b.max().x, b.max().y]);
-            let winners: Vec<&MultiPolygon<f64>> = tree
+            let mut winners: Vec<usize> = tree
                 .locate_in_envelope_intersecting(&envelope)
                 .map(|e| e.data)
                 .filter(|&j| j < i)
-                .map(|j| contenders[j].1.0)
-                .filter(|g| g.intersects(geometry.0))
                 .collect();
-            let piece = if winners.is_empty() {
-                geometry.0.clone()
-            } else {
-                let rest = geometry
-                    .0
-                    .difference(&unary_union(winners.iter().flat_map(|g| g.iter())));
-                // Clipping along a boundary two statements share leaves slivers of no width.
-                MultiPolygon::new(rest.into_iter().filter(|p| !is_sliver(p)).collect())
-            };
-            let km2 = area_km2(&piece);
-            if km2 > 0.0 {
+            // In the rule's order rather than the tree's: the same winners always give the
+            // same part, wherever they are found.
+            winners.sort_unstable();
+            let winners = winners
+                .into_iter()
+                .map(|j| contenders[j].1.0)
+                .filter(|g| g.intersects(geometry.0));
+            if let Some((geometry, km2)) = in_force_part(geometry.0, winners) {
                 pieces.push(Piece {
                     key: statement.key,
-                    geometry: piece,
+                    geometry,
                     km2,
                 });
             }
@@ -717,6 +723,27 @@ impl Engine {
             })
             .collect()
     }
+}
+
+/// What is left of `geometry` once every one of `winners` (the statements that win over it
+/// and meet it, in the rule's order) is taken away, slivers dropped, with its geodesic area in
+/// km²; `None` when nothing is left.
+fn in_force_part<'g>(
+    geometry: &MultiPolygon<f64>,
+    winners: impl Iterator<Item = &'g MultiPolygon<f64>>,
+) -> Option<(MultiPolygon<f64>, f64)> {
+    let winners: Vec<&MultiPolygon<f64>> = winners.collect();
+    let part = if winners.is_empty() {
+        geometry.clone()
+    } else {
+        let rest = geometry.difference(&unary_union(winners.iter().flat_map(|g| g.iter())));
+        // Clipping along a boundary two statements share leaves slivers of no width, and
+        // where boundaries nearly meet, specks that are rounding, not land.
+        let land = |p: &geo::Polygon<f64>| !is_sliver(p) && polygon_km2(p) >= SPECK_KM2;
+        MultiPolygon::new(rest.into_iter().filter(land).collect())
+    };
+    let km2 = area_km2(&part);
+    (km2 > 0.0).then_some((part, km2))
 }
 
 /// Whether `polygon` is a sliver (see [`SLIVER_SHAPE`]).

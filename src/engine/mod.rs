@@ -29,8 +29,8 @@ use crate::model::{
     AreaStatement, ControlEntry, ControlStatus, Dataset, Date, Event, Faction, LonLat, Region,
 };
 pub use control::{
-    Audit, Change, ControlMap, FrontLine, Holder, Masking, NeverInForce, Piece, RegionStatus,
-    Scope, Share, Statement, StatementId, StatementKey,
+    Audit, Change, ControlMap, ControlPeriod, FrontLine, Holder, Masking, NeverInForce, Piece,
+    RegionStatus, Scope, Share, Statement, StatementId, StatementKey,
 };
 pub use spatial::Spatial;
 

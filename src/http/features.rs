@@ -1,11 +1,11 @@
-//! The three feature collections' GeoJSON shapes, serialised straight from model values.
+//! The feature collections' GeoJSON shapes, serialised straight from model values.
 
 use serde::Serialize;
 use serde_json::value::RawValue;
 use utoipa::ToSchema;
 
 use crate::answer::{ControlAnswer, ShareAnswer, km2};
-use crate::engine::{Engine, FrontLine, Holder, RegionStatus, Scope, StatementKey};
+use crate::engine::{ControlPeriod, Engine, FrontLine, Holder, RegionStatus, Scope, StatementKey};
 use crate::live::RegionRef;
 use crate::model::{
     ControlEntry, ControlStatus, Date, Event, Faction, FactionId, Format, LonLat, Precision,
@@ -19,7 +19,9 @@ pub struct Feature<'a, P> {
     #[serde(rename = "type")]
     #[schema(example = "Feature")]
     kind: &'static str,
-    /// The region id (`ghab-plain`), the control period's `regionId@YYYY-MM-DD`, or the event id.
+    /// The region id (`ghab-plain`); a control period's `regionId@YYYY-MM-DD` (format 1 data) or
+    /// `<statement>@YYYY-MM-DD` (format 2: the statement's id and the period's first day); a
+    /// statement's id; the event id.
     id: String,
     geometry: Geometry<'a>,
     properties: P,
@@ -47,14 +49,16 @@ pub enum Geometry<'a> {
     },
 }
 
-/// A feature of any of the three collections; serialised as the feature itself.
+/// A feature of any collection; serialised as the feature itself.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(untagged)]
 pub enum AnyFeature<'a> {
     /// A region with its control on a date.
     Region(Feature<'a, RegionProperties<'a>>),
-    /// One period of control of one region.
+    /// One period of control of one region (format 1 data).
     Period(Feature<'a, PeriodProperties<'a>>),
+    /// One period of one statement, while its in-force part stayed the same (format 2 data).
+    StatementPeriod(Feature<'a, StatementPeriodProperties<'a>>),
     /// A dated, sourced event.
     Event(Feature<'a, EventProperties<'a>>),
     /// A statement of control: as written, or its part in force on a date.
@@ -198,6 +202,56 @@ pub struct PeriodProperties<'a> {
     note: &'a str,
     /// `title (published) url`, separated by ` | `.
     sources: String,
+}
+
+/// One period of one statement (collection `control-periods` with format 2 data): from
+/// `valid_from` until the day before `valid_to` the statement was in force on the feature's
+/// geometry and nowhere else. All properties flat, as for a region's period.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StatementPeriodProperties<'a> {
+    /// The statement's id: a control area's, or `<region>@<from>` for a region-wide entry.
+    #[schema(example = "northern-ghab-army-retakes-2015")]
+    statement: String,
+    /// `area` or `region` (a region-wide history entry).
+    scope: Scope,
+    /// For a region-wide entry its region; for an area, the region it was traced for (if any).
+    #[schema(required = true)]
+    region: Option<&'a RegionId>,
+    /// That region's English name.
+    #[schema(required = true)]
+    region_name: Option<&'a str>,
+    /// `held` or `contested`.
+    #[schema(example = "held")]
+    status: ControlStatus,
+    /// The holding faction, or `contested`.
+    #[schema(example = "government")]
+    holder: &'a str,
+    /// Faction ids, separated by ", ".
+    factions: String,
+    /// The holding faction; `null` when contested.
+    #[schema(required = true)]
+    faction: Option<&'a FactionId>,
+    /// The holding faction's colour (`#rrggbb`); `null` when contested.
+    #[schema(required = true, pattern = "^#[0-9a-f]{6}$", example = "#d55e00")]
+    color: Option<&'a str>,
+    /// First day the statement holds (its `from`); the first period starts on it.
+    #[schema(value_type = String, format = Date, example = "2015-08-18")]
+    since: Date,
+    /// How precisely the sources date `since`.
+    precision: Precision,
+    /// First day of the period (inclusive).
+    #[schema(value_type = String, format = Date, example = "2015-08-18")]
+    valid_from: Date,
+    /// First day after the period (exclusive): when a later statement took part of this one's
+    /// ground, or a region's next entry replaced it; `null` while it still holds as it is.
+    #[schema(required = true, value_type = Option<String>, format = Date)]
+    valid_to: Option<Date>,
+    /// What the sources say and what is uncertain.
+    note: &'a str,
+    /// `title (published) url`, separated by ` | `.
+    sources: String,
+    /// Geodesic area of the geometry, km², to 0.1 km².
+    km2: f64,
 }
 
 /// A dated, sourced event.
@@ -346,29 +400,76 @@ pub fn period<'a>(
             region: &region.id,
             region_name: &region.name,
             status: e.status,
-            factions: e
-                .factions
-                .iter()
-                .map(FactionId::as_str)
-                .collect::<Vec<_>>()
-                .join(", "),
+            factions: factions_text(&e.factions),
             faction,
             color: color(factions, faction),
             valid_from: e.from,
             valid_to: region.history.get(entry + 1).map(|next| next.from),
             precision: e.precision,
             note: &e.note,
-            sources: e
-                .sources
-                .iter()
-                .map(|s| match s.published {
-                    Some(date) => format!("{} ({date}) {}", s.title, s.url),
-                    None => format!("{} {}", s.title, s.url),
-                })
-                .collect::<Vec<_>>()
-                .join(" | "),
+            sources: sources_text(&e.sources),
         },
     )
+}
+
+/// One period of a statement, with its id `<statement>@<first day>`.
+pub fn statement_period<'a>(
+    engine: &'a Engine,
+    period: &ControlPeriod,
+) -> Feature<'a, StatementPeriodProperties<'a>> {
+    let data = engine.dataset();
+    let s = engine.statement(period.key);
+    let region = match period.key {
+        StatementKey::Area(i) => data.areas[i].region.as_ref(),
+        StatementKey::Region { region, .. } => Some(&data.regions[region].id),
+    };
+    let statement = s.id.to_string();
+    let faction = s.control.holder();
+    Feature::new(
+        format!("{statement}@{}", period.start),
+        Geometry::Computed(geojson::Geometry::from(&period.geometry)),
+        StatementPeriodProperties {
+            statement,
+            scope: s.scope(),
+            region,
+            region_name: region
+                .and_then(|id| data.regions.get(id.as_str()))
+                .map(|r| r.name.as_str()),
+            status: s.control.status,
+            holder: s.holder().as_str(),
+            factions: factions_text(&s.control.factions),
+            faction,
+            color: color(&data.factions, faction),
+            since: s.control.from,
+            precision: s.control.precision,
+            valid_from: period.start,
+            valid_to: period.end,
+            note: &s.control.note,
+            sources: sources_text(&s.control.sources),
+            km2: km2(period.km2),
+        },
+    )
+}
+
+/// Faction ids as one text field: `a, b`.
+fn factions_text(factions: &[FactionId]) -> String {
+    factions
+        .iter()
+        .map(FactionId::as_str)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Sources as one text field: `title (published) url`, separated by ` | `.
+fn sources_text(sources: &[Source]) -> String {
+    sources
+        .iter()
+        .map(|s| match s.published {
+            Some(date) => format!("{} ({date}) {}", s.title, s.url),
+            None => format!("{} {}", s.title, s.url),
+        })
+        .collect::<Vec<_>>()
+        .join(" | ")
 }
 
 /// The id of a control period: `region@from`.

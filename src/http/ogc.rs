@@ -1,6 +1,8 @@
 //! OGC API – Features, Part 1 (Core, GeoJSON): landing page, conformance, collections and
 //! their items.
 
+use std::sync::Arc;
+
 use axum::extract::{OriginalUri, Path, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
@@ -13,11 +15,11 @@ use super::openapi::{self, BadRequest, NotFound, OGC};
 use super::params::{self, FormatOnly, ItemParams, ItemsParams};
 use super::problem::ApiError;
 use super::state::AppState;
-use crate::engine::{Engine, FrontLine, Piece, StatementKey};
+use crate::engine::{ControlPeriod, Engine, FrontLine, Piece, StatementKey};
 use crate::live::Snapshot;
 use geo::Intersects;
 
-use crate::model::{Date, DateRange, Event};
+use crate::model::{Date, DateRange, Event, Format};
 
 const GEOJSON: &str = "application/geo+json";
 const JSON: &str = "application/json";
@@ -87,7 +89,8 @@ impl Collection {
         matches!(self, Self::Regions | Self::Control | Self::FrontLines)
     }
 
-    fn description(self) -> &'static str {
+    /// What its features are, for data of `format`.
+    fn description(self, format: Format) -> &'static str {
         match self {
             Self::Regions => {
                 "Contested regions with their control on the date given by `at` (default today, UTC) \
@@ -96,9 +99,17 @@ impl Collection {
             Self::Events => {
                 "Dated, sourced events (captures, withdrawals, offensives) placed on the town."
             }
-            Self::ControlPeriods => {
+            Self::ControlPeriods if format < Format::V2 => {
                 "One feature per region per period of control, with flat properties valid_from and \
                  valid_to, for time-aware clients such as QGIS's Temporal Controller."
+            }
+            Self::ControlPeriods => {
+                "Where and when each statement (control area or region-wide entry) was in force: \
+                 one feature per period during which its in-force part stayed the same, holding \
+                 that part, with flat properties valid_from (first day) and valid_to (first day \
+                 after; null while in force) for time-aware clients such as QGIS's Temporal \
+                 Controller. The features in force on a date are the pieces of that date's \
+                 `control` map. Feature ids are `<statement>@<valid_from>`."
             }
             Self::Control => {
                 "The statements in force on `at` (or a `datetime` instant; default today, UTC), \
@@ -255,7 +266,7 @@ pub async fn conformance(Params(p): Params<FormatOnly>) -> Result<Response, ApiE
 struct Collections {
     /// `self`.
     links: [Link; 1],
-    /// `regions`, `events` and `control-periods`.
+    /// `regions`, `events`, `control-periods`, `control`, `control-statements` and `front-lines`.
     collections: [CollectionInfo; Collection::ALL.len()],
 }
 
@@ -266,8 +277,9 @@ struct Collections {
     operation_id = "getCollections",
     tag = OGC,
     summary = "Feature collections",
-    description = "The three collections: `regions` (with their control on a date), `events` and \
-                   `control-periods`, with their spatial and temporal extents.",
+    description = "Every collection: `regions` (with their control on a date), `events`, \
+                   `control-periods`, `control`, `control-statements` and `front-lines`, with their \
+                   spatial and temporal extents.",
     params(FormatOnly),
     responses(
         (status = 200, description = "The collections.", body = Collections, content_type = JSON),
@@ -327,7 +339,7 @@ pub async fn collection(
 #[serde(rename_all = "camelCase")]
 #[schema(as = Collection)]
 struct CollectionInfo {
-    /// `regions`, `events` or `control-periods`.
+    /// The collection's id, such as `regions` or `control-periods`.
     #[schema(example = "regions")]
     id: &'static str,
     /// Its title.
@@ -441,7 +453,7 @@ fn describe(snapshot: &Snapshot, base: &str, c: Collection) -> CollectionInfo {
     CollectionInfo {
         id,
         title: c.title(),
-        description: c.description(),
+        description: c.description(engine.dataset().format),
         item_type: "feature",
         crs: [CRS84],
         extent,
@@ -471,8 +483,10 @@ fn describe(snapshot: &Snapshot, base: &str, c: Collection) -> CollectionInfo {
     summary = "A collection's features",
     description = "A page of features, filtered by `bbox` and `datetime` or `at`. `regions` carry \
                    `control` on `at` (default today, UTC); `control-periods` are one feature per \
-                   region per period; `events` are points. `numberMatched` counts the features over \
-                   all pages; the `next` and `prev` links page through them.",
+                   statement per period of its in-force part (with format 1 data, per region per \
+                   history entry), those overlapping `datetime` or in force on `at`; `events` are \
+                   points. `numberMatched` counts the features over all pages; the `next` and \
+                   `prev` links page through them.",
     params(
         ("collectionId" = inline(Collection), Path, description = "The collection; any other id is answered 404."),
         ItemsParams,
@@ -497,6 +511,9 @@ pub async fn items(
     let bbox = params::bbox(p.bbox.as_deref())?;
     let range = params::datetime(p.datetime.as_deref())?;
     let snapshot = state.snapshot();
+    if c == Collection::ControlPeriods {
+        periods_found(&snapshot).await?;
+    }
     let engine = &snapshot.engine;
     let factions = &engine.dataset().factions;
     let regions: Vec<usize> = match bbox {
@@ -518,7 +535,7 @@ pub async fn items(
                 .map(|&i| AnyFeature::Region(features::region(engine, snapshot.region(i), at)));
             paging.respond(features.collect(), regions.len())
         }
-        Collection::ControlPeriods => {
+        Collection::ControlPeriods if engine.dataset().format < Format::V2 => {
             let range = period_range(p.at.as_deref(), range)?;
             let periods: Vec<(usize, usize)> = regions
                 .iter()
@@ -539,7 +556,10 @@ pub async fn items(
             });
             paging.respond(features.collect(), periods.len())
         }
-        Collection::Control | Collection::FrontLines | Collection::ControlStatements => {
+        Collection::ControlPeriods
+        | Collection::Control
+        | Collection::FrontLines
+        | Collection::ControlStatements => {
             let filters = Filters {
                 at: p.at.as_deref(),
                 range,
@@ -547,6 +567,7 @@ pub async fn items(
                 paging,
             };
             return match c {
+                Collection::ControlPeriods => period_items(engine, &filters),
                 Collection::Control => control_items(engine, &filters),
                 Collection::FrontLines => front_items(engine, &filters),
                 _ => statement_items(engine, &filters),
@@ -594,6 +615,37 @@ fn control_items(engine: &Engine, f: &Filters<'_>) -> Result<Response, ApiError>
             AnyFeature::Statement(statement)
         });
     Ok(f.paging.respond(features.collect(), pieces.len()))
+}
+
+/// Finds the snapshot's control periods on a blocking thread the first time they are asked for
+/// (with format 2 data; a few hundred milliseconds on the bundled data), so that the handlers
+/// then only read them.
+async fn periods_found(snapshot: &Arc<Snapshot>) -> Result<(), ApiError> {
+    let engine = &snapshot.engine;
+    if engine.dataset().format < Format::V2 || engine.has_control_periods() {
+        return Ok(());
+    }
+    let snapshot = Arc::clone(snapshot);
+    tokio::task::spawn_blocking(move || snapshot.engine.control_periods().len())
+        .await
+        .map(|_| ())
+        .map_err(|e| ApiError::Internal(format!("finding the control periods failed: {e}")))
+}
+
+/// The items of `control-periods` with format 2 data: every statement's periods that overlap
+/// the dates asked (all of them by default).
+fn period_items(engine: &Engine, f: &Filters<'_>) -> Result<Response, ApiError> {
+    let range = period_range(f.at, f.range)?;
+    let periods: Vec<&ControlPeriod> = engine
+        .control_periods()
+        .iter()
+        .filter(|p| range.is_none_or(|r| r.overlaps(p.start, p.end)))
+        .filter(|p| f.bbox.is_none_or(|b| p.geometry.intersects(&b)))
+        .collect();
+    let features = page(&periods, f.paging.offset, f.paging.limit)
+        .iter()
+        .map(|p| AnyFeature::StatementPeriod(features::statement_period(engine, p)));
+    Ok(f.paging.respond(features.collect(), periods.len()))
 }
 
 /// The items of `front-lines` on the date.
@@ -798,8 +850,10 @@ fn period_range(at: Option<&str>, range: Option<DateRange>) -> Result<Option<Dat
     params(
         ("collectionId" = inline(Collection), Path, description = "The collection; any other id is answered 404."),
         ("featureId" = String, Path, example = "ghab-plain", description = "A feature id: a region id \
-         (`ghab-plain`), an event id, or for `control-periods` `regionId@YYYY-MM-DD` (the period's \
-         first day). An unknown id is answered 404."),
+         (`ghab-plain`), an event id, a statement id, or for `control-periods` \
+         `<statement>@YYYY-MM-DD`, the statement's id and the period's first day \
+         (`northern-ghab-army-retakes-2015@2015-08-18`; with format 1 data `regionId@YYYY-MM-DD`). \
+         An unknown id is answered 404."),
         ItemParams,
     ),
     responses(
@@ -817,6 +871,9 @@ pub async fn item(
     let c = Collection::parse(&id)?;
     params::format(p.f.as_deref())?;
     let snapshot = state.snapshot();
+    if c == Collection::ControlPeriods {
+        periods_found(&snapshot).await?;
+    }
     let engine = &snapshot.engine;
     let factions = &engine.dataset().factions;
     let missing = || ApiError::NotFound(format!("no feature {feature:?} in collection {id:?}"));
@@ -847,9 +904,18 @@ pub async fn item(
             let r = snapshot.region_by_id(&feature).ok_or_else(missing)?;
             one(AnyFeature::Region(features::region(engine, r, at)), links)
         }
-        Collection::ControlPeriods => {
+        Collection::ControlPeriods if engine.dataset().format < Format::V2 => {
             let (r, k) = period(&snapshot, &feature).ok_or_else(missing)?;
             one(AnyFeature::Period(features::period(r, factions, k)), links)
+        }
+        Collection::ControlPeriods => {
+            let (statement, start) = feature.rsplit_once('@').ok_or_else(missing)?;
+            let start = crate::model::parse_date(start).ok_or_else(missing)?;
+            let found = engine
+                .control_period(statement, start)
+                .ok_or_else(missing)?;
+            let period = features::statement_period(engine, found);
+            one(AnyFeature::StatementPeriod(period), links)
         }
         Collection::Events => {
             let e = engine.dataset().event(&feature).ok_or_else(missing)?;

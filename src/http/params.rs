@@ -116,7 +116,8 @@ pub struct ItemsParams {
     #[param(example = "2015-08-01T00:00:00Z/2015-09-30T00:00:00Z")]
     pub datetime: Option<String>,
     /// `YYYY-MM-DD`. For `regions`: the date their `control` describes (default today, UTC).
-    /// For `control-periods`: only the periods in force on that day (default: all periods).
+    /// For `control-periods`: only the periods in force on that day (default: all periods); with
+    /// control areas (format 2), exactly the pieces of that day's `control` map.
     /// Refused (400) for `events`, which are filtered with `datetime`. Cannot be combined with
     /// `datetime` (400).
     #[param(value_type = Option<String>, format = Date, example = "2015-08-20")]

@@ -7,7 +7,7 @@ use crate::model::{
     AreaStatement, Color, ControlStatus, Dataset, Faction, Precision, Region, Regions,
 };
 
-fn faction(id: &str) -> Faction {
+pub(super) fn faction(id: &str) -> Faction {
     Faction {
         id: FactionId::new(id),
         name: id.into(),
@@ -78,7 +78,7 @@ fn in_force(e: &Engine, lon: f64, lat: f64, d: Date) -> Option<String> {
 
 /// A square region held by red from 2011, with a blue area in its west half from 2015-08-11
 /// and a contested strip from 2015-08 (month) across the middle.
-fn ghab_like() -> Engine {
+pub(super) fn ghab_like() -> Engine {
     engine(
         Format::V2,
         vec![region(
@@ -268,6 +268,48 @@ fn gains_and_losses_between_two_dates() {
     assert!((gained - lost).abs() < 1e-6 * gained, "{changes:?}");
 }
 
+#[test]
+fn specks_under_a_square_metre_are_dropped_and_anything_larger_is_kept() {
+    // A blue area over all of a red region but one corner, cut off by a triangle whose legs
+    // are `leg` degrees (1e-5 degrees is about 1.1 m here).
+    let all_but_a_corner = |leg: f64| {
+        let ring = LineString::from(vec![
+            (0.0, 0.0),
+            (1.0, 0.0),
+            (1.0, 1.0 - leg),
+            (1.0 - leg, 1.0),
+            (0.0, 1.0),
+            (0.0, 0.0),
+        ]);
+        MultiPolygon::new(vec![geo::Polygon::new(ring, Vec::new())])
+    };
+    for (leg, kept) in [(1e-5, false), (1e-4, true)] {
+        let e = engine(
+            Format::V2,
+            vec![region(
+                "r",
+                rect(0.0, 0.0, 1.0, 1.0),
+                vec![entry(date(2011, 3, 1), &["red"])],
+            )],
+            vec![area(
+                "blue",
+                all_but_a_corner(leg),
+                entry(date(2012, 1, 1), &["blue"]),
+            )],
+        );
+        let map = e.control_map(date(2013, 1, 1));
+        let corner = map
+            .pieces
+            .iter()
+            .find(|p| e.statement(p.key).id.to_string() == "r@2011-03-01");
+        assert_eq!(corner.is_some(), kept, "legs of {leg}°: {corner:?}");
+        if let Some(corner) = corner {
+            // Half a square of 11 m: about 62 m².
+            assert!((corner.km2 - 62e-6).abs() < 2e-6, "{}", corner.km2);
+        }
+    }
+}
+
 // --- Property tests ---------------------------------------------------------------------------
 
 /// The rule, written out plainly: every statement covering the point on the date, sorted.
@@ -302,13 +344,14 @@ fn brute_force(e: &Engine, p: Coord<f64>, d: Date) -> Option<String> {
     candidates.into_iter().next().map(|c| c.3)
 }
 
-const DATES: [(i16, i8, i8); 4] = [(2012, 1, 1), (2013, 6, 1), (2015, 8, 11), (2019, 5, 9)];
-const FACTIONS: [&[&str]; 4] = [&["red"], &["blue"], &["green"], &["red", "blue"]];
+pub(super) const DATES: [(i16, i8, i8); 4] =
+    [(2012, 1, 1), (2013, 6, 1), (2015, 8, 11), (2019, 5, 9)];
+pub(super) const FACTIONS: [&[&str]; 4] = [&["red"], &["blue"], &["green"], &["red", "blue"]];
 
 prop_compose! {
     /// A rectangle on a coarse grid (so statements overlap, touch and tie in area), with a
     /// date and holder from short lists (so dates tie too).
-    fn statement()(x in 0u8..6, y in 0u8..6, w in 1u8..4, h in 1u8..4, d in 0usize..4, f in 0usize..4)
+    pub(super) fn statement()(x in 0u8..6, y in 0u8..6, w in 1u8..4, h in 1u8..4, d in 0usize..4, f in 0usize..4)
         -> (MultiPolygon<f64>, Date, &'static [&'static str]) {
         let (x, y) = (f64::from(x) * 0.5, f64::from(y) * 0.5);
         let (w, h) = (f64::from(w) * 0.5, f64::from(h) * 0.5);
