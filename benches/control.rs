@@ -1,183 +1,51 @@
-//! Control resolution: the point query (statement in force, no shares) on the bundled data and
-//! on 100,000 synthetic control areas, and flattening one date's control map.
+//! Flattening one date's control map (each statement's part in force, nothing overlapping) on a
+//! fresh engine, so the map is computed, not taken from the engine's cache: on the bundled data
+//! and on 1,000 synthetic regions with 1,000 overlapping control statements.
 //!
 //! Run with `cargo bench --bench control`; numbers go in BENCHMARKS.md.
 
-#![allow(clippy::print_stdout, reason = "a benchmark reports on stdout")]
 #![allow(clippy::unwrap_used, reason = "a benchmark fails loudly")]
-#![allow(
-    clippy::cast_possible_truncation,
-    clippy::cast_sign_loss,
-    clippy::cast_possible_wrap,
-    reason = "small grid indices"
-)]
 
-mod synthetic;
+mod support;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use criterion::{BatchSize, BenchmarkId, Criterion, criterion_group, criterion_main};
 use frontline::engine::Engine;
-use frontline::model::{
-    AreaStatement, ControlEntry, ControlStatus, Dataset, Date, FactionId, Format, LonLat, Precision,
-};
-use geo::{MultiPolygon, Rect};
-use synthetic::median;
+use frontline::model::{Dataset, Date};
+use support::{Clock, bundled, slow, synthetic, ticks};
 
-/// Queries per measurement.
-const QUERIES: usize = 100_000;
-/// Synthetic control areas.
-const AREAS: usize = 100_000;
-
-/// Deterministic points over `bbox` (golden-ratio sequence, no RNG), each with a date taken
-/// from `ticks` in turn.
-fn probes(bbox: Rect<f64>, ticks: &[Date], n: usize) -> Vec<(LonLat, Date)> {
-    (0..n)
-        .map(|i| {
-            let u = (i as f64 * 0.618_033_988_749_895).fract();
-            let v = (i as f64 * 0.754_877_666_246_693).fract();
-            let lon = bbox.min().x + u * bbox.width();
-            let lat = bbox.min().y + v * bbox.height();
-            (
-                LonLat::new(lon, lat).unwrap(),
-                ticks[(i * 7919) % ticks.len()],
-            )
-        })
-        .collect()
-}
-
-/// Median nanoseconds per `control_at` over `probes`.
-fn per_query(engine: &Engine, probes: &[(LonLat, Date)]) -> f64 {
-    let total = median(5, || {
-        let found = probes
-            .iter()
-            .filter(|(p, d)| engine.control_at(*p, *d).is_some())
-            .count();
-        assert!(found > 0);
-    });
-    total.as_nanos() as f64 / probes.len() as f64
-}
-
-fn dates_of(engine: &Engine) -> Vec<Date> {
-    let data = engine.dataset();
-    let mut ticks: Vec<Date> = data
-        .areas
-        .iter()
-        .map(|a| a.control.from)
-        .chain(
-            data.regions
-                .iter()
-                .flat_map(|r| r.history.iter().map(|e| e.from)),
-        )
-        .collect();
-    ticks.sort_unstable();
-    ticks.dedup();
-    ticks
-}
-
-/// 100,000 rectangles of 0.01°–0.03° on a 0.02° grid, overlapping their neighbours, with dates
-/// spread over ten years and two factions and `contested` in turn.
-fn synthetic_areas() -> Dataset {
-    let side = (AREAS as f64).sqrt().ceil() as usize;
-    let start = jiff::civil::date(2012, 1, 1);
-    let areas = (0..AREAS)
-        .map(|i| {
-            let (col, row) = (i % side, i / side);
-            let (x, y) = (30.0 + col as f64 * 0.02, 20.0 + row as f64 * 0.02);
-            let width = 0.01 + (i % 3) as f64 * 0.01;
-            let from = start
-                .checked_add(jiff::Span::new().days((i * 37 % 3650) as i64))
-                .unwrap();
-            let (status, factions) = match i % 3 {
-                0 => (ControlStatus::Held, vec![FactionId::new("a")]),
-                1 => (ControlStatus::Held, vec![FactionId::new("b")]),
-                _ => (
-                    ControlStatus::Contested,
-                    vec![FactionId::new("a"), FactionId::new("b")],
-                ),
-            };
-            AreaStatement {
-                id: format!("area-{i}"),
-                region: None,
-                geometry: MultiPolygon::new(vec![
-                    Rect::new((x, y), (x + width, y + width)).to_polygon(),
-                ]),
-                control: ControlEntry {
-                    from,
-                    precision: Precision::Day,
-                    status,
-                    factions,
-                    note: String::new(),
-                    sources: Vec::new(),
-                },
-            }
-        })
-        .collect::<Vec<_>>();
-    Dataset {
-        format: Format::V2,
-        areas: areas.into(),
-        ..Dataset::default()
-    }
-}
-
-fn report(what: &str, value: &str) {
-    println!("{what:<64} {value}");
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.1} ms", d.as_secs_f64() * 1e3)
-}
-
-fn main() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("geodata");
-    let loaded = frontline::geodata::load(&dir).unwrap();
-    let engine = Engine::new(loaded.dataset.clone());
-    let bbox = [engine.extent(), engine.areas_extent()]
-        .into_iter()
-        .flatten()
-        .reduce(|a, b| {
-            Rect::new(
-                (a.min().x.min(b.min().x), a.min().y.min(b.min().y)),
-                (a.max().x.max(b.max().x), a.max().y.max(b.max().y)),
-            )
-        })
-        .unwrap();
-    let ticks = dates_of(&engine);
-    let points = probes(bbox, &ticks, QUERIES);
-    report(
-        &format!(
-            "bundled data ({} areas, {} ticks): control_at, per query",
-            engine.dataset().areas.len(),
-            ticks.len()
-        ),
-        &format!("{:.0} ns", per_query(&engine, &points)),
+fn flatten_on(c: &mut Criterion<Clock>, label: &str, dataset: &Dataset, date: Date) {
+    let pieces = Engine::new(dataset.clone()).control_map(date).pieces.len();
+    assert!(pieces > 0, "{label}: an empty map on {date}");
+    let mut group = c.benchmark_group("flatten");
+    slow(&mut group, Duration::from_secs(10));
+    group.bench_function(
+        BenchmarkId::new(label, format!("{date}, {pieces} pieces")),
+        |b| {
+            b.iter_batched(
+                || Engine::new(dataset.clone()),
+                |engine| engine.control_map(date),
+                BatchSize::PerIteration,
+            );
+        },
     );
-    // A fresh engine each run, so the map is computed, not taken from the cache.
-    let mut flatten: Vec<Duration> = (0..5)
-        .map(|_| {
-            let cold = Engine::new(loaded.dataset.clone());
-            let start = Instant::now();
-            let map = cold.control_map(jiff::civil::date(2015, 8, 20));
-            assert!(!map.pieces.is_empty());
-            start.elapsed()
-        })
-        .collect();
-    flatten.sort();
-    report(
-        "bundled data: flatten the map of 2015-08-20",
-        &ms(flatten[2]),
-    );
-
-    let synthetic = synthetic_areas();
-    let start = Instant::now();
-    let engine = Engine::new(synthetic);
-    report(
-        "100,000 synthetic areas: engine build",
-        &ms(start.elapsed()),
-    );
-    let ticks = dates_of(&engine);
-    let points = probes(engine.areas_extent().unwrap(), &ticks, QUERIES);
-    report(
-        "100,000 synthetic areas: control_at, per query",
-        &format!("{:.0} ns", per_query(&engine, &points)),
-    );
+    group.finish();
 }
+
+fn flatten(c: &mut Criterion<Clock>) {
+    let data = bundled().dataset;
+    flatten_on(c, "bundled", &data, jiff::civil::date(2015, 8, 20));
+    let data = synthetic(1_000, 50);
+    let ticks = ticks(&data);
+    // Halfway through the timeline, and at its end, when every statement is in force.
+    flatten_on(c, "1k x 50", &data, ticks[ticks.len() / 2]);
+    flatten_on(c, "1k x 50", &data, ticks[ticks.len() - 1]);
+}
+
+criterion_group! {
+    name = benches;
+    config = support::criterion();
+    targets = flatten
+}
+criterion_main!(benches);
