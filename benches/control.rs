@@ -259,6 +259,11 @@ fn main() {
         &ms(every_map),
     );
 
+    synthetic_data();
+}
+
+/// The same figures on 100,000 synthetic areas, and the audit with masking region entries.
+fn synthetic_data() {
     let synthetic = synthetic_areas();
     let with_regions = Dataset {
         regions: quadrants(&synthetic),

@@ -4,31 +4,27 @@
 //!
 //! Run with `cargo bench --bench edit`; numbers go in BENCHMARKS.md.
 
-#![allow(clippy::print_stdout, reason = "a benchmark reports on stdout")]
 #![allow(clippy::unwrap_used, reason = "a benchmark fails loudly")]
-#![allow(
-    clippy::cast_possible_truncation,
-    clippy::cast_sign_loss,
-    reason = "small grid indices"
-)]
 
-mod synthetic;
+mod support;
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use frontline::geodata::{self, Texts};
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use frontline::http::{AppState, Tokens, app};
 use frontline::live::Live;
-use frontline::store::SqliteStore;
+use frontline::model::LonLat;
+use frontline::synth::Rng;
+use geo::InteriorPoint;
 use http_body_util::BodyExt;
-use synthetic::{SIDE, VERTICES, centre, texts};
+use support::{Clock, SEED, TempDir, loaded, synthetic};
 use tower::ServiceExt;
 
-/// Edits timed; the median is reported with the spread.
-const EDITS: usize = 41;
+/// Regions edited in turn.
+const TARGETS: usize = 1_000;
 
 async fn send(state: &AppState, req: Request<Body>) -> (StatusCode, serde_json::Value) {
     let res = app(state.clone()).oneshot(req).await.unwrap();
@@ -37,73 +33,76 @@ async fn send(state: &AppState, req: Request<Body>) -> (StatusCode, serde_json::
     (status, serde_json::from_slice(&body).unwrap())
 }
 
-fn main() {
-    let (factions, regions) = texts();
-    let texts = Texts {
-        factions: &factions,
-        regions: &regions,
-        events: None,
-        places: None,
-        control: None,
-    };
-    let loaded = geodata::parse(texts).unwrap();
-    let dir = std::env::temp_dir().join(format!("frontline-bench-edit-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let store = Arc::new(SqliteStore::open(&dir.join("edits.db")).unwrap());
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let live = runtime.block_on(Live::open(loaded, store)).unwrap();
-    let state = AppState::new(live, Tokens::new(Some("bench"), None).unwrap());
-    println!(
-        "synthetic data: {} regions of {VERTICES} vertices; {EDITS} edits",
-        SIDE * SIDE
-    );
-    let spatial = Arc::clone(state.snapshot().engine.spatial());
-
-    let mut times: Vec<Duration> = (0..EDITS)
-        .map(|i| {
-            // Spread over the grid: region r{row}-{col}, a new date each time.
-            let (col, row) = ((i * 97) % SIDE, (i * 53) % SIDE);
-            let from = jiff::civil::date(2016, 1, 1)
-                .checked_add(jiff::Span::new().days(i64::try_from(i).unwrap()))
-                .unwrap();
-            let entry = serde_json::json!({"from": from.to_string(), "status": "held", "factions": ["b"],
-                "note": "Benchmark edit.", "sources": [{"title": "S", "url": "https://example.org", "published": "2016-01-01"}]});
-            let (lon, lat) = centre(col, row);
-            let start = Instant::now();
-            runtime.block_on(async {
-                let post = Request::post(format!("/api/regions/r{row}-{col}/control"))
-                    .header(header::AUTHORIZATION, "Bearer bench")
-                    .header(header::CONTENT_TYPE, "application/json")
-                    .body(Body::from(entry.to_string()))
-                    .unwrap();
-                let (status, change) = send(&state, post).await;
-                assert_eq!(status, StatusCode::CREATED, "{change}");
-                let query = Request::get(format!("/api/query?lon={lon}&lat={lat}&at={from}"))
-                    .body(Body::empty())
-                    .unwrap();
-                let (status, answer) = send(&state, query).await;
-                assert_eq!(status, StatusCode::OK);
-                assert_eq!(
-                    answer["regions"][0]["control"]["since"],
-                    from.to_string(),
-                    "the edit is visible"
-                );
-            });
-            start.elapsed()
+fn edit(c: &mut Criterion<Clock>) {
+    let data = synthetic(100_000, 50);
+    // Seeded random regions, each with a point inside it to query.
+    let mut rng = Rng::new(SEED);
+    let targets: Vec<(String, LonLat)> = (0..TARGETS)
+        .map(|_| {
+            let region = &data.regions[rng.below(data.regions.len())];
+            let p = region.geometry.interior_point().unwrap();
+            (region.id.to_string(), LonLat::new(p.x(), p.y()).unwrap())
         })
         .collect();
+    let dir = TempDir::new("edit");
+    std::fs::create_dir_all(&dir.0).unwrap();
+    let store = Arc::new(frontline::store::SqliteStore::open(&dir.0.join("edits.db")).unwrap());
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let live = runtime.block_on(Live::open(loaded(data), store)).unwrap();
+    let state = AppState::new(live, Tokens::new(Some("bench"), None).unwrap());
+    let spatial = Arc::clone(state.snapshot().engine.spatial());
+
+    let mut group = c.benchmark_group("edit");
+    group
+        .sample_size(20)
+        .measurement_time(Duration::from_secs(10));
+    let mut edits = 0_i64;
+    group.bench_function(
+        BenchmarkId::new("100k x 50", "POST control, then GET query sees it"),
+        |b| {
+            b.iter(|| {
+                let (region, at) = &targets[usize::try_from(edits).unwrap() % TARGETS];
+                // A new date each time, after every synthetic statement (they end in 2025), so
+                // the region-wide entry is the one in force at the point.
+                let from = jiff::civil::date(2026, 1, 1)
+                    .checked_add(jiff::Span::new().days(edits))
+                    .unwrap();
+                edits += 1;
+                let entry = serde_json::json!({"from": from.to_string(), "status": "held",
+                    "factions": ["synthetic-b"], "note": "Benchmark edit.",
+                    "sources": [{"title": "synthetic", "url": "https://example.org/synthetic/bench"}]});
+                runtime.block_on(async {
+                    let post = Request::post(format!("/api/regions/{region}/control"))
+                        .header(header::AUTHORIZATION, "Bearer bench")
+                        .header(header::CONTENT_TYPE, "application/json")
+                        .body(Body::from(entry.to_string()))
+                        .unwrap();
+                    let (status, change) = send(&state, post).await;
+                    assert_eq!(status, StatusCode::CREATED, "{change}");
+                    let query = format!("/api/query?lon={}&lat={}&at={from}", at.lon(), at.lat());
+                    let (status, answer) =
+                        send(&state, Request::get(query).body(Body::empty()).unwrap()).await;
+                    assert_eq!(status, StatusCode::OK);
+                    assert_eq!(
+                        answer["control"]["statement"]["id"],
+                        format!("{region}@{from}"),
+                        "the edit is in force at the point"
+                    );
+                });
+            });
+        },
+    );
+    group.finish();
     assert!(
         Arc::ptr_eq(&spatial, state.snapshot().engine.spatial()),
         "every snapshot shares the spatial index"
     );
-    times.sort();
-    let ms = |d: Duration| d.as_secs_f64() * 1e3;
-    println!(
-        "edit → visible in /api/query: median {:.1} ms (min {:.1}, p90 {:.1}, max {:.1})",
-        ms(times[EDITS / 2]),
-        ms(times[0]),
-        ms(times[EDITS * 9 / 10]),
-        ms(times[EDITS - 1])
-    );
-    std::fs::remove_dir_all(&dir).unwrap();
 }
+
+criterion_group! {
+    name = benches;
+    // Wall time always: the latency is mostly the fsync, which takes no CPU.
+    config = Criterion::default().with_measurement(Clock::wall());
+    targets = edit
+}
+criterion_main!(benches);

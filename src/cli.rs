@@ -51,6 +51,8 @@ pub enum Command {
     Export(ExportArgs),
     /// Copy a live edits database consistently (use this, not cp: the WAL may hold writes).
     Backup(BackupArgs),
+    /// Write a deterministic synthetic data set, for benchmarks only (not a real place).
+    Synth(SynthArgs),
 }
 
 /// The edits database, for commands that read it.
@@ -84,6 +86,26 @@ pub struct BackupArgs {
     /// The database to copy.
     #[command(flatten)]
     pub db: DbArgs,
+}
+
+/// What synthetic data to write, and where.
+#[derive(Debug, Args)]
+pub struct SynthArgs {
+    /// How many regions (a honeycomb of irregular, non-overlapping polygons).
+    #[arg(long)]
+    pub regions: usize,
+    /// About how many vertices each region has (rounded to a multiple of 6, at least 6).
+    #[arg(long, default_value_t = 50)]
+    pub vertices: usize,
+    /// How many overlapping control statements [default: as many as regions].
+    #[arg(long)]
+    pub statements: Option<usize>,
+    /// The seed: the same seed writes the same bytes.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Directory to write factions.json, regions.geojson, control.geojson and events.geojson.
+    #[arg(long)]
+    pub out: PathBuf,
 }
 
 /// Where the geodata lives.
@@ -171,6 +193,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Some(Command::Query(args)) => query(&args),
         Some(Command::Export(args)) => export(&args),
         Some(Command::Backup(args)) => backup(&args),
+        Some(Command::Synth(args)) => synth(&args),
     }
 }
 
@@ -212,6 +235,30 @@ fn export(args: &ExportArgs) -> Result<ExitCode, Failure> {
         "{}: exported {}\n",
         args.out.display(),
         count(dataset.regions.len(), "region")
+    ))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn synth(args: &SynthArgs) -> Result<ExitCode, Failure> {
+    let spec = crate::synth::Spec::new(
+        args.regions,
+        args.vertices,
+        args.statements.unwrap_or(args.regions),
+        args.seed,
+    )
+    .context("cannot generate synthetic data")
+    .map_err(Failure::usage)?;
+    let dataset = crate::synth::generate(&spec);
+    crate::geodata::write_dir(&dataset, &args.out)
+        .context("cannot write synthetic data")
+        .map_err(Failure::usage)?;
+    print(&format!(
+        "{}: wrote {} of {} vertices and {} (seed {}); synthetic, for benchmarks only\n",
+        args.out.display(),
+        count(dataset.regions.len(), "region"),
+        spec.vertices(),
+        count(dataset.areas.len(), "control area"),
+        spec.seed(),
     ))?;
     Ok(ExitCode::SUCCESS)
 }

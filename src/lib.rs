@@ -20,6 +20,8 @@
 //! * [`answer`]: the JSON shape of a point query, shared by the CLI and the HTTP API.
 //! * [`http`]: the axum server: OGC API – Features, point and batch queries, timeline, stats,
 //!   edits. Handlers translate requests into calls on [`live`] and results into responses.
+//! * [`synth`]: deterministic synthetic data sets (a honeycomb of irregular regions, histories,
+//!   overlapping control statements) for benchmarks and tests. No I/O.
 //! * [`cli`]: the `frontline` command line; the only module that prints.
 //!
 //! Dependencies point one way: `cli → http → live → {store, engine, geodata, answer} → model`,
@@ -34,3 +36,4 @@ pub mod http;
 pub mod live;
 pub mod model;
 pub mod store;
+pub mod synth;
