@@ -78,7 +78,7 @@ pub type Chunks = BoxStream<'static, io::Result<Vec<Probe>>>;
 
 /// A batch's points, ready to answer.
 pub enum Points {
-    /// All of them, already in chunks (a JSON batch).
+    /// All of them, in the chunks they were parsed in (a JSON batch).
     Ready(Vec<Vec<Probe>>),
     /// Read as the answer goes (a CSV batch).
     Streamed(Chunks),
@@ -87,17 +87,22 @@ pub enum Points {
 /// Answers `points` from `snapshot` with `encoder`, streaming the body (see the module doc).
 #[must_use]
 pub fn respond(snapshot: Arc<Snapshot>, points: Points, encoder: Encoder) -> Response {
-    let chunks = match points {
+    match points {
         Points::Ready(chunks) => {
             let probes: Vec<Probe> = chunks.into_iter().flatten().collect();
             if probes.len() <= INLINE_POINTS {
-                return inline(&snapshot, &probes, encoder);
+                inline(&snapshot, &probes, encoder)
+            } else {
+                ready(snapshot, probes, encoder)
             }
-            return ready(snapshot, probes, encoder);
         }
-        Points::Streamed(chunks) => chunks,
-    };
-    let workers = workers();
+        Points::Streamed(chunks) => streamed(snapshot, chunks, encoder),
+    }
+}
+
+/// A batch read as the answer goes: each chunk answered and written by a task on the blocking
+/// pool, one per core plus one at a time, in input order.
+fn streamed(snapshot: Arc<Snapshot>, chunks: Chunks, encoder: Encoder) -> Response {
     let answers = chunks
         .enumerate()
         .map(move |(i, chunk)| {
@@ -114,19 +119,20 @@ pub fn respond(snapshot: Arc<Snapshot>, points: Points, encoder: Encoder) -> Res
                 }
             }
         })
-        .buffered(workers + 1)
-        .inspect(|chunk| {
-            if let Err(e) = chunk {
-                tracing::error!(error = %e, "batch answer cut short");
-            }
-        });
+        .buffered(workers() + 1);
     stream_out(encoder, answers.boxed())
 }
 
-/// The body: the format's head, the written chunks, its tail.
+/// The body: the format's head, the written chunks, its tail. An error ends the body there,
+/// without the tail (the client sees a cut answer), and is logged.
 fn stream_out(encoder: Encoder, chunks: BoxStream<'static, io::Result<Bytes>>) -> Response {
     let head = stream::once(async move { Ok(Bytes::from(encoder.head())) });
     let tail = stream::once(async move { Ok(Bytes::from_static(encoder.tail())) });
+    let chunks = chunks.inspect(|chunk| {
+        if let Err(e) = chunk {
+            tracing::error!(error = %e, "batch answer cut short");
+        }
+    });
     let body = head
         .chain(chunks)
         .chain(tail)
@@ -151,12 +157,7 @@ fn ready(snapshot: Arc<Snapshot>, probes: Vec<Probe>, encoder: Encoder) -> Respo
             let _ = chunks.blocking_send(Err(io::Error::other("a batch worker panicked")));
         }
     });
-    let written = ReceiverStream::new(written).inspect(|chunk| {
-        if let Err(e) = chunk {
-            tracing::error!(error = %e, "batch answer cut short");
-        }
-    });
-    stream_out(encoder, written.boxed())
+    stream_out(encoder, ReceiverStream::new(written).boxed())
 }
 
 /// Answers every point on every core in [`encode::z_order`], then writes the answers in input
