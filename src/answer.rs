@@ -4,7 +4,7 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::engine::{Engine, Hit, Nearest, RegionStatus, Scope, Share, Statement};
+use crate::engine::{Answer, Engine, Hit, Nearest, RegionStatus, Scope, Share, Statement};
 use crate::model::{
     ControlEntry, ControlStatus, Date, FactionId, LonLat, Precision, RegionId, Source,
 };
@@ -145,7 +145,19 @@ impl<'a> PointAnswer<'a> {
     /// Who controlled `point` on `at`, from `engine`, with the `detail` asked for.
     #[must_use]
     pub fn new(engine: &'a Engine, point: LonLat, at: Date, detail: Detail) -> Self {
-        let answer = engine.query(point, at);
+        Self::of(engine, point, at, &engine.query(point, at), detail)
+    }
+
+    /// The answer for `answer`, what `engine.query(point, at)` gave (a batch computes the
+    /// engine's answers for many points in another order than it writes them).
+    #[must_use]
+    pub fn of(
+        engine: &'a Engine,
+        point: LonLat,
+        at: Date,
+        answer: &Answer<'a>,
+        detail: Detail,
+    ) -> Self {
         Self {
             point,
             at,
