@@ -4,9 +4,10 @@
 //! vertices each, how many control statements, which seed), with no I/O: `frontline synth`
 //! writes it through [`crate::geodata::write_dir`], like `export`.
 //!
-//! 1. **Regions** tile the plane as a honeycomb whose corners are jittered (by up to 15 % of a
-//!    side) and whose sides are wiggly lines (smooth noise plus a little per-vertex noise, up to
-//!    10 % of the side's length away from the straight side): irregular, concave polygons that
+//! 1. **Regions** tile the plane as a honeycomb whose corners are jittered (by up to 20 % of a
+//!    side in each axis) and whose sides are wiggly lines (smooth noise plus a little per-vertex
+//!    noise, up to 16 % of the side's length away from the straight side, less near the
+//!    corners, so sides never cross): irregular, concave polygons that
 //!    share their boundaries exactly with their neighbours and never overlap. About one cell in
 //!    eight is left out, so there is land no region covers between regions, not only around
 //!    them. Each side has `vertices / 6` segments (at least one), so a region has that many
