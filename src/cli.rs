@@ -53,6 +53,9 @@ pub enum Command {
     Backup(BackupArgs),
     /// Write a deterministic synthetic data set, for benchmarks only (not a real place).
     Synth(SynthArgs),
+    /// Time the engine on a batch of points in process (`scripts/bench-compare`; hidden).
+    #[command(hide = true)]
+    BenchBatch(BenchBatchArgs),
 }
 
 /// The edits database, for commands that read it.
@@ -106,6 +109,26 @@ pub struct SynthArgs {
     /// Directory to write factions.json, regions.geojson, control.geojson and events.geojson.
     #[arg(long)]
     pub out: PathBuf,
+}
+
+/// What `bench-batch` times, on which points.
+#[derive(Debug, Args)]
+pub struct BenchBatchArgs {
+    /// CSV of points with a header row naming `id`, `lon`, `lat` and optionally `date`.
+    #[arg(long)]
+    pub points: PathBuf,
+    /// Date for points without one [default: today, UTC].
+    #[arg(long)]
+    pub at: Option<String>,
+    /// Timed runs of each figure.
+    #[arg(long, default_value = "5")]
+    pub runs: NonZeroUsize,
+    /// Write `id,regions` (the ids of the regions containing each point, `;`-joined) here.
+    #[arg(long)]
+    pub answers: Option<PathBuf>,
+    /// Where the geodata lives.
+    #[command(flatten)]
+    pub data: DataArgs,
 }
 
 /// Where the geodata lives.
@@ -194,6 +217,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Some(Command::Export(args)) => export(&args),
         Some(Command::Backup(args)) => backup(&args),
         Some(Command::Synth(args)) => synth(&args),
+        Some(Command::BenchBatch(args)) => bench_batch(&args),
     }
 }
 
@@ -453,6 +477,113 @@ fn check(args: &DataArgs) -> Result<ExitCode, Failure> {
     }
 }
 
+/// Loads the data, then times, `runs` times each, the engine on every point of the file:
+/// `locate` (the regions containing each point: what GEOS and `PostGIS` are asked) on one
+/// thread and on every core, and `query` (control resolution and, outside every region, the
+/// nearest region) on every core; all in input order. Prints the milliseconds as one JSON
+/// object.
+fn bench_batch(args: &BenchBatchArgs) -> Result<ExitCode, Failure> {
+    use rayon::prelude::*;
+    let at = match &args.at {
+        Some(text) => parse_at(text).map_err(Failure::usage)?,
+        None => today_utc(),
+    };
+    let text = std::fs::read_to_string(&args.points)
+        .with_context(|| format!("cannot read points file {}", args.points.display()))
+        .map_err(Failure::usage)?;
+    let points = bench_points(&text, at)
+        .with_context(|| format!("points file {}", args.points.display()))
+        .map_err(Failure::usage)?;
+    let started = std::time::Instant::now();
+    let loaded = load_or_fail(&args.data.data)?;
+    let load_ms = ms(started);
+    let started = std::time::Instant::now();
+    let engine = Engine::new(loaded.dataset);
+    let index_ms = ms(started);
+    let timed = |f: &dyn Fn() -> usize| -> Vec<f64> {
+        (0..args.runs.get())
+            .map(|_| {
+                let started = std::time::Instant::now();
+                std::hint::black_box(f());
+                ms(started)
+            })
+            .collect()
+    };
+    let locate_one = timed(&|| points.iter().map(|p| engine.locate(p.1).len()).sum());
+    let locate_all = timed(&|| points.par_iter().map(|p| engine.locate(p.1).len()).sum());
+    let query_all = timed(&|| {
+        points
+            .par_iter()
+            .map(|p| engine.query(p.1, p.2).regions.len())
+            .sum()
+    });
+    if let Some(path) = &args.answers {
+        let regions = &engine.dataset().regions;
+        let mut out = String::from("id,regions\n");
+        for (id, pos, _) in &points {
+            let ids: Vec<&str> = engine
+                .locate(*pos)
+                .into_iter()
+                .map(|i| regions[i].id.as_str())
+                .collect();
+            out.extend([id.as_str(), ",", &ids.join(";"), "\n"]);
+        }
+        std::fs::write(path, out)
+            .with_context(|| format!("cannot write answers to {}", path.display()))
+            .map_err(Failure::usage)?;
+    }
+    let report = serde_json::json!({
+        "points": points.len(),
+        "regions": engine.dataset().regions.len(),
+        "load_ms": load_ms,
+        "index_ms": index_ms,
+        "threads": rayon::current_num_threads(),
+        "locate_one_thread_ms": locate_one,
+        "locate_all_cores_ms": locate_all,
+        "query_all_cores_ms": query_all,
+    });
+    print(&format!("{report}\n"))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Milliseconds since `started`.
+fn ms(started: std::time::Instant) -> f64 {
+    started.elapsed().as_secs_f64() * 1e3
+}
+
+/// The `(id, position, date)` of every row of a points CSV (header `id,lon,lat[,date]`, in
+/// that order, no quoting); an empty or absent date means `at`. Errors name the line, column
+/// and value.
+fn bench_points(text: &str, at: Date) -> anyhow::Result<Vec<(String, LonLat, Date)>> {
+    let mut lines = text.lines().enumerate();
+    let header = lines.next().map_or("", |(_, h)| h.trim_end_matches('\r'));
+    if header != "id,lon,lat" && header != "id,lon,lat,date" {
+        return Err(anyhow!(
+            "line 1: header {header:?} is not \"id,lon,lat\" or \"id,lon,lat,date\""
+        ));
+    }
+    lines
+        .filter(|(_, line)| !line.trim().is_empty())
+        .map(|(i, line)| {
+            let line_no = i + 1;
+            let fields: Vec<&str> = line.trim_end_matches('\r').split(',').collect();
+            let ([id, lon, lat] | [id, lon, lat, _]) = fields[..] else {
+                return Err(anyhow!(
+                    "line {line_no}: {} fields, not 3 or 4",
+                    fields.len()
+                ));
+            };
+            let pos = parse_position(lon, lat).map_err(|e| anyhow!("line {line_no}: {e}"))?;
+            let date = match fields.get(3).map(|d| d.trim()) {
+                None | Some("") => at,
+                Some(d) => parse_date(d)
+                    .ok_or_else(|| anyhow!("line {line_no}: date {d:?} is not YYYY-MM-DD"))?,
+            };
+            Ok((id.to_owned(), pos, date))
+        })
+        .collect()
+}
+
 fn query(args: &QueryArgs) -> Result<ExitCode, Failure> {
     let pos = parse_position(&args.lon, &args.lat).map_err(Failure::usage)?;
     let at = match &args.at {
@@ -608,5 +739,43 @@ mod tests {
             parse_at("2015-13-01").unwrap_err().to_string(),
             "--at \"2015-13-01\" is not a date (expected YYYY-MM-DD)"
         );
+    }
+
+    #[test]
+    fn bench_points_read_and_name_bad_rows() {
+        let at = parse_date("2015-08-20").unwrap();
+        let points =
+            bench_points("id,lon,lat,date\na,36.1,35.6,2013-01-02\nb,-1,2,\n", at).unwrap();
+        assert_eq!(points.len(), 2);
+        assert_eq!((points[0].0.as_str(), points[0].1.lon()), ("a", 36.1));
+        assert_eq!(points[0].2, parse_date("2013-01-02").unwrap());
+        assert_eq!((points[1].1.lat(), points[1].2), (2.0, at));
+        let error = |text| bench_points(text, at).unwrap_err().to_string();
+        assert_eq!(
+            error("lon,lat\n"),
+            "line 1: header \"lon,lat\" is not \"id,lon,lat\" or \"id,lon,lat,date\""
+        );
+        assert_eq!(
+            error("id,lon,lat\na,1,95\n"),
+            "line 2: --lat 95: latitude 95 is outside [-90, 90]"
+        );
+        assert_eq!(
+            error("id,lon,lat,date\na,1,2,3,4\n"),
+            "line 2: 5 fields, not 3 or 4"
+        );
+        assert_eq!(
+            error("id,lon,lat,date\na,1,2,soon\n"),
+            "line 2: date \"soon\" is not YYYY-MM-DD"
+        );
+    }
+
+    #[test]
+    fn bench_batch_is_hidden() {
+        let cli = Cli::try_parse_from(["frontline", "bench-batch", "--points", "p.csv"]).unwrap();
+        assert!(matches!(cli.command, Some(Command::BenchBatch(_))));
+        let help = <Cli as clap::CommandFactory>::command()
+            .render_help()
+            .to_string();
+        assert!(!help.contains("bench-batch"), "{help}");
     }
 }
