@@ -80,6 +80,11 @@ def spread(values: list[float]) -> str:
     return f"{statistics.median(values):,.0f} ({min(values):,.0f}–{max(values):,.0f})"
 
 
+def cpu(values) -> str:
+    """A CPU-time median, or a dash where it was not measured."""
+    return f"{statistics.median(values):,.0f}" if values else "—"
+
+
 # ---------------------------------------------------------------------------------------------
 # Data and points
 
@@ -130,22 +135,25 @@ def shapely_side(polygons, region_ids, lons, lats, runs: int):
     the points (each region prepared once, then tested against the points in its box).
     Returns the times in ms and the answers of the first (both are checked equal)."""
     points = shapely.points(lons, lats)
-    times = {"regions_build": [], "regions_query": [], "points_build": [], "points_query": []}
+    times = {"regions_build": [], "regions_query": [], "points_build": [], "points_query": [],
+             "regions_query_cpu": [], "points_query_cpu": []}
     by_regions = by_points = None
     for _ in range(runs):
         start = time.perf_counter()
         tree = shapely.STRtree(polygons)
         times["regions_build"].append((time.perf_counter() - start) * 1e3)
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.thread_time()
         by_regions = tree.query(points, predicate="intersects")
         times["regions_query"].append((time.perf_counter() - start) * 1e3)
+        times["regions_query_cpu"].append((time.thread_time() - cpu) * 1e3)
         del tree
         start = time.perf_counter()
         tree = shapely.STRtree(points)
         times["points_build"].append((time.perf_counter() - start) * 1e3)
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.thread_time()
         by_points = tree.query(polygons, predicate="intersects")
         times["points_query"].append((time.perf_counter() - start) * 1e3)
+        times["points_query_cpu"].append((time.thread_time() - cpu) * 1e3)
         del tree
     answers: list[list[str]] = [[] for _ in range(len(lons))]
     for p, r in zip(by_regions[0], by_regions[1]):
@@ -542,30 +550,36 @@ def main() -> int:
           f"(seed {args.points_seed}) over its bounding box, {inside:,} inside a region. "
           f"Times in ms, median (min–max) of {args.runs} runs after a warm-up.")
         p("")
-        p("| side | what is timed | ms |")
-        p("|---|---|---:|")
+        p("| side | what is timed | wall ms | CPU ms |")
+        p("|---|---|---:|---:|")
         p(f"| (a) frontline, HTTP batch | `POST /api/query`, GeoJSON in ({in_bytes / 1e6:.1f} MB), "
           f"JSON out ({out_bytes / 1e6:.1f} MB), first request byte to last response byte (curl); "
-          f"control resolution and nearest region included | {spread(http_times)} |")
-        p(f"| | — the server's CPU time per batch | {http_cpu:,.0f} |")
+          f"control resolution and nearest region included; CPU: the server's | "
+          f"{spread(http_times)} | {http_cpu:,.0f} |")
         if postgis is not None:
             p(f"| (b) PostGIS | `COPY ({JOIN}) TO STDOUT`, psql `\\timing` (rows received by "
-              f"the client) | {spread(pg_times)} |")
-            p(f"| | — `EXPLAIN ANALYZE` execution time | {pg_exec:,.0f} |")
+              f"the client) | {spread(pg_times)} | — |")
+            p(f"| | — `EXPLAIN ANALYZE` execution time | {pg_exec:,.0f} | — |")
         shapely_name = f"(c) shapely {shapely.__version__} / GEOS {shapely.geos_version_string}"
         p(f"| {shapely_name} | `STRtree(regions).query(points, predicate=\"intersects\")`, one "
-          f"thread (geopandas `sjoin`'s direction) | {spread(geos_times['regions_query'])} |")
-        p(f"| | — building that tree | {spread(geos_times['regions_build'])} |")
+          f"thread (geopandas `sjoin`'s direction) | {spread(geos_times['regions_query'])} | "
+          f"{cpu(geos_times['regions_query_cpu'])} |")
+        p(f"| | — building that tree | {spread(geos_times['regions_build'])} | — |")
         p(f"| | `STRtree(points).query(regions, predicate=\"intersects\")` (each region "
-          f"prepared once) | {spread(geos_times['points_query'])} |")
-        p(f"| | — building that tree | {spread(geos_times['points_build'])} |")
+          f"prepared once) | {spread(geos_times['points_query'])} | "
+          f"{cpu(geos_times['points_query_cpu'])} |")
+        p(f"| | — building that tree | {spread(geos_times['points_build'])} | — |")
         p(f"| (d) frontline in process | `Engine::locate` per point, one thread "
-          f"(`frontline bench-batch`) | {spread(report['locate_one_thread_ms'])} |")
+          f"(`frontline bench-batch`) | {spread(report['locate_one_thread_ms'])} | "
+          f"{cpu(report.get('locate_one_thread_cpu_ms'))} |")
         p(f"| | — the same on {report['threads']} threads (rayon) | "
-          f"{spread(report['locate_all_cores_ms'])} |")
+          f"{spread(report['locate_all_cores_ms'])} | "
+          f"{cpu(report.get('locate_all_cores_cpu_ms'))} |")
         p(f"| | — `Engine::query` (control resolution, nearest region) on {report['threads']} "
-          f"threads | {spread(report['query_all_cores_ms'])} |")
-        p(f"| | — load and index (once) | {report['load_ms']:,.0f} + {report['index_ms']:,.0f} |")
+          f"threads | {spread(report['query_all_cores_ms'])} | "
+          f"{cpu(report.get('query_all_cores_cpu_ms'))} |")
+        p(f"| | — load and index (once) | {report['load_ms']:,.0f} + {report['index_ms']:,.0f} "
+          f"| — |")
         p("")
         verdict = lambda ok: "met" if ok else "**missed**"
         p("| target | measured | verdict |")
@@ -581,6 +595,11 @@ def main() -> int:
           f"`locate`, one thread = {ratio:.2f}× (on {report['threads']} threads "
           f"{geos_ms / locate_all:.2f}×; `query` on {report['threads']} threads "
           f"{geos_ms / query_all:.2f}×) | {verdict(ratio >= TARGETS['geos_over_in_process'])} |")
+        if report.get("locate_one_thread_cpu_ms"):
+            geos_cpu = min(med(geos_times["regions_query_cpu"]), med(geos_times["points_query_cpu"]))
+            locate_cpu = med(report["locate_one_thread_cpu_ms"])
+            p(f"| — the same by CPU time (less sensitive to load) | GEOS / `locate` = "
+              f"{geos_cpu / max(locate_cpu, 1):.2f}× | |")
         p(f"| — for reference: GEOS / HTTP batch | {geos_ms / http_ms:.2f}× | |")
         for label, w in (("these regions", wrk), ("the bundled data", bundled_wrk)):
             if w is None:

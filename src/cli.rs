@@ -480,8 +480,8 @@ fn check(args: &DataArgs) -> Result<ExitCode, Failure> {
 /// Loads the data, then times, `runs` times each, the engine on every point of the file:
 /// `locate` (the regions containing each point: what GEOS and `PostGIS` are asked) on one
 /// thread and on every core, and `query` (control resolution and, outside every region, the
-/// nearest region) on every core; all in input order. Prints the milliseconds as one JSON
-/// object.
+/// nearest region) on every core; all in input order. Prints the wall and CPU milliseconds
+/// of each run as one JSON object.
 fn bench_batch(args: &BenchBatchArgs) -> Result<ExitCode, Failure> {
     use rayon::prelude::*;
     let at = match &args.at {
@@ -500,14 +500,15 @@ fn bench_batch(args: &BenchBatchArgs) -> Result<ExitCode, Failure> {
     let started = std::time::Instant::now();
     let engine = Engine::new(loaded.dataset);
     let index_ms = ms(started);
-    let timed = |f: &dyn Fn() -> usize| -> Vec<f64> {
+    // Wall and process CPU milliseconds of each run.
+    let timed = |f: &dyn Fn() -> usize| -> (Vec<f64>, Vec<f64>) {
         (0..args.runs.get())
             .map(|_| {
-                let started = std::time::Instant::now();
+                let (started, cpu) = (std::time::Instant::now(), process_cpu_ms());
                 std::hint::black_box(f());
-                ms(started)
+                (ms(started), process_cpu_ms() - cpu)
             })
-            .collect()
+            .unzip()
     };
     let locate_one = timed(&|| points.iter().map(|p| engine.locate(p.1).len()).sum());
     let locate_all = timed(&|| points.par_iter().map(|p| engine.locate(p.1).len()).sum());
@@ -538,12 +539,30 @@ fn bench_batch(args: &BenchBatchArgs) -> Result<ExitCode, Failure> {
         "load_ms": load_ms,
         "index_ms": index_ms,
         "threads": rayon::current_num_threads(),
-        "locate_one_thread_ms": locate_one,
-        "locate_all_cores_ms": locate_all,
-        "query_all_cores_ms": query_all,
+        "locate_one_thread_ms": locate_one.0,
+        "locate_one_thread_cpu_ms": locate_one.1,
+        "locate_all_cores_ms": locate_all.0,
+        "locate_all_cores_cpu_ms": locate_all.1,
+        "query_all_cores_ms": query_all.0,
+        "query_all_cores_cpu_ms": query_all.1,
     });
     print(&format!("{report}\n"))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The CPU time (user and system, every thread) this process has used, in ms, from
+/// `/proc/self/stat` (10 ms ticks); 0 where that file cannot be read.
+fn process_cpu_ms() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // utime and stime are fields 14 and 15, the 12th and 13th after the command's ")".
+    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let ticks: f64 = after
+        .split_whitespace()
+        .skip(11)
+        .take(2)
+        .filter_map(|t| t.parse::<f64>().ok())
+        .sum();
+    ticks * 10.0
 }
 
 /// Milliseconds since `started`.
@@ -767,6 +786,20 @@ mod tests {
             error("id,lon,lat,date\na,1,2,soon\n"),
             "line 2: date \"soon\" is not YYYY-MM-DD"
         );
+    }
+
+    #[test]
+    fn process_cpu_time_grows_with_work() {
+        let (before, started) = (process_cpu_ms(), std::time::Instant::now());
+        let mut x = 0u64;
+        while process_cpu_ms() < before + 30.0 {
+            x = std::hint::black_box(x.wrapping_mul(31).wrapping_add(7));
+            assert!(
+                started.elapsed().as_secs() < 20,
+                "CPU time stuck at {before} ms"
+            );
+        }
+        std::hint::black_box(x);
     }
 
     #[test]
