@@ -427,8 +427,10 @@ def machine() -> str:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--bin", required=True, type=Path, help="the release frontline binary")
+    parser = argparse.ArgumentParser(prog="scripts/bench-compare",
+                                     description=__doc__.split("\n\n")[0])
+    parser.add_argument("--bin", required=True, type=Path,
+                        help="the release frontline binary (scripts/bench-compare passes it)")
     parser.add_argument("--regions", type=int, default=10_000)
     parser.add_argument("--vertices", type=int, default=50)
     parser.add_argument("--seed", type=int, default=1, help="frontline synth's seed")
