@@ -290,12 +290,15 @@ class Cluster:
         self.data = root / "data"
         self.started = False
         root.mkdir()
-        shutil.chown(root, "postgres")
+        # initdb refuses root: as root, the cluster runs as the `postgres` user.
+        self.prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        if self.prefix:
+            shutil.chown(root, "postgres")
         self.as_postgres([str(PG_BIN / "initdb"), "-D", str(self.data), "-U", "postgres",
                           "--auth=trust", "--no-sync", "-E", "UTF8"])
 
     def as_postgres(self, cmd: list[str], timeout: float = 120):
-        return run(["runuser", "-u", "postgres", "--", *cmd], timeout=timeout, cwd=self.root)
+        return run([*self.prefix, *cmd], timeout=timeout, cwd=self.root)
 
     def start(self):
         options = (f"-p {self.port} -k {self.root} -c listen_addresses='' -c fsync=off "
@@ -306,7 +309,7 @@ class Cluster:
 
     def stop(self):
         if self.started:
-            subprocess.run(["runuser", "-u", "postgres", "--", str(PG_BIN / "pg_ctl"), "-D",
+            subprocess.run([*self.prefix, str(PG_BIN / "pg_ctl"), "-D",
                             str(self.data), "-m", "immediate", "-w", "stop"],
                            capture_output=True, timeout=60, cwd=self.root)
             self.started = False
@@ -449,7 +452,7 @@ def main() -> int:
     parser.add_argument("--skip-wrk", action="store_true")
     args = parser.parse_args()
 
-    for tool in ["curl", "ogr2ogr", "psql", "createdb", "runuser"] + ([] if args.skip_wrk else ["wrk"]):
+    for tool in ["curl", "ogr2ogr", "psql", "createdb"] + ([] if args.skip_wrk else ["wrk"]):
         if not shutil.which(tool):
             raise SystemExit(f"{tool} is not installed (see BENCHMARKS.md, Side by side)")
     if not args.skip_postgis and not (PG_BIN / "initdb").exists():
