@@ -7,6 +7,7 @@ use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::{Context, anyhow};
 use clap::{Args, Parser, Subcommand};
@@ -14,6 +15,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::answer::{Detail, PointAnswer};
 use crate::engine::Engine;
 use crate::geodata::{self, Loaded, Report};
+use crate::http::Limits;
 use crate::live::Live;
 use crate::model::{Dataset, Date, LonLat, parse_date, today_utc};
 
@@ -155,15 +157,84 @@ pub struct ServeArgs {
     /// environment variable, the server is read-only.
     #[arg(long, env = "FRONTLINE_TOKEN_FILE")]
     pub token_file: Option<PathBuf>,
-    /// Most rows (after the header) a CSV batch to `POST /api/query` may have; larger batches
-    /// are refused with 413. Each may also average at most 256 bytes a row.
-    #[arg(long, env = "FRONTLINE_BATCH_CSV_ROWS", default_value_t = default_csv_rows())]
-    pub batch_csv_rows: NonZeroUsize,
+    /// What requests may send and take.
+    #[command(flatten)]
+    pub limits: LimitArgs,
 }
 
-/// The default of `--batch-csv-rows`.
-fn default_csv_rows() -> NonZeroUsize {
-    NonZeroUsize::new(crate::http::DEFAULT_CSV_BATCH_ROWS).expect("the default is not zero")
+/// The server's limits. A request beyond one is refused with a problem naming the flag.
+#[derive(Debug, Args)]
+#[allow(
+    clippy::struct_field_names,
+    reason = "the fields are the flags, named as users type them"
+)]
+pub struct LimitArgs {
+    /// Largest request body in bytes, except a CSV batch's (413 beyond; a body that declares
+    /// more in its Content-Length is refused before it is read).
+    #[arg(long, env = "FRONTLINE_MAX_BODY_BYTES", default_value_t = Limits::default().body_bytes)]
+    pub max_body_bytes: usize,
+    /// Most rows (after the header) a CSV batch to `POST /api/query` may have; larger batches
+    /// are refused with 413. Each may also average at most 256 bytes a row.
+    #[arg(long, env = "FRONTLINE_BATCH_CSV_ROWS", default_value_t = Limits::default().csv_rows)]
+    pub batch_csv_rows: NonZeroUsize,
+    /// Seconds a request may take until its answer starts (503 beyond).
+    #[arg(long, env = "FRONTLINE_REQUEST_TIMEOUT", default_value_t = Seconds(Limits::default().request_timeout))]
+    pub request_timeout: Seconds,
+    /// Seconds a request body may pause between two pieces (408 beyond).
+    #[arg(long, env = "FRONTLINE_BODY_TIMEOUT", default_value_t = Seconds(Limits::default().body_timeout))]
+    pub body_timeout: Seconds,
+    /// Seconds a client may take to send a request's head (the connection is closed beyond).
+    #[arg(long, env = "FRONTLINE_HEADER_TIMEOUT", default_value_t = Seconds(Limits::default().header_timeout))]
+    pub header_timeout: Seconds,
+    /// Most requests served at once, change streams apart (503 with Retry-After beyond).
+    #[arg(long, env = "FRONTLINE_MAX_IN_FLIGHT", default_value_t = Limits::default().in_flight)]
+    pub max_in_flight: NonZeroUsize,
+    /// Most change streams (`/api/changes/stream`, the maps' live updates) open at once.
+    #[arg(long, env = "FRONTLINE_MAX_STREAMS", default_value_t = Limits::default().streams)]
+    pub max_streams: NonZeroUsize,
+}
+
+impl LimitArgs {
+    /// The limits these flags set.
+    #[must_use]
+    pub fn limits(&self) -> Limits {
+        Limits {
+            body_bytes: self.max_body_bytes,
+            csv_rows: self.batch_csv_rows,
+            request_timeout: self.request_timeout.0,
+            body_timeout: self.body_timeout.0,
+            header_timeout: self.header_timeout.0,
+            in_flight: self.max_in_flight,
+            streams: self.max_streams,
+        }
+    }
+}
+
+/// A duration given in seconds, decimals allowed (`0.5`); more than zero.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Seconds(pub Duration);
+
+impl std::fmt::Display for Seconds {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0.as_secs_f64())
+    }
+}
+
+impl std::str::FromStr for Seconds {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        let secs: f64 = s
+            .trim()
+            .parse()
+            .map_err(|_| format!("{s:?} is not a number of seconds"))?;
+        if !(secs > 0.0 && secs <= 86_400.0) {
+            return Err(format!(
+                "{s:?} seconds is out of range: give more than 0 and at most 86400"
+            ));
+        }
+        Ok(Self(Duration::from_secs_f64(secs)))
+    }
 }
 
 /// A point and a date.
@@ -343,7 +414,7 @@ fn serve(args: &ServeArgs) -> Result<ExitCode, Failure> {
             .context("cannot read the edits database")
             .map_err(Failure::usage)?;
         tokio::spawn(watch_geodata(live.clone(), args.data.data.clone()));
-        let state = crate::http::AppState::new(live, tokens).with_csv_rows(args.batch_csv_rows);
+        let state = crate::http::AppState::new(live, tokens).with_limits(args.limits.limits());
         print(&format!("listening on http://{bound}\n"))?;
         crate::http::serve(listener, state, shutdown_signal())
             .await

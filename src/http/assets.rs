@@ -73,6 +73,13 @@ pub async fn file(req: Request) -> Response {
     response
 }
 
+/// The map's page, `index.html`, as embedded.
+pub(super) fn page() -> String {
+    Web::get("index.html").map_or_else(String::new, |file| {
+        String::from_utf8_lossy(&file.data).into_owned()
+    })
+}
+
 fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
     bytes

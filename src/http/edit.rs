@@ -4,7 +4,7 @@
 
 use std::convert::Infallible;
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
@@ -13,7 +13,7 @@ use serde_json::value::RawValue;
 use tokio_stream::StreamExt;
 use utoipa::{IntoParams, ToSchema};
 
-use super::extract::{JsonBody, Params};
+use super::extract::{JsonBody, Params, PathParams};
 use super::features::{EventProperties, Feature};
 use super::ogc::json_response;
 use super::openapi::{
@@ -178,7 +178,7 @@ fn written(outcome: &Outcome) -> Response {
 )]
 pub async fn post_control(
     State(state): State<AppState>,
-    Path(region): Path<String>,
+    PathParams(region): PathParams<String>,
     headers: HeaderMap,
     JsonBody(body): JsonBody<Box<RawValue>>,
 ) -> Result<Response, ApiError> {
@@ -235,7 +235,7 @@ pub async fn post_control(
 )]
 pub async fn post_item(
     State(state): State<AppState>,
-    Path(collection): Path<String>,
+    PathParams(collection): PathParams<String>,
     headers: HeaderMap,
     Params(p): Params<ItemWriteParams>,
     JsonBody(body): JsonBody<Box<RawValue>>,
@@ -434,7 +434,7 @@ pub async fn stream(
 )]
 pub async fn revert(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    PathParams(id): PathParams<String>,
     headers: HeaderMap,
     Params(p): Params<RevertParams>,
 ) -> Result<Response, ApiError> {

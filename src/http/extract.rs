@@ -2,7 +2,7 @@
 //! refused, and JSON bodies with their content type, size and syntax checked.
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, Query, Request};
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::{StatusCode, header, request::Parts};
 use serde::de::DeserializeOwned;
 
@@ -27,6 +27,26 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Params<T> {
                     .replace("duplicate field", "repeated query parameter");
                 Err(ApiError::UnknownParameter(reason))
             }
+        }
+    }
+}
+
+/// The route's path parameters as `T`. A segment that is not UTF-8 once percent-decoded, or
+/// not what `T` takes, is a 400 problem naming the path.
+#[derive(Debug)]
+pub struct PathParams<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for PathParams<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        match Path::<T>::from_request_parts(parts, state).await {
+            Ok(Path(params)) => Ok(Self(params)),
+            Err(rejection) => Err(ApiError::BadPath(format!(
+                "path {}: {}",
+                parts.uri.path(),
+                rejection.body_text()
+            ))),
         }
     }
 }
@@ -95,7 +115,9 @@ fn unsupported(content_type: &str, instead: &str) -> ApiError {
 /// The whole body, within the router's body limit (413 beyond).
 async fn json_bytes<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, ApiError> {
     Bytes::from_request(req, state).await.map_err(|rejection| {
-        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        if super::limits::is_body_timeout(&rejection) {
+            super::limits::slow_body()
+        } else if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::TooLarge(format!(
                 "request body is too large: {}",
                 rejection.body_text()

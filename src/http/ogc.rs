@@ -3,13 +3,13 @@
 
 use std::sync::Arc;
 
-use axum::extract::{OriginalUri, Path, State};
+use axum::extract::{OriginalUri, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::extract::{BaseUrl, Params};
+use super::extract::{BaseUrl, Params, PathParams};
 use super::features::{self, AnyFeature, Geometry};
 use super::openapi::{self, BadRequest, NotFound, OGC};
 use super::params::{self, FormatOnly, ItemParams, ItemsParams};
@@ -326,7 +326,7 @@ pub async fn collections(
 pub async fn collection(
     State(state): State<AppState>,
     BaseUrl(base): BaseUrl,
-    Path(id): Path<String>,
+    PathParams(id): PathParams<String>,
     Params(p): Params<FormatOnly>,
 ) -> Result<Response, ApiError> {
     let c = Collection::parse(&id)?;
@@ -500,7 +500,7 @@ fn describe(snapshot: &Snapshot, base: &str, c: Collection) -> CollectionInfo {
 pub async fn items(
     State(state): State<AppState>,
     BaseUrl(base): BaseUrl,
-    Path(id): Path<String>,
+    PathParams(id): PathParams<String>,
     OriginalUri(uri): OriginalUri,
     Params(p): Params<ItemsParams>,
 ) -> Result<Response, ApiError> {
@@ -865,7 +865,7 @@ fn period_range(at: Option<&str>, range: Option<DateRange>) -> Result<Option<Dat
 pub async fn item(
     State(state): State<AppState>,
     BaseUrl(base): BaseUrl,
-    Path((id, feature)): Path<(String, String)>,
+    PathParams((id, feature)): PathParams<(String, String)>,
     Params(p): Params<ItemParams>,
 ) -> Result<Response, ApiError> {
     let c = Collection::parse(&id)?;

@@ -147,10 +147,28 @@ shared_responses! {
     /// 500, which any operation may answer.
     InternalServerError => problem("Internal Server Error: the details are logged, not sent.");
     /// 503, which any operation may answer.
-    ServiceUnavailable => problem(&format!(
-        "Service Unavailable: the request took longer than {} s; try a smaller batch or page.",
-        REQUEST_TIMEOUT.as_secs(),
-    ));
+    ServiceUnavailable => {
+        let mut response = problem(&format!(
+            "Service Unavailable: the request took longer than the server allows (by default \
+             {} s, `--request-timeout`; try a smaller batch or page), or the server is serving \
+             as many requests or change streams as it takes (`--max-in-flight`, \
+             `--max-streams`). `Retry-After` says when to try again.",
+            REQUEST_TIMEOUT.as_secs(),
+        ));
+        let retry_after = HeaderBuilder::new()
+            .description(Some("Seconds to wait before trying again."))
+            .schema(Some(ObjectBuilder::new().schema_type(Type::Integer).minimum(Some(1))))
+            .build();
+        response
+            .headers
+            .insert("Retry-After".into(), RefOr::T(retry_after));
+        response
+    };
+    /// 408, which any operation with a request body may answer.
+    RequestTimeout => problem(
+        "Request Timeout: the body stopped arriving for longer than the server waits between \
+         two pieces of it (by default 10 s, `--body-timeout`).",
+    );
     /// 304, for a conditional `GET` whose tag matches.
     NotModified => ResponseBuilder::new()
         .description("Not Modified: the `If-None-Match` tag matches; no body.")
@@ -237,8 +255,8 @@ pub(super) struct ServiceDescription(pub(super) Bytes);
 
 impl ServiceDescription {
     /// Completes `api`, as [`super::app`] split it from the router, with the responses that
-    /// `app()`'s layers give every operation: 500 (a handler panicked) and 503 (the request
-    /// timed out); and, for the `GET`s the cache layer tags, `If-None-Match`, `ETag` and 304.
+    /// `app()`'s layers give every operation: 500 (a handler panicked), 503 (the request
+    /// timed out, or too many are in flight) and, with a body, 408 (it came too slowly); and, for the `GET`s the cache layer tags, `If-None-Match`, `ETag` and 304.
     pub(super) fn new(mut api: Document) -> Self {
         for (path, item) in &mut api.paths.paths {
             if let Some(get) = item.get.as_mut().filter(|_| !cache::uncached(path)) {
@@ -255,6 +273,10 @@ impl ServiceDescription {
                 &mut item.trace,
             ];
             for operation in operations.into_iter().flatten() {
+                if operation.request_body.is_some() {
+                    let responses = &mut operation.responses.responses;
+                    responses.insert("408".into(), reference::<RequestTimeout>());
+                }
                 let responses = &mut operation.responses.responses;
                 responses.insert("500".into(), reference::<InternalServerError>());
                 responses.insert("503".into(), reference::<ServiceUnavailable>());

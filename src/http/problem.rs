@@ -23,12 +23,19 @@ pub enum ApiError {
     /// A query parameter this endpoint does not take (400).
     #[error("{0}")]
     UnknownParameter(String),
+    /// The URL's path has a segment that cannot be read (400): not UTF-8, or not the type the
+    /// route takes.
+    #[error("{0}")]
+    BadPath(String),
     /// The body is not JSON at all (400).
     #[error("request body is not valid JSON: {0}")]
     MalformedBody(String),
     /// The body could not be read to its end: the client broke it off (400).
     #[error("request body could not be read: {0}")]
     UnreadableBody(String),
+    /// The client paused sending the body for longer than the server waits (408).
+    #[error("{0}")]
+    SlowBody(String),
     /// The body is JSON but says something invalid (422); one entry per problem, each with a
     /// JSON Pointer to the value at fault.
     #[error("request body is invalid: {}", details(.0))]
@@ -134,6 +141,9 @@ impl RowProblem {
     }
 }
 
+/// What a 503 asks the client to wait before it tries again, in seconds.
+const RETRY_AFTER_SECS: &str = "2";
+
 /// An RFC 9457 problem.
 #[derive(Serialize, ToSchema)]
 pub(super) struct Problem<'a> {
@@ -189,10 +199,12 @@ impl ApiError {
         match self {
             Self::Parameter { .. }
             | Self::UnknownParameter(_)
+            | Self::BadPath(_)
             | Self::MalformedBody(_)
             | Self::UnreadableBody(_) => StatusCode::BAD_REQUEST,
             Self::InvalidBody(_) | Self::InvalidRows { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::SlowBody(_) => StatusCode::REQUEST_TIMEOUT,
             Self::ReadOnly => StatusCode::FORBIDDEN,
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::Conflict(_) => StatusCode::CONFLICT,
@@ -284,6 +296,12 @@ impl IntoResponse for ApiError {
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,
                 header::HeaderValue::from_static("Bearer"),
+            );
+        }
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                header::HeaderValue::from_static(RETRY_AFTER_SECS),
             );
         }
         response

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use axum::http::HeaderMap;
 
 use super::auth::Tokens;
+use super::limits::Limits;
 use super::problem::ApiError;
 use crate::live::{Live, Snapshot};
 
@@ -16,8 +17,8 @@ pub struct AppState {
     live: Live,
     /// The editors; `None` when the server is read-only.
     editors: Option<Arc<Tokens>>,
-    /// Most rows a CSV batch may have.
-    csv_rows: NonZeroUsize,
+    /// What requests may send and take.
+    limits: Arc<Limits>,
 }
 
 impl AppState {
@@ -26,26 +27,30 @@ impl AppState {
     #[must_use]
     pub fn new(live: Live, tokens: Tokens) -> Self {
         let editors = (live.keeps_log() && tokens.enabled()).then(|| Arc::new(tokens));
-        let csv_rows = NonZeroUsize::new(super::batch::from_csv::DEFAULT_MAX_ROWS)
-            .expect("the default is not zero");
         Self {
             live,
             editors,
-            csv_rows,
+            limits: Arc::new(Limits::default()),
         }
     }
 
-    /// Takes CSV batches of up to `rows` rows after the header (default 1,000,000).
+    /// Serves with `limits` instead of the defaults.
     #[must_use]
-    pub fn with_csv_rows(mut self, rows: NonZeroUsize) -> Self {
-        self.csv_rows = rows;
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = Arc::new(limits);
         self
+    }
+
+    /// What requests may send and take.
+    #[must_use]
+    pub fn limits(&self) -> &Limits {
+        &self.limits
     }
 
     /// Most rows a CSV batch may have after its header.
     #[must_use]
     pub fn csv_rows(&self) -> NonZeroUsize {
-        self.csv_rows
+        self.limits.csv_rows
     }
 
     /// The served data and its writers.

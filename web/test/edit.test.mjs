@@ -15,7 +15,7 @@ import assert from 'node:assert/strict';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { BASE, WAIT_MS, closeBrowser, launchBrowser, pagesTest as harnessTest, until } from './helpers.mjs';
+import { BASE, WAIT_MS, closeBrowser, launchBrowser, pagesTest as harnessTest, until, waitInPage } from './helpers.mjs';
 
 const TOKEN = process.env.FRONTLINE_TOKEN || '';
 const SCRATCH_DATA = process.env.FRONTLINE_SCRATCH_DATA || '';
@@ -176,7 +176,7 @@ function pagesTest(name, body) {
 async function openMap(page, date, view = VIEW) {
   const stream = page.waitForResponse((r) => r.url().endsWith('/api/changes/stream'), { timeout: WAIT_MS });
   await page.goto(permalink(date, view), { waitUntil: 'load' });
-  await page.waitForFunction(() => document.querySelectorAll('#map path.region').length >= 5);
+  await waitInPage(page, () => document.querySelectorAll('#map path.region').length >= 5);
   const response = await stream;
   assert.equal(response.status(), 200, 'GET /api/changes/stream');
   // A mark the page itself never sets: if it is gone, the page was reloaded.
@@ -553,7 +553,7 @@ if (!TOKEN) {
       const pages = [await open(), await open()];
       for (const { page } of pages) {
         await openMap(page, SHOWN);
-        await page.waitForFunction(() => document.querySelectorAll('#map path.event-marker').length > 0);
+        await waitInPage(page, () => document.querySelectorAll('#map path.event-marker').length > 0);
       }
       const shownBefore = [];
       for (const { page } of pages) {

@@ -127,19 +127,33 @@ export function pagesTest(suite, name, body) {
 }
 
 /**
+ * Waits until `predicate(arg)`, run in the page, returns something truthy, and returns it; on
+ * timeout (`ms`) throws. It polls with `page.evaluate` because Playwright's `waitForFunction`
+ * evaluates strings in the page, which the map's Content-Security-Policy (no `unsafe-eval`)
+ * rightly forbids.
+ */
+export async function waitInPage(page, predicate, arg, ms = WAIT_MS) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await page.evaluate(predicate, arg);
+    if (value) return value;
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${ms} ms waiting in the page for ${String(predicate).slice(0, 300)}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/**
  * Waits until `read()` (run in the page with `arg`) returns `expected`; on timeout (`ms`) fails
  * with the last value seen.
  */
 export async function until(page, what, read, arg, expected, ms = WAIT_MS) {
-  try {
-    // An expression, not a function calling `new Function`: a page's CSP may forbid eval.
-    await page.waitForFunction(
-      `JSON.stringify((${read})(${JSON.stringify(arg)})) === ${JSON.stringify(JSON.stringify(expected))}`,
-      undefined,
-      { timeout: ms },
-    );
-  } catch (error) {
-    if (!/Timeout/i.test(error.message)) throw error;
-  }
+  const want = JSON.stringify(expected);
+  await waitInPage(page, `JSON.stringify((${read})(${JSON.stringify(arg)})) === ${JSON.stringify(want)}`, undefined, ms).catch(
+    (error) => {
+      if (!/timed out/.test(error.message)) throw error;
+    },
+  );
   assert.deepEqual(await page.evaluate(read, arg), expected, what);
 }

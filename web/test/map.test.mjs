@@ -10,7 +10,7 @@ import { describe, before, after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { BASE, WAIT_MS, closeBrowser, launchBrowser, pagesTest, until } from './helpers.mjs';
+import { BASE, closeBrowser, launchBrowser, pagesTest, until, waitInPage } from './helpers.mjs';
 import { buildContext } from '../scripts/context.mjs';
 
 const GHAB = 'ghab-plain';
@@ -104,7 +104,7 @@ function pageTest(name, options, body) {
 async function open(page, url = `${BASE}/`) {
   await page.goto(url, { waitUntil: 'load' });
   await page.waitForSelector('#map path.region', { state: 'attached' });
-  await page.waitForFunction(() => document.querySelectorAll('#map path.region').length >= 5);
+  await waitInPage(page, () => document.querySelectorAll('#map path.region').length >= 5);
   await page.waitForSelector('#map path.control-piece', { state: 'attached' });
 }
 
@@ -281,10 +281,10 @@ describe('map page', () => {
     const label = await page.evaluate(text, '#date-label');
     await page.locator('#date-slider').focus();
     await page.keyboard.press('ArrowRight');
-    await page.waitForFunction(
+    await waitInPage(
+      page,
       (old) => document.querySelector('#date-label')?.textContent.trim() !== old,
       label,
-      { timeout: WAIT_MS },
     ).catch(() => {});
     const moved = await page.evaluate(text, '#date-label');
     assert.notEqual(moved, label, 'ArrowRight on #date-slider changes #date-label');
@@ -336,10 +336,10 @@ describe('map page', () => {
     }, BEFORE);
     await until(page, '#date-input after hashchange', value, '#date-input', BEFORE);
     await until(page, '#date-label after hashchange', text, '#date-label', inWords(BEFORE));
-    await page.waitForFunction(
+    await waitInPage(
+      page,
       ([id, w]) => Math.abs(document.querySelector(`path.region[data-region-id="${id}"]`).getBBox().width * 2 - w) < w * 0.05,
       [GHAB, width10],
-      { timeout: WAIT_MS },
     ).catch(() => {});
     const width9 = await ghabWidth(page);
     assert.ok(
@@ -393,9 +393,7 @@ describe('map page', () => {
         Number(got.unknown) === want.unknown &&
         Object.entries(want.factions).every(([id, a]) => got.factions[id] != null && Number(got.factions[id]) === a) &&
         Object.entries(want.changes).every(([id, c]) => got.changes[id] != null && Number(got.changes[id][0]) === c);
-      await page
-        .waitForFunction(`(${ok})((${legendAreas})(), ${JSON.stringify(want)})`, undefined, { timeout: WAIT_MS })
-        .catch(() => {});
+      await waitInPage(page, `(${ok})((${legendAreas})(), ${JSON.stringify(want)})`).catch(() => {});
       const got = await page.evaluate(legendAreas);
       assert.ok(
         ok(got, want),

@@ -36,6 +36,14 @@ const FRAMES_AHEAD: usize = 8;
 /// The columns a batch reads, in the order [`Columns`] keeps them.
 const KNOWN: [&str; 4] = ["id", "lon", "lat", "date"];
 
+/// The largest CSV body a batch of at most `max_rows` rows (and a header) may send.
+#[must_use]
+pub fn max_body_bytes(max_rows: NonZeroUsize) -> u64 {
+    (max_rows.get() as u64)
+        .saturating_add(1)
+        .saturating_mul(BYTES_PER_ROW)
+}
+
 /// Reads and checks `body`, then answers with its points, read back from the spool as the
 /// answer needs them. The row numbers in problems count the header as row 1.
 pub async fn chunks(
@@ -43,9 +51,7 @@ pub async fn chunks(
     max_rows: NonZeroUsize,
     default_at: Date,
 ) -> Result<Chunks, ApiError> {
-    let max_bytes = (max_rows.get() as u64)
-        .saturating_add(1)
-        .saturating_mul(BYTES_PER_ROW);
+    let max_bytes = max_body_bytes(max_rows);
     let (frames, feed) = mpsc::channel(FRAMES_AHEAD);
     let checked = tokio::task::spawn_blocking(move || check(feed, max_rows, default_at));
     pump(body, &frames, max_bytes).await;
@@ -67,6 +73,9 @@ enum Stop {
     /// The client's body could not be read (it went away, or sent a broken stream).
     #[error("{0}")]
     Broken(String),
+    /// The client paused longer than the body timeout.
+    #[error("the body stopped arriving")]
+    Slow,
     /// A row is longer than [`MAX_ROW_BYTES`].
     #[error("a row is longer than {MAX_ROW_BYTES} bytes")]
     LongRow,
@@ -78,7 +87,13 @@ async fn pump(body: Body, frames: &mpsc::Sender<Result<Bytes, Stop>>, max_bytes:
     let mut total: u64 = 0;
     while let Some(frame) = stream.next().await {
         let frame = frame
-            .map_err(|e| Stop::Broken(e.to_string()))
+            .map_err(|e| {
+                if crate::http::limits::is_body_timeout(&e) {
+                    Stop::Slow
+                } else {
+                    Stop::Broken(e.to_string())
+                }
+            })
             .and_then(|bytes| {
                 total = total.saturating_add(bytes.len() as u64);
                 if total > max_bytes {
@@ -457,6 +472,7 @@ fn stopped(io: &io::Error, row: u64) -> ApiError {
             )],
             unlisted: true,
         },
+        Some(Stop::Slow) => crate::http::limits::slow_body(),
         Some(Stop::Broken(why)) => {
             ApiError::UnreadableBody(format!("the body broke off at row {row}: {why}"))
         }

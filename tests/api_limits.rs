@@ -1,0 +1,304 @@
+//! The server's limits and hardening, against the real binary over raw TCP: bodies declared
+//! too large (413 before they are read), clients too slow sending a body (408) or a request's
+//! head (disconnected), requests past the timeout or over the concurrency limits (503 with
+//! `Retry-After`), unreadable paths (a 400 problem) and the security headers on every answer.
+
+#![allow(clippy::unwrap_used, reason = "tests fail loudly")]
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+use common::server::{Server, scratch_db};
+use serde_json::Value;
+
+/// How long a test waits for an answer the server should give at once or after a short limit.
+const PATIENCE: Duration = Duration::from_secs(20);
+
+fn serve(env: &[(&str, &str)]) -> Server {
+    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("geodata");
+    Server::start_editing_on(&data, &scratch_db("limits"), env)
+}
+
+fn connect(server: &Server) -> TcpStream {
+    let stream = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    stream.set_read_timeout(Some(PATIENCE)).unwrap();
+    stream
+}
+
+/// A response's status line, lower-cased header lines and body, read until the server closes
+/// the connection (every request here says `Connection: close`).
+struct Reply {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Reply {
+    fn read(mut stream: TcpStream) -> Self {
+        let mut raw = Vec::new();
+        if let Err(e) = stream.read_to_end(&mut raw) {
+            assert!(
+                !raw.is_empty(),
+                "no answer within {PATIENCE:?}: {e} (the server waited for the client)"
+            );
+        }
+        let text = String::from_utf8_lossy(&raw).into_owned();
+        let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+        let mut lines = head.lines();
+        let status = lines
+            .next()
+            .and_then(|l| l.split(' ').nth(1))
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| panic!("no status line in {text:?}"));
+        let headers = lines
+            .filter_map(|l| l.split_once(':'))
+            .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
+            .collect();
+        Self {
+            status,
+            headers,
+            body: body.to_owned(),
+        }
+    }
+
+    fn header(&self, name: &str) -> &str {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map_or("", |(_, v)| v.as_str())
+    }
+
+    /// The problem's `detail`, checking that the body is a problem with the reply's status.
+    fn problem(&self) -> String {
+        assert_eq!(self.header("content-type"), "application/problem+json");
+        let problem: Value = serde_json::from_str(dechunk(&self.body).trim()).unwrap();
+        assert_eq!(problem["status"], self.status, "{problem}");
+        problem["detail"].as_str().unwrap().to_owned()
+    }
+}
+
+/// The body of a chunked response, or the body as it is.
+fn dechunk(body: &str) -> String {
+    let mut out = String::new();
+    let mut rest = body;
+    loop {
+        let Some((size, tail)) = rest.split_once("\r\n") else {
+            return body.to_owned();
+        };
+        let Ok(size) = usize::from_str_radix(size.trim(), 16) else {
+            return body.to_owned();
+        };
+        if size == 0 {
+            return out;
+        }
+        out.push_str(&tail[..size]);
+        rest = &tail[size + 2..];
+    }
+}
+
+fn head(method: &str, path: &str, headers: &str) -> String {
+    format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n{headers}\r\n")
+}
+
+#[test]
+fn a_body_declared_too_large_is_refused_before_it_is_sent() {
+    let server = serve(&[("FRONTLINE_BATCH_CSV_ROWS", "10")]);
+    // 200 MB declared, nothing sent: the answer must not wait for the body.
+    let cases = [
+        ("application/geo+json", 200_000_000_u64, "33554432"),
+        ("text/csv", 100_000, "2816"),
+    ];
+    for (content_type, declared, limit) in cases {
+        let mut stream = connect(&server);
+        let headers = format!("Content-Type: {content_type}\r\nContent-Length: {declared}\r\n");
+        stream
+            .write_all(head("POST", "/api/query", &headers).as_bytes())
+            .unwrap();
+        let reply = Reply::read(stream);
+        assert_eq!(reply.status, 413, "{content_type}: {}", reply.body);
+        let detail = reply.problem();
+        assert!(
+            detail.contains(&declared.to_string()) && detail.contains(limit),
+            "{content_type}: {detail}"
+        );
+    }
+}
+
+#[test]
+fn a_client_that_pauses_sending_its_body_gets_408() {
+    let server = serve(&[("FRONTLINE_BODY_TIMEOUT", "0.5")]);
+    let cases = [
+        (
+            "application/geo+json",
+            "{\"type\":\"FeatureCollection\",".as_bytes(),
+        ),
+        ("text/csv", b"id,lon,lat\n1,36.3,35.6\n".as_slice()),
+    ];
+    for (content_type, start) in cases {
+        let mut stream = connect(&server);
+        let headers = format!("Content-Type: {content_type}\r\nContent-Length: 10000\r\n");
+        stream
+            .write_all(head("POST", "/api/query", &headers).as_bytes())
+            .unwrap();
+        stream.write_all(start).unwrap();
+        let reply = Reply::read(stream);
+        assert_eq!(reply.status, 408, "{content_type}: {}", reply.body);
+        assert!(reply.problem().contains("--body-timeout"));
+    }
+}
+
+#[test]
+fn a_request_past_the_timeout_gets_503_with_retry_after() {
+    let server = serve(&[
+        ("FRONTLINE_REQUEST_TIMEOUT", "0.5"),
+        ("FRONTLINE_BODY_TIMEOUT", "60"),
+    ]);
+    let mut stream = connect(&server);
+    let headers = "Content-Type: application/geo+json\r\nContent-Length: 10000\r\n";
+    stream
+        .write_all(head("POST", "/api/query", headers).as_bytes())
+        .unwrap();
+    stream.write_all(b"{\"type\":").unwrap();
+    let reply = Reply::read(stream);
+    assert_eq!(reply.status, 503, "{}", reply.body);
+    assert!(reply.problem().contains("--request-timeout"));
+    assert_eq!(reply.header("retry-after"), "2");
+}
+
+#[test]
+fn requests_over_the_concurrency_limit_get_503_and_the_rest_are_served() {
+    let server = serve(&[
+        ("FRONTLINE_MAX_IN_FLIGHT", "1"),
+        ("FRONTLINE_MAX_STREAMS", "1"),
+        ("FRONTLINE_BODY_TIMEOUT", "60"),
+    ]);
+    // A change stream does not count against the requests in flight, only against streams.
+    let mut stream = connect(&server);
+    stream
+        .write_all(head("GET", "/api/changes/stream", "").as_bytes())
+        .unwrap();
+    let mut first = [0u8; 12];
+    stream.read_exact(&mut first).unwrap();
+    assert_eq!(&first, b"HTTP/1.1 200");
+    let mut second = connect(&server);
+    second
+        .write_all(head("GET", "/api/changes/stream", "").as_bytes())
+        .unwrap();
+    let reply = Reply::read(second);
+    assert_eq!(reply.status, 503, "a second stream: {}", reply.body);
+    assert!(reply.problem().contains("--max-streams"));
+
+    // One request in flight: a batch whose body is still coming.
+    let mut slow = connect(&server);
+    let headers = "Content-Type: application/geo+json\r\nContent-Length: 10000\r\n";
+    slow.write_all(head("POST", "/api/query", headers).as_bytes())
+        .unwrap();
+    slow.write_all(b"{\"type\":").unwrap();
+    let busy = Instant::now();
+    let reply = loop {
+        // The slow request may not have been admitted yet: ask until it has.
+        let mut other = connect(&server);
+        other
+            .write_all(head("GET", "/api/timeline", "").as_bytes())
+            .unwrap();
+        let reply = Reply::read(other);
+        if reply.status != 200 || busy.elapsed() > PATIENCE {
+            break reply;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(reply.status, 503, "{}", reply.body);
+    assert!(reply.problem().contains("--max-in-flight"));
+    assert_eq!(reply.header("retry-after"), "2");
+
+    let mut health = connect(&server);
+    health
+        .write_all(head("GET", "/healthz", "").as_bytes())
+        .unwrap();
+    assert_eq!(Reply::read(health).status, 200, "/healthz is never refused");
+
+    // The slow request ends (its body is invalid JSON): its place is free again.
+    slow.write_all(&[b' '; 9992]).unwrap();
+    assert_eq!(Reply::read(slow).status, 400);
+    let mut after = connect(&server);
+    after
+        .write_all(head("GET", "/api/timeline", "").as_bytes())
+        .unwrap();
+    assert_eq!(Reply::read(after).status, 200);
+    drop(stream);
+}
+
+#[test]
+fn a_client_that_never_finishes_its_request_head_is_disconnected() {
+    let server = serve(&[("FRONTLINE_HEADER_TIMEOUT", "0.5")]);
+    let mut stream = connect(&server);
+    stream
+        .write_all(b"GET /api/timeline HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        .unwrap();
+    let mut rest = Vec::new();
+    let read = stream.read_to_end(&mut rest);
+    assert!(
+        read.is_ok(),
+        "the connection should be closed, not left open: {read:?}"
+    );
+    let mut other = connect(&server);
+    other
+        .write_all(head("GET", "/healthz", "").as_bytes())
+        .unwrap();
+    assert_eq!(Reply::read(other).status, 200);
+}
+
+#[test]
+fn a_path_that_is_not_utf8_is_a_problem() {
+    let server = serve(&[]);
+    for path in [
+        "/api/collections/%FF%FE",
+        "/api/collections/regions/items/%C3%28",
+        "/api/changes/%FF/revert",
+    ] {
+        let mut stream = connect(&server);
+        let method = if path.ends_with("revert") {
+            "POST"
+        } else {
+            "GET"
+        };
+        stream.write_all(head(method, path, "").as_bytes()).unwrap();
+        let reply = Reply::read(stream);
+        assert_eq!(reply.status, 400, "{path}: {}", reply.body);
+        assert!(reply.problem().contains("path"), "{path}");
+    }
+}
+
+#[test]
+fn every_answer_carries_the_security_headers() {
+    let server = serve(&[]);
+    for (method, path) in [
+        ("GET", "/"),
+        ("GET", "/main.js"),
+        ("GET", "/api/query?lon=36.35&lat=35.6&at=2015-08-20"),
+        ("GET", "/api/collections/nothing"),
+        ("GET", "/healthz"),
+        ("DELETE", "/api/query"),
+    ] {
+        let mut stream = connect(&server);
+        stream.write_all(head(method, path, "").as_bytes()).unwrap();
+        let reply = Reply::read(stream);
+        let csp = reply.header("content-security-policy");
+        assert!(
+            csp.contains("default-src 'none'")
+                && csp.contains("script-src 'self' 'sha256-")
+                && csp.contains("frame-ancestors 'none'")
+                && !csp.contains("unsafe"),
+            "{method} {path}: {csp:?}"
+        );
+        assert_eq!(reply.header("x-content-type-options"), "nosniff");
+        assert_eq!(
+            reply.header("referrer-policy"),
+            "strict-origin-when-cross-origin"
+        );
+        assert_eq!(reply.header("x-frame-options"), "DENY");
+    }
+}
