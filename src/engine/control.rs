@@ -357,7 +357,7 @@ impl Engine {
                     candidates.push((from, r));
                 }
             });
-            candidates.sort_unstable_by(|a, b| b.0.cmp(&a.0));
+            candidates.sort_unstable_by_key(|c| std::cmp::Reverse(c.0));
             let mut found: Option<Date> = None;
             for &(from, r) in candidates.iter() {
                 if found.is_some_and(|f| from < f) {
