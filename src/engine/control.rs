@@ -28,11 +28,19 @@ pub use audit::{Audit, Masking, NeverInForce};
 
 use super::Engine;
 use super::area::{area_km2, polygon_km2};
+use super::index::PolygonRef;
 use crate::model::{ControlEntry, Date, FactionId, Format, LonLat, RegionId};
 
 mod periods;
 
 pub use periods::ControlPeriod;
+
+thread_local! {
+    /// A point query's candidate control areas (their `from` and polygon), kept between
+    /// queries so that a query allocates nothing.
+    static CANDIDATES: std::cell::RefCell<Vec<(Date, PolygonRef)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
 
 /// How many flattened maps an engine keeps.
 const CACHED_MAPS: usize = 32;
@@ -304,7 +312,8 @@ impl Engine {
 
     /// Positions of the control areas containing `pos` (boundary included).
     fn areas_at(&self, pos: LonLat) -> Vec<usize> {
-        let mut found = self.areas.locate(pos.to_point().0);
+        let mut found = Vec::new();
+        self.areas.locate_with(pos.to_point().0, |i| found.push(i));
         found.sort_unstable();
         found.dedup();
         found
@@ -314,33 +323,58 @@ impl Engine {
     /// (control unknown).
     #[must_use]
     pub fn control_at(&self, pos: LonLat, date: Date) -> Option<Statement<'_>> {
-        self.control_among(&self.locate(pos), pos, date)
+        self.control_among(self.locate(pos), pos, date)
     }
 
     /// [`Engine::control_at`] given the regions containing `pos`, smallest first.
+    ///
+    /// The rule's first key is the latest `from`, so the control areas whose box holds the
+    /// point are tested latest first, and only those that could still win: in force on `date`,
+    /// no older than the region-wide statement in force, and, once one contains the point, of
+    /// its `from`. The full order (whose areas are measured on first use) only separates
+    /// statements of the same `from`.
     pub(super) fn control_among(
         &self,
-        regions: &[usize],
+        regions: impl IntoIterator<Item = usize>,
         pos: LonLat,
         date: Date,
     ) -> Option<Statement<'_>> {
+        let mut regions = regions.into_iter();
         if self.dataset.format < Format::V2 {
             // Format 1: the smallest region decides, with its own history.
-            return regions
-                .first()
-                .and_then(|&r| self.region_statement(r, date));
+            return regions.next().and_then(|r| self.region_statement(r, date));
         }
-        let areas = self.areas_at(pos);
-        let area_statements = areas
-            .into_iter()
-            .map(|i| self.statement(StatementKey::Area(i)))
-            .filter(|s| s.control.from <= date);
-        let region_statements = regions
-            .iter()
-            .filter_map(|&r| self.region_statement(r, date));
-        area_statements
-            .chain(region_statements)
-            .min_by(Statement::precedence)
+        let mut winner = regions
+            .filter_map(|r| self.region_statement(r, date))
+            .min_by(Statement::precedence);
+        let floor = winner.map(|s| s.control.from);
+        let p = pos.to_point().0;
+        CANDIDATES.with_borrow_mut(|candidates| {
+            candidates.clear();
+            self.areas.candidates(p, |r| {
+                let from = self.area_from[r.region];
+                if from <= date && floor.is_none_or(|f| from >= f) {
+                    candidates.push((from, r));
+                }
+            });
+            candidates.sort_unstable_by_key(|c| std::cmp::Reverse(c.0));
+            let mut found: Option<Date> = None;
+            for &(from, r) in candidates.iter() {
+                if found.is_some_and(|f| from < f) {
+                    break;
+                }
+                let key = StatementKey::Area(r.region);
+                if winner.is_some_and(|w| w.key == key) || !self.areas.polygon_contains(r, p) {
+                    continue;
+                }
+                found = Some(from);
+                let statement = self.statement(key);
+                if winner.is_none_or(|w| statement.precedence(&w).is_lt()) {
+                    winner = Some(statement);
+                }
+            }
+        });
+        winner
     }
 
     /// Every statement that ever covered `pos`, by date (on the same date, the winner first).

@@ -2,13 +2,19 @@
 //!
 //! Everything happens on the unit sphere, in 3-D: vertices are kept as unit vectors, and the
 //! straight-line (chord) distance between two points of the sphere orders them exactly as the
-//! great-circle distance does. Each polygon's boundary gets a 3-D box that holds every point
-//! of its arcs (the vertices' box, grown by how far an arc bulges outside its chord), and an
-//! R-tree over those boxes hands out candidates in order of their chord distance to the point:
-//! a lower bound that is tight on the sphere at every latitude, so the search stops as soon as
-//! the next box is farther than the best boundary found. The closest point of a great-circle
-//! arc is the point's projection onto the arc's plane when that falls inside the arc, else the
-//! nearer end. The winner's distance is then measured on the WGS84 ellipsoid (geodesic).
+//! great-circle distance does. The boundary is cut into runs of at most [`CHUNK`] arcs (a
+//! polygon with no more arcs than that is one run); each run gets a 3-D box that holds every
+//! point of its arcs (the vertices' box, grown by how far an arc bulges outside its chord), and
+//! an R-tree over those boxes hands out runs in order of their chord distance to the point: a
+//! lower bound that is tight on the sphere at every latitude, so the search stops as soon as
+//! the next box is farther than the best boundary found, and a ring of 10,000 vertices costs
+//! the few runs near the point, not 10,000 arcs.
+//!
+//! Within a run, each vertex is a candidate, and each arc's interior is one when the point's
+//! projection onto the arc's plane falls inside the arc; that test and the squared chord to
+//! the projection are a few products and one square root, no trigonometry. Only the winning
+//! arc's closest point is computed, then its distance measured on the WGS84 ellipsoid
+//! (geodesic).
 
 use geo::{Coord, Distance, Geodesic, Point, Polygon};
 use rstar::RTree;
@@ -16,8 +22,24 @@ use rstar::primitives::{GeomWithData, Rectangle};
 
 use super::index::PolygonRef;
 
-/// An entry of the sphere tree: a polygon boundary's 3-D box.
-pub(crate) type SphereEntry = GeomWithData<Rectangle<V3>, PolygonRef>;
+/// The most arcs in one entry of the sphere tree.
+const CHUNK: usize = 32;
+
+/// Which arcs of which polygon an entry of the sphere tree stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Run {
+    /// The polygon.
+    pub(crate) at: PolygonRef,
+    /// Which of its arcs.
+    pub(crate) part: Part,
+}
+
+/// `None`: every ring of a polygon; otherwise one ring and its arcs `start..end` as
+/// `(ring, (start, end))` (arc `i` runs from vertex `i` to vertex `i + 1`).
+pub(crate) type Part = Option<(u32, (u32, u32))>;
+
+/// An entry of the sphere tree: a run of a polygon boundary's arcs and its 3-D box.
+pub(crate) type SphereEntry = GeomWithData<Rectangle<V3>, Run>;
 
 /// A point on the unit sphere.
 pub(crate) type V3 = [f64; 3];
@@ -25,6 +47,15 @@ pub(crate) type V3 = [f64; 3];
 /// A polygon's rings as unit vectors, for distance computations on the sphere.
 #[derive(Debug, Clone)]
 pub(crate) struct SphereRings(Vec<Vec<V3>>);
+
+/// Where the closest boundary point found so far lies.
+#[derive(Debug, Clone, Copy)]
+enum Spot {
+    /// On vertex `.1` of ring `.0`.
+    Vertex(usize, usize),
+    /// Inside the arc from vertex `.1` of ring `.0` to the next.
+    Arc(usize, usize),
+}
 
 impl SphereRings {
     pub(crate) fn new(polygon: &Polygon<f64>) -> Self {
@@ -35,34 +66,81 @@ impl SphereRings {
         Self(rings)
     }
 
-    /// A 3-D box holding every point of the rings' arcs; `None` for a polygon without vertices.
-    pub(crate) fn bounds(&self) -> Option<(V3, V3)> {
-        let mut lower = [f64::INFINITY; 3];
-        let mut upper = [f64::NEG_INFINITY; 3];
-        // An arc leaves its chord's box by at most its sagitta, 1 − cos(θ/2) for an arc of θ
-        // radians, all of it along the radius through its midpoint.
-        let mut sagitta: f64 = 0.0;
-        for ring in &self.0 {
-            for v in ring {
-                for axis in 0..3 {
-                    lower[axis] = lower[axis].min(v[axis]);
-                    upper[axis] = upper[axis].max(v[axis]);
+    /// The arcs of the polygon in runs of at most [`CHUNK`] (the whole polygon when it has no
+    /// more), each with a 3-D box holding every point of its arcs; no run for a polygon
+    /// without vertices.
+    fn runs(&self) -> Vec<(Part, (V3, V3))> {
+        let arcs: usize = self.0.iter().map(|r| r.len().saturating_sub(1)).sum();
+        if arcs <= CHUNK {
+            let all = self.0.iter().map(Vec::as_slice);
+            return bounds(all).map(|b| (None, b)).into_iter().collect();
+        }
+        let mut runs = Vec::new();
+        for (r, ring) in self.0.iter().enumerate() {
+            if ring.is_empty() {
+                continue;
+            }
+            let n = ring.len().saturating_sub(1).max(1);
+            for start in (0..n).step_by(CHUNK) {
+                let end = (start + CHUNK).min(n);
+                let vertices = &ring[start..=end.min(ring.len() - 1)];
+                if let Some(b) = bounds(std::iter::once(vertices)) {
+                    let part = (index_u32(r), (index_u32(start), index_u32(end)));
+                    runs.push((Some(part), b));
                 }
             }
-            for pair in ring.windows(2) {
-                let half_chord2 = dist2(pair[0], pair[1]) / 4.0;
-                sagitta = sagitta.max(1.0 - (1.0 - half_chord2.min(1.0)).sqrt());
-            }
         }
-        if lower[0] > upper[0] {
-            return None;
-        }
-        // Rounding in the unit vectors is far below 1e-12; the margin keeps the bound sound.
-        let grow = sagitta + 1e-12;
-        Some((lower.map(|l| l - grow), upper.map(|u| u + grow)))
+        runs
     }
 
-    /// The closest boundary point to `p` (a unit vector) and its squared chord length.
+    /// The closest point to `p` (a unit vector) of the arcs `part` names, if its squared chord
+    /// is below `bound`: where it lies and the squared chord.
+    fn closest_below(&self, p: V3, part: Part, bound: f64) -> Option<(Spot, f64)> {
+        let mut best: Option<(Spot, f64)> = None;
+        let mut limit = bound;
+        let mut visit = |ring: usize, vertices: &[V3], first: usize| {
+            for (i, &v) in vertices.iter().enumerate() {
+                let d2 = dist2(p, v);
+                if d2 < limit {
+                    limit = d2;
+                    best = Some((Spot::Vertex(ring, first + i), d2));
+                }
+            }
+            for (i, pair) in vertices.windows(2).enumerate() {
+                if let Some(d2) = interior_chord2(p, pair[0], pair[1])
+                    && d2 < limit
+                {
+                    limit = d2;
+                    best = Some((Spot::Arc(ring, first + i), d2));
+                }
+            }
+        };
+        match part {
+            None => {
+                for (r, ring) in self.0.iter().enumerate() {
+                    visit(r, ring, 0);
+                }
+            }
+            Some((r, (start, end))) => {
+                let (r, start, end) = (r as usize, start as usize, end as usize);
+                let ring = &self.0[r];
+                visit(r, &ring[start..=end.min(ring.len() - 1)], start);
+            }
+        }
+        best
+    }
+
+    /// The point of the boundary at `spot`, closest to `p`.
+    fn point(&self, p: V3, spot: Spot) -> V3 {
+        match spot {
+            Spot::Vertex(r, i) => self.0[r][i],
+            Spot::Arc(r, i) => closest_on_arc(p, self.0[r][i], self.0[r][i + 1]),
+        }
+    }
+
+    /// The closest boundary point to `p` (a unit vector) and its squared chord length, arc by
+    /// arc: the plain scan the search is checked against.
+    #[cfg(test)]
     pub(crate) fn closest(&self, p: V3) -> Option<(V3, f64)> {
         let mut best: Option<(V3, f64)> = None;
         for ring in &self.0 {
@@ -84,14 +162,51 @@ impl SphereRings {
     }
 }
 
-/// Bulk-loads the sphere tree from each polygon's rings.
+#[expect(
+    clippy::cast_possible_truncation,
+    reason = "a ring with 2^32 vertices does not fit in memory as unit vectors anyway"
+)]
+fn index_u32(i: usize) -> u32 {
+    i as u32
+}
+
+/// A 3-D box holding every point of the arcs between consecutive vertices of each list;
+/// `None` when there are no vertices.
+fn bounds<'a>(lists: impl Iterator<Item = &'a [V3]>) -> Option<(V3, V3)> {
+    let mut lower = [f64::INFINITY; 3];
+    let mut upper = [f64::NEG_INFINITY; 3];
+    // An arc leaves its chord's box by at most its sagitta, 1 − cos(θ/2) for an arc of θ
+    // radians, all of it along the radius through its midpoint.
+    let mut sagitta: f64 = 0.0;
+    for vertices in lists {
+        for v in vertices {
+            for axis in 0..3 {
+                lower[axis] = lower[axis].min(v[axis]);
+                upper[axis] = upper[axis].max(v[axis]);
+            }
+        }
+        for pair in vertices.windows(2) {
+            let half_chord2 = dist2(pair[0], pair[1]) / 4.0;
+            sagitta = sagitta.max(1.0 - (1.0 - half_chord2.min(1.0)).sqrt());
+        }
+    }
+    if lower[0] > upper[0] {
+        return None;
+    }
+    // Rounding in the unit vectors is far below 1e-12; the margin keeps the bound sound.
+    let grow = sagitta + 1e-12;
+    Some((lower.map(|l| l - grow), upper.map(|u| u + grow)))
+}
+
+/// Bulk-loads the sphere tree from each polygon's rings, a run of arcs per entry.
 pub(crate) fn build<'a>(
     rings: impl Iterator<Item = (&'a SphereRings, PolygonRef)>,
 ) -> RTree<SphereEntry> {
     let entries = rings
-        .filter_map(|(r, at)| {
-            let (lower, upper) = r.bounds()?;
-            Some(GeomWithData::new(Rectangle::from_corners(lower, upper), at))
+        .flat_map(|(r, at)| {
+            r.runs().into_iter().map(move |(part, (lower, upper))| {
+                GeomWithData::new(Rectangle::from_corners(lower, upper), Run { at, part })
+            })
         })
         .collect();
     RTree::bulk_load(entries)
@@ -106,25 +221,62 @@ pub(crate) fn nearest<'a>(
     rings: impl Fn(usize, usize) -> &'a SphereRings,
 ) -> Option<(usize, f64)> {
     let pv = unit(p.0);
-    // (region, closest point, squared chord)
-    let mut best: Option<(usize, V3, f64)> = None;
+    // (polygon, where on it, squared chord)
+    let mut best: Option<(PolygonRef, Spot, f64)> = None;
     for (entry, box_chord2) in tree.nearest_neighbor_iter_with_distance_2(&pv) {
-        if best.is_some_and(|(_, _, chord2)| box_chord2 > chord2) {
+        let bound = best.map_or(f64::INFINITY, |(_, _, chord2)| chord2);
+        if box_chord2 > bound {
             break;
         }
-        let r = entry.data;
-        let Some((q, d2)) = rings(r.region, r.polygon).closest(pv) else {
+        let Run { at, part } = entry.data;
+        // Strictly closer, or as close (found again by the next bit up) from a smaller region.
+        let Some((spot, d2)) = rings(at.region, at.polygon).closest_below(pv, part, next_up(bound))
+        else {
             continue;
         };
         let better = match best {
-            Some((region, _, b)) => d2.total_cmp(&b).then(r.region.cmp(&region)).is_lt(),
+            Some((b, _, chord2)) => d2.total_cmp(&chord2).then(at.region.cmp(&b.region)).is_lt(),
             None => true,
         };
         if better {
-            best = Some((r.region, q, d2));
+            best = Some((at, spot, d2));
         }
     }
-    best.map(|(region, q, _)| (region, geodesic_km(p, q)))
+    best.map(|(at, spot, _)| {
+        let q = rings(at.region, at.polygon).point(pv, spot);
+        (at.region, geodesic_km(p, q))
+    })
+}
+
+/// The smallest float above `x` (itself for infinity), so that a strict comparison admits ties.
+fn next_up(x: f64) -> f64 {
+    if x.is_finite() {
+        f64::from_bits(x.to_bits() + 1)
+    } else {
+        x
+    }
+}
+
+/// The squared chord from `p` to the closest point of the arc from `a` to `b` when that point
+/// is inside the arc (its ends are candidates of their own); all unit vectors.
+fn interior_chord2(p: V3, a: V3, b: V3) -> Option<f64> {
+    let n = cross(a, b);
+    let nn = dot(n, n);
+    if nn < 1e-30 {
+        return None; // a and b coincide (or are antipodal): no unique arc
+    }
+    // The projection of `p` onto the arc's plane lies between `a` and `b` when it is on the
+    // inner side of the planes through `a` and through `b` perpendicular to the arc's.
+    if dot(cross(a, p), n) < 0.0 || dot(cross(p, b), n) < 0.0 {
+        return None;
+    }
+    // sin² of p's angle θ to the plane; chord² = 2 − 2 cos θ = 2 sin²θ / (1 + cos θ).
+    let s = dot(p, n);
+    let sin2 = (s * s / nn).min(1.0);
+    if sin2 >= 1.0 - 1e-30 {
+        return None; // p is a pole of the arc's great circle: the ends are as close
+    }
+    Some(2.0 * sin2 / (1.0 + (1.0 - sin2).sqrt()))
 }
 
 /// Geodesic (WGS84) distance from `p` to the point `q` on the sphere, in km.
@@ -253,28 +405,52 @@ mod tests {
     #[test]
     fn the_sphere_box_holds_every_point_of_every_arc() {
         // Long arcs bulge far outside their chord: a quarter of the equator, a polar arc, and
-        // a short one across the antimeridian.
-        let rings = [
+        // a short one across the antimeridian; and a ring of 100 arcs, cut into runs.
+        let mut rings = vec![
             vec![(0.0, 0.0), (90.0, 0.0), (45.0, 10.0), (0.0, 0.0)],
             vec![(-30.0, 80.0), (150.0, 80.0), (60.0, 70.0), (-30.0, 80.0)],
             vec![(179.5, -1.0), (-179.5, -1.0), (-179.5, 1.0), (179.5, -1.0)],
         ];
+        let mut circle: Vec<(f64, f64)> = (0..100)
+            .map(|i| {
+                let t = f64::from(i) / 100.0 * std::f64::consts::TAU;
+                (120.0 * t.cos(), 60.0 * t.sin())
+            })
+            .collect();
+        circle.push(circle[0]);
+        rings.push(circle);
         for ring in rings {
             let polygon = Polygon::new(geo::LineString::from(ring.clone()), vec![]);
             let sphere = SphereRings::new(&polygon);
-            let (lower, upper) = sphere.bounds().unwrap();
-            for pair in sphere.0[0].windows(2) {
-                for i in 0..=1000 {
-                    let t = f64::from(i) / 1000.0;
-                    let v: V3 = std::array::from_fn(|k| pair[0][k] * (1.0 - t) + pair[1][k] * t);
-                    let len = dot(v, v).sqrt();
-                    let v = v.map(|x| x / len);
-                    assert!(
-                        (0..3).all(|k| lower[k] <= v[k] && v[k] <= upper[k]),
-                        "{ring:?}: arc point {v:?} outside {lower:?}..{upper:?}"
-                    );
+            let runs = sphere.runs();
+            let mut covered = 0;
+            for (part, (lower, upper)) in runs {
+                let arcs: Vec<(V3, V3)> = match part {
+                    None => sphere.0[0].windows(2).map(|w| (w[0], w[1])).collect(),
+                    Some((r, (start, end))) => (start..end)
+                        .map(|i| {
+                            (
+                                sphere.0[r as usize][i as usize],
+                                sphere.0[r as usize][i as usize + 1],
+                            )
+                        })
+                        .collect(),
+                };
+                covered += arcs.len();
+                for (a, b) in arcs {
+                    for i in 0..=1000 {
+                        let t = f64::from(i) / 1000.0;
+                        let v: V3 = std::array::from_fn(|k| a[k] * (1.0 - t) + b[k] * t);
+                        let len = dot(v, v).sqrt();
+                        let v = v.map(|x| x / len);
+                        assert!(
+                            (0..3).all(|k| lower[k] <= v[k] && v[k] <= upper[k]),
+                            "{ring:?}: arc point {v:?} outside {lower:?}..{upper:?}"
+                        );
+                    }
                 }
             }
+            assert_eq!(covered, ring.len() - 1, "every arc is in exactly one run");
         }
     }
 
@@ -303,5 +479,75 @@ mod tests {
         let (region, km) = find(-175.0, 89.0);
         assert_eq!(region, 2);
         assert!(km < 600.0, "{km}");
+    }
+
+    /// A star-shaped ring of `radii.len()` vertices around (`lon`, `lat`), `size` degrees
+    /// across, longitudes wrapped into ±180° (so rings near the antimeridian cross it) and
+    /// latitudes clamped at the poles.
+    fn star(lon: f64, lat: f64, radii: &[f64], size: f64) -> Polygon<f64> {
+        let n = radii.len();
+        let mut ring: Vec<(f64, f64)> = radii
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let t = i as f64 / n as f64 * std::f64::consts::TAU;
+                let x = lon + size * r * t.cos();
+                let y = (lat + size * r * t.sin()).clamp(-90.0, 90.0);
+                ((x + 540.0).rem_euclid(360.0) - 180.0, y)
+            })
+            .collect();
+        ring.push(ring[0]);
+        Polygon::new(geo::LineString::from(ring), vec![])
+    }
+
+    proptest::prop_compose! {
+        /// A polygon anywhere, often near a pole or the antimeridian, of 3 to 300 vertices
+        /// (so some are cut into runs).
+        fn shape()(
+            lon in proptest::prop_oneof![-180.0f64..180.0, 175.0f64..185.0],
+            lat in proptest::prop_oneof![-89.0f64..89.0, 80.0f64..89.5, -89.5f64..-80.0],
+            radii in proptest::collection::vec(0.3f64..1.0, 3..300),
+            size in 0.01f64..8.0,
+        ) -> Polygon<f64> {
+            star(lon, lat, &radii, size)
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(128))]
+
+        /// The search against a scan of every arc of every polygon (`closest`, which projects
+        /// onto each arc and normalises): the same distance, to rounding, from points anywhere,
+        /// near the shapes and on their vertices.
+        #[test]
+        fn the_search_finds_what_a_scan_of_every_arc_finds(
+            shapes in proptest::collection::vec(shape(), 1..6),
+            probes in proptest::collection::vec((-180.0f64..180.0, -90.0f64..=90.0), 1..20),
+            near in proptest::collection::vec((0usize..6, 0usize..300, -0.05f64..0.05, -0.05f64..0.05), 1..20),
+        ) {
+            let spheres: Vec<SphereRings> = shapes.iter().map(SphereRings::new).collect();
+            let tree = build(spheres.iter().enumerate().map(|(region, s)| (s, PolygonRef { region, polygon: 0 })));
+            let mut points = probes;
+            for (s, v, dx, dy) in near {
+                let ring = shapes[s % shapes.len()].exterior();
+                let c = ring.0[v % ring.0.len()];
+                points.push((c.x, c.y));
+                points.push((((c.x + dx) + 540.0).rem_euclid(360.0) - 180.0, (c.y + dy).clamp(-90.0, 90.0)));
+            }
+            for (x, y) in points {
+                let p = Point::new(x, y);
+                let pv = unit(p.0);
+                let (region, km) = nearest(&tree, p, |r, _| &spheres[r]).unwrap();
+                let scanned: Vec<(V3, f64)> = spheres.iter().map(|s| s.closest(pv).unwrap()).collect();
+                let best = scanned.iter().map(|c| c.1).fold(f64::INFINITY, f64::min);
+                let want = geodesic_km(p, scanned.iter().find(|c| c.1 == best).unwrap().0);
+                // A micrometre of slack: a point on a vertex near a pole is a few µm from its
+                // own unit vector taken back to degrees (atan2 of tiny components).
+                proptest::prop_assert!((km - want).abs() <= 1e-9 * want + 1e-6,
+                    "at ({}, {}): {} km, the scan {} km", x, y, km, want);
+                proptest::prop_assert!(scanned[region].1 <= best * (1.0 + 1e-9) + 1e-24,
+                    "at ({}, {}): region {} is not among the nearest", x, y, region);
+            }
+        }
     }
 }

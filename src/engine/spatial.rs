@@ -107,15 +107,31 @@ impl Spatial {
         }
     }
 
-    /// Positions of the items containing `p` (boundary included); an item with several
-    /// polygons containing it appears once per polygon.
-    pub(super) fn locate(&self, p: geo::Coord<f64>) -> Vec<usize> {
-        self.tree
-            .locate_in_envelope_intersecting(&rstar::AABB::from_point([p.x, p.y]))
-            .map(|e| e.data)
-            .filter(|r| self.shapes[r.region].prepared[r.polygon].contains(p))
-            .map(|r| r.region)
-            .collect()
+    /// Calls `visit` with every polygon whose bounding box holds `p` (boundary included),
+    /// without testing the polygon itself: the candidates for [`Spatial::polygon_contains`].
+    pub(super) fn candidates(&self, p: geo::Coord<f64>, mut visit: impl FnMut(PolygonRef)) {
+        let _ = self.tree.locate_in_envelope_intersecting_int(
+            &rstar::AABB::from_point([p.x, p.y]),
+            |e| {
+                visit(e.data);
+                std::ops::ControlFlow::<()>::Continue(())
+            },
+        );
+    }
+
+    /// Whether the polygon `r` contains `p` (boundary included).
+    pub(super) fn polygon_contains(&self, r: PolygonRef, p: geo::Coord<f64>) -> bool {
+        self.shapes[r.region].prepared[r.polygon].contains(p)
+    }
+
+    /// Calls `found` with the position of each item containing `p` (boundary included); an
+    /// item with several polygons containing it is found once per polygon.
+    pub(super) fn locate_with(&self, p: geo::Coord<f64>, mut found: impl FnMut(usize)) {
+        self.candidates(p, |r| {
+            if self.polygon_contains(r, p) {
+                found(r.region);
+            }
+        });
     }
 
     /// The bounding box of every item, `None` when there are none.
