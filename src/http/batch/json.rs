@@ -45,15 +45,14 @@ impl Fragments {
         out: &mut Vec<u8>,
         write: impl FnOnce(&mut Vec<u8>) -> io::Result<()>,
     ) -> io::Result<()> {
-        let range = match self.at.get(&key) {
-            Some(range) => range.clone(),
-            None => {
-                let start = self.text.len();
-                write(&mut self.text)?;
-                let range = start..self.text.len();
-                self.at.insert(key, range.clone());
-                range
-            }
+        let range = if let Some(range) = self.at.get(&key) {
+            range.clone()
+        } else {
+            let start = self.text.len();
+            write(&mut self.text)?;
+            let range = start..self.text.len();
+            self.at.insert(key, range.clone());
+            range
         };
         out.extend_from_slice(&self.text[range]);
         Ok(())
