@@ -3,9 +3,13 @@
 //! statement's periods, and `check`'s audit of what the rule makes of the statements (never in
 //! force, masked by a region-wide entry).
 //!
-//! Run with `cargo bench --bench control`; numbers go in BENCHMARKS.md.
+//! Run with `cargo bench --bench control` (a group alone: `cargo bench --bench control --
+//! flatten`); numbers go in BENCHMARKS.md.
 
-#![allow(clippy::print_stdout, reason = "a benchmark reports on stdout")]
+#![allow(
+    clippy::print_stdout,
+    reason = "a benchmark describes its data on stdout"
+)]
 #![allow(clippy::unwrap_used, reason = "a benchmark fails loudly")]
 #![allow(
     clippy::cast_possible_truncation,
@@ -14,17 +18,19 @@
     reason = "small grid indices"
 )]
 
-mod synthetic;
+mod support;
 
-use std::time::{Duration, Instant};
+use std::hint::black_box;
+use std::time::Duration;
 
+use criterion::{BatchSize, BenchmarkId, Criterion, criterion_group, criterion_main};
 use frontline::engine::Engine;
 use frontline::model::{
     AreaStatement, ControlEntry, ControlStatus, Dataset, Date, FactionId, Format, LonLat,
     Precision, Region, RegionId, Regions,
 };
 use geo::{MultiPolygon, Rect};
-use synthetic::median;
+use support::{Clock, bundled, slow, ticks};
 
 /// Queries per measurement.
 const QUERIES: usize = 100_000;
@@ -46,35 +52,6 @@ fn probes(bbox: Rect<f64>, ticks: &[Date], n: usize) -> Vec<(LonLat, Date)> {
             )
         })
         .collect()
-}
-
-/// Median nanoseconds per `control_at` over `probes`.
-fn per_query(engine: &Engine, probes: &[(LonLat, Date)]) -> f64 {
-    let total = median(5, || {
-        let found = probes
-            .iter()
-            .filter(|(p, d)| engine.control_at(*p, *d).is_some())
-            .count();
-        assert!(found > 0);
-    });
-    total.as_nanos() as f64 / probes.len() as f64
-}
-
-fn dates_of(engine: &Engine) -> Vec<Date> {
-    let data = engine.dataset();
-    let mut ticks: Vec<Date> = data
-        .areas
-        .iter()
-        .map(|a| a.control.from)
-        .chain(
-            data.regions
-                .iter()
-                .flat_map(|r| r.history.iter().map(|e| e.from)),
-        )
-        .collect();
-    ticks.sort_unstable();
-    ticks.dedup();
-    ticks
 }
 
 /// 100,000 rectangles of 0.01°–0.03° on a 0.02° grid, overlapping their neighbours, with dates
@@ -169,136 +146,141 @@ fn quadrants(areas: &Dataset) -> Regions {
     Regions::new(regions)
 }
 
-/// Median time of `engine.audit()` over 3 runs, with what it found: statements never in
-/// force, region-wide entries that mask others, and the statements they mask.
-fn audit(engine: &Engine) -> (Duration, [usize; 3]) {
-    let mut found = [0; 3];
-    let time = median(3, || {
-        let audit = engine.audit();
-        let masked = audit.masking.iter().map(|m| m.masked.len()).sum();
-        found = [audit.never_in_force.len(), audit.masking.len(), masked];
+/// What `engine.audit()` finds: statements never in force, region-wide entries that mask
+/// others, and the statements they mask.
+fn audit_counts(engine: &Engine) -> [usize; 3] {
+    let audit = engine.audit();
+    let masked = audit.masking.iter().map(|m| m.masked.len()).sum();
+    [audit.never_in_force.len(), audit.masking.len(), masked]
+}
+
+/// One `control_at` per iteration, cycling through `points`.
+fn bench_control_at(
+    c: &mut Criterion<Clock>,
+    label: &str,
+    engine: &Engine,
+    points: &[(LonLat, Date)],
+) {
+    let found = points
+        .iter()
+        .filter(|(p, d)| engine.control_at(*p, *d).is_some())
+        .count();
+    assert!(found > 0);
+    let mut group = c.benchmark_group("control_at");
+    group
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2));
+    group.bench_function(label, |b| {
+        let mut next = points.iter().cycle();
+        b.iter(|| {
+            let &(p, at) = next.next().unwrap();
+            black_box(engine.control_at(black_box(p), at).is_some())
+        });
     });
-    (time, found)
+    group.finish();
 }
 
-fn report(what: &str, value: &str) {
-    println!("{what:<64} {value}");
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.1} ms", d.as_secs_f64() * 1e3)
-}
-
-fn main() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("geodata");
-    let loaded = frontline::geodata::load(&dir).unwrap();
-    let engine = Engine::new(loaded.dataset.clone());
-    let bbox = [engine.extent(), engine.areas_extent()]
-        .into_iter()
-        .flatten()
-        .reduce(|a, b| {
-            Rect::new(
-                (a.min().x.min(b.min().x), a.min().y.min(b.min().y)),
-                (a.max().x.max(b.max().x), a.max().y.max(b.max().y)),
-            )
-        })
-        .unwrap();
-    let ticks = dates_of(&engine);
-    let points = probes(bbox, &ticks, QUERIES);
-    report(
-        &format!(
-            "bundled data ({} areas, {} ticks): control_at, per query",
-            engine.dataset().areas.len(),
-            ticks.len()
-        ),
-        &format!("{:.0} ns", per_query(&engine, &points)),
+/// The bundled data: the point query, flattening a date's map, every statement's periods
+/// (against flattening every tick's map instead) and the audit. What caches (maps, periods)
+/// is timed on a fresh engine each iteration, built outside the timing.
+fn bundled_data(c: &mut Criterion<Clock>) {
+    let data = bundled().dataset;
+    let engine = Engine::new(data.clone());
+    let ticks = ticks(&data);
+    let points = probes(support::extent(&engine), &ticks, QUERIES);
+    println!(
+        "bundled data: {} areas, {} ticks; audit finds {:?} (never in force, masking, masked)",
+        data.areas.len(),
+        ticks.len(),
+        audit_counts(&engine)
     );
-    // A fresh engine each run, so the map is computed, not taken from the cache.
-    let mut flatten: Vec<Duration> = (0..5)
-        .map(|_| {
-            let cold = Engine::new(loaded.dataset.clone());
-            let start = Instant::now();
-            let map = cold.control_map(jiff::civil::date(2015, 8, 20));
-            assert!(!map.pieces.is_empty());
-            start.elapsed()
-        })
-        .collect();
-    flatten.sort();
-    report(
-        "bundled data: flatten the map of 2015-08-20",
-        &ms(flatten[2]),
-    );
-    let (time, [never, masking, masked]) = audit(&engine);
-    report(
-        &format!("bundled data: audit ({never} never in force, {masking} masking {masked})"),
-        &ms(time),
-    );
-    // Every statement's periods, against flattening the map of every tick from scratch; each
-    // on a fresh engine, timed without building it.
-    let cold = |work: &dyn Fn(&Engine)| {
-        let mut times: Vec<Duration> = (0..5)
-            .map(|_| {
-                let engine = Engine::new(loaded.dataset.clone());
-                let start = Instant::now();
-                work(&engine);
-                start.elapsed()
-            })
-            .collect();
-        times.sort();
-        times[2]
-    };
-    let periods = cold(&|e| assert!(!e.control_periods().is_empty()));
-    report("bundled data: every statement's periods", &ms(periods));
-    let every_map = cold(&|e| {
-        for &tick in &ticks {
-            assert!(!e.control_map(tick).pieces.is_empty());
-        }
+    bench_control_at(c, "bundled", &engine, &points);
+    let fresh = || Engine::new(data.clone());
+    let mut group = c.benchmark_group("control");
+    group
+        .sample_size(20)
+        .measurement_time(Duration::from_secs(5));
+    group.bench_function(BenchmarkId::new("bundled", "flatten 2015-08-20"), |b| {
+        b.iter_batched(
+            fresh,
+            |e| {
+                assert!(
+                    !e.control_map(jiff::civil::date(2015, 8, 20))
+                        .pieces
+                        .is_empty()
+                );
+            },
+            BatchSize::PerIteration,
+        );
     });
-    report(
-        "bundled data: flatten the map of every tick instead",
-        &ms(every_map),
-    );
-
-    synthetic_data();
+    group.bench_function(BenchmarkId::new("bundled", "periods"), |b| {
+        b.iter_batched(
+            fresh,
+            |e| assert!(!e.control_periods().is_empty()),
+            BatchSize::PerIteration,
+        );
+    });
+    group.bench_function(BenchmarkId::new("bundled", "flatten every tick"), |b| {
+        b.iter_batched(
+            fresh,
+            |e| {
+                for &tick in &ticks {
+                    assert!(!e.control_map(tick).pieces.is_empty());
+                }
+            },
+            BatchSize::PerIteration,
+        );
+    });
+    group.bench_function(BenchmarkId::new("bundled", "audit"), |b| {
+        b.iter(|| audit_counts(&engine));
+    });
+    group.finish();
 }
 
 /// The same figures on 100,000 synthetic areas, and the audit with masking region entries.
-fn synthetic_data() {
+fn synthetic_data(c: &mut Criterion<Clock>) {
     let synthetic = synthetic_areas();
     let with_regions = Dataset {
         regions: quadrants(&synthetic),
         ..synthetic.clone()
     };
-    let start = Instant::now();
-    let engine = Engine::new(synthetic);
-    report(
-        "100,000 synthetic areas: engine build",
-        &ms(start.elapsed()),
-    );
-    let ticks = dates_of(&engine);
+    let engine = Engine::new(synthetic.clone());
+    let ticks = ticks(&synthetic);
     let points = probes(engine.areas_extent().unwrap(), &ticks, QUERIES);
-    report(
-        "100,000 synthetic areas: control_at, per query",
-        &format!("{:.0} ns", per_query(&engine, &points)),
+    bench_control_at(c, "100k areas", &engine, &points);
+    let masking = Engine::new(with_regions);
+    let [never, ..] = audit_counts(&engine);
+    let [never_masked, masks, masked] = audit_counts(&masking);
+    assert_eq!(never_masked, 0, "{never_masked}");
+    println!(
+        "100,000 synthetic areas: {} periods, {never} never in force; in 4 regions with an \
+         entry of 2024-12-08, {masks} masking {masked}",
+        engine.control_periods().len()
     );
-    let start = Instant::now();
-    let periods = engine.control_periods().len();
-    report(
-        &format!("100,000 synthetic areas: every statement's periods ({periods})"),
-        &ms(start.elapsed()),
-    );
-    let (time, [never, ..]) = audit(&engine);
-    report(
-        &format!("100,000 synthetic areas: audit ({never} never in force)"),
-        &ms(time),
-    );
-    let engine = Engine::new(with_regions);
-    let (time, [never, masking, masked]) = audit(&engine);
-    report(
-        &format!(
-            "same, in 4 regions with an entry of 2024-12-08: audit ({masking} masking {masked})"
-        ),
-        &ms(time),
-    );
-    assert_eq!(never, 0, "{never}");
+    let mut group = c.benchmark_group("control");
+    slow(&mut group, Duration::from_secs(20));
+    group.bench_function(BenchmarkId::new("100k areas", "engine build"), |b| {
+        b.iter_batched(|| synthetic.clone(), Engine::new, BatchSize::PerIteration);
+    });
+    group.bench_function(BenchmarkId::new("100k areas", "periods"), |b| {
+        b.iter_batched(
+            || Engine::new(synthetic.clone()),
+            |e| e.control_periods().len(),
+            BatchSize::PerIteration,
+        );
+    });
+    group.bench_function(BenchmarkId::new("100k areas", "audit"), |b| {
+        b.iter(|| audit_counts(&engine));
+    });
+    group.bench_function(BenchmarkId::new("100k areas in 4 regions", "audit"), |b| {
+        b.iter(|| audit_counts(&masking));
+    });
+    group.finish();
 }
+
+criterion_group! {
+    name = benches;
+    config = support::criterion();
+    targets = bundled_data, synthetic_data
+}
+criterion_main!(benches);

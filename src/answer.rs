@@ -225,7 +225,10 @@ impl<'a> ControlAnswer<'a> {
 }
 
 impl<'a> RegionAnswer<'a> {
-    fn new(engine: &'a Engine, hit: &Hit<'a>, at: Date, shares: bool) -> Self {
+    /// The region `hit` of an answer on `at`, with its shares when `shares` (then `engine`
+    /// flattens the control map of `at`).
+    #[must_use]
+    pub fn new(engine: &'a Engine, hit: &Hit<'a>, at: Date, shares: bool) -> Self {
         let shares = shares.then(|| engine.shares(hit.index, at));
         Self {
             id: &hit.region.id,
@@ -251,7 +254,9 @@ impl<'a> ShareAnswer<'a> {
 }
 
 impl<'a> NearestAnswer<'a> {
-    fn new(nearest: &Nearest<'a>) -> Self {
+    /// The nearest region as answers give it: the distance to 10 m.
+    #[must_use]
+    pub fn new(nearest: &Nearest<'a>) -> Self {
         Self {
             id: &nearest.region.id,
             name: &nearest.region.name,

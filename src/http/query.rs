@@ -213,15 +213,15 @@ pub async fn batch(
         BatchBody::Json(bytes) => {
             let geojson_ids = format == Format::GeoJsonSeq;
             let small = bytes.len() <= INLINE_JSON_BYTES;
-            let parse = move || batch::from_json::chunks(&bytes, default_at, geojson_ids);
-            let chunks = if small {
+            let parse = move || batch::from_json::points(&bytes, default_at, geojson_ids);
+            let points = if small {
                 parse()
             } else {
                 tokio::task::spawn_blocking(parse)
                     .await
                     .map_err(|e| ApiError::Internal(format!("batch parse failed: {e}")))?
             };
-            Points::Ready(chunks?)
+            Points::Ready(points?)
         }
         BatchBody::Csv(body) => {
             Points::Streamed(batch::from_csv::chunks(body, state.csv_rows(), default_at).await?)

@@ -4,12 +4,17 @@
 use serde::Serialize;
 use serde_json::value::RawValue;
 
+use super::json::Fragments;
 use super::{PointId, Probe};
 use std::io;
 
-use crate::answer::{ControlAnswer, Detail, NearestAnswer, PointAnswer, RegionAnswer};
+#[cfg(test)]
+use crate::answer::PointAnswer;
+use crate::answer::{ControlAnswer, Detail};
 use crate::engine::{Answer, Engine};
-use crate::model::{Date, LonLat};
+#[cfg(test)]
+use crate::model::Date;
+use crate::model::LonLat;
 
 /// A batch answer's format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -155,43 +160,6 @@ pub struct Encoder {
     pub detail: Detail,
 }
 
-/// One JSON result: the input's `id`, when it had one, and the point query's answer.
-#[derive(Serialize)]
-struct JsonResult<'a> {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    id: Option<&'a PointId>,
-    #[serde(flatten)]
-    answer: PointAnswer<'a>,
-}
-
-/// One GeoJSON text sequence record: the point as a `Feature`, its answer as properties.
-#[derive(Serialize)]
-struct SeqFeature<'a> {
-    #[serde(rename = "type")]
-    kind: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    id: Option<&'a PointId>,
-    geometry: SeqPoint,
-    properties: SeqProperties<'a>,
-}
-
-/// A GeoJSON `Point`.
-#[derive(Serialize)]
-struct SeqPoint {
-    #[serde(rename = "type")]
-    kind: &'static str,
-    coordinates: [f64; 2],
-}
-
-/// The point answer without its `point`, which is the feature's geometry.
-#[derive(Serialize)]
-struct SeqProperties<'a> {
-    at: Date,
-    control: &'a ControlAnswer<'a>,
-    regions: &'a [RegionAnswer<'a>],
-    nearest: &'a Option<NearestAnswer<'a>>,
-}
-
 impl Serialize for PointId {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
@@ -242,23 +210,32 @@ impl Encoder {
     pub fn chunk(self, engine: &Engine, probes: &[Probe], first: bool) -> io::Result<Vec<u8>> {
         let mut order: Vec<usize> = (0..probes.len()).collect();
         order.sort_by_cached_key(|&i| z_order(probes[i].pos));
-        let mut answered: Vec<(usize, Answer<'_>)> = order
-            .into_iter()
-            .map(|i| (i, self.answer(engine, &probes[i])))
-            .collect();
-        answered.sort_unstable_by_key(|(i, _)| *i);
-        self.write(engine, probes, answered.into_iter().map(|(_, a)| a), first)
+        let mut answers: Vec<Option<Answer<'_>>> = probes.iter().map(|_| None).collect();
+        for i in order {
+            answers[i] = Some(self.answer(engine, &probes[i]));
+        }
+        self.write(
+            engine,
+            probes,
+            answers.into_iter().flatten(),
+            first,
+            &mut Fragments::default(),
+        )
     }
 
     /// Writes `probes` with their `answers` (as many, in the same order); `first` as for
-    /// [`Encoder::chunk`].
+    /// [`Encoder::chunk`]. `fragments` keeps the JSON of statements and regions for the next
+    /// chunks of the same batch and engine.
     pub fn write<'e>(
         self,
         engine: &'e Engine,
         probes: &[Probe],
         answers: impl IntoIterator<Item = Answer<'e>>,
         first: bool,
+        fragments: &mut Fragments,
     ) -> io::Result<Vec<u8>> {
+        // A JSON answer averages about 470 bytes: room for that, so the buffer is not copied as it
+        // grows.
         let mut out = Vec::with_capacity(probes.len() * 512);
         let answered = probes.iter().zip(answers);
         match self.format {
@@ -267,33 +244,13 @@ impl Encoder {
                     if i > 0 || !first {
                         out.push(b',');
                     }
-                    let answer = PointAnswer::of(engine, probe.pos, probe.at, &answer, self.detail);
-                    let result = JsonResult {
-                        id: probe.id.as_ref(),
-                        answer,
-                    };
-                    serde_json::to_writer(&mut out, &result)?;
+                    fragments.result(&mut out, engine, probe, &answer, self.detail)?;
                 }
             }
             Format::GeoJsonSeq => {
                 for (probe, answer) in answered {
-                    let answer = PointAnswer::of(engine, probe.pos, probe.at, &answer, self.detail);
-                    let feature = SeqFeature {
-                        kind: "Feature",
-                        id: probe.id.as_ref(),
-                        geometry: SeqPoint {
-                            kind: "Point",
-                            coordinates: [probe.pos.lon(), probe.pos.lat()],
-                        },
-                        properties: SeqProperties {
-                            at: answer.at,
-                            control: &answer.control,
-                            regions: &answer.regions,
-                            nearest: &answer.nearest,
-                        },
-                    };
                     out.push(RS);
-                    serde_json::to_writer(&mut out, &feature)?;
+                    fragments.feature(&mut out, engine, probe, &answer, self.detail)?;
                     out.push(b'\n');
                 }
             }
@@ -407,6 +364,69 @@ impl PointId {
     #[must_use]
     pub fn json(raw: &RawValue) -> Self {
         Self::Json(raw.to_owned())
+    }
+}
+
+/// One JSON result as `serde_json` writes it: what [`Fragments`] must write, byte for byte.
+#[cfg(test)]
+pub(super) fn json_result<'a>(id: Option<&'a PointId>, answer: PointAnswer<'a>) -> impl Serialize {
+    /// The input's `id`, when it had one, and the point query's answer.
+    #[derive(Serialize)]
+    struct JsonResult<'a> {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        id: Option<&'a PointId>,
+        #[serde(flatten)]
+        answer: PointAnswer<'a>,
+    }
+    JsonResult { id, answer }
+}
+
+/// One GeoJSON text sequence record as `serde_json` writes it (without the separator and
+/// line feed): what [`Fragments`] must write, byte for byte.
+#[cfg(test)]
+pub(super) fn seq_feature<'a>(
+    id: Option<&'a PointId>,
+    answer: &'a PointAnswer<'a>,
+) -> impl Serialize + 'a {
+    use crate::answer::{ControlAnswer, NearestAnswer, RegionAnswer};
+    /// The point as a `Feature`, its answer as properties.
+    #[derive(Serialize)]
+    struct SeqFeature<'a> {
+        #[serde(rename = "type")]
+        kind: &'static str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        id: Option<&'a PointId>,
+        geometry: SeqPoint,
+        properties: SeqProperties<'a>,
+    }
+    /// A GeoJSON `Point`.
+    #[derive(Serialize)]
+    struct SeqPoint {
+        #[serde(rename = "type")]
+        kind: &'static str,
+        coordinates: [f64; 2],
+    }
+    /// The point answer without its `point`, which is the feature's geometry.
+    #[derive(Serialize)]
+    struct SeqProperties<'a> {
+        at: Date,
+        control: &'a ControlAnswer<'a>,
+        regions: &'a [RegionAnswer<'a>],
+        nearest: &'a Option<NearestAnswer<'a>>,
+    }
+    SeqFeature {
+        kind: "Feature",
+        id,
+        geometry: SeqPoint {
+            kind: "Point",
+            coordinates: [answer.point.lon(), answer.point.lat()],
+        },
+        properties: SeqProperties {
+            at: answer.at,
+            control: &answer.control,
+            regions: &answer.regions,
+            nearest: &answer.nearest,
+        },
     }
 }
 

@@ -18,6 +18,7 @@
 pub mod encode;
 pub mod from_csv;
 pub mod from_json;
+pub mod json;
 
 use std::io;
 use std::num::NonZeroUsize;
@@ -33,6 +34,7 @@ use tokio_stream::wrappers::ReceiverStream;
 
 pub use encode::{Encoder, Format};
 
+use crate::engine::Answer;
 use crate::live::Snapshot;
 use crate::model::{Date, LonLat};
 
@@ -78,8 +80,8 @@ pub type Chunks = BoxStream<'static, io::Result<Vec<Probe>>>;
 
 /// A batch's points, ready to answer.
 pub enum Points {
-    /// All of them, in the chunks they were parsed in (a JSON batch).
-    Ready(Vec<Vec<Probe>>),
+    /// All of them (a JSON batch).
+    Ready(Vec<Probe>),
     /// Read as the answer goes (a CSV batch).
     Streamed(Chunks),
 }
@@ -88,8 +90,7 @@ pub enum Points {
 #[must_use]
 pub fn respond(snapshot: Arc<Snapshot>, points: Points, encoder: Encoder) -> Response {
     match points {
-        Points::Ready(chunks) => {
-            let probes: Vec<Probe> = chunks.into_iter().flatten().collect();
+        Points::Ready(probes) => {
             if probes.len() <= INLINE_POINTS {
                 inline(&snapshot, &probes, encoder)
             } else {
@@ -173,7 +174,9 @@ fn answer_all(
     let mut order: Vec<usize> = (0..probes.len()).collect();
     order.sort_by_cached_key(|&i| encode::z_order(probes[i].pos));
     let part = order.len().div_ceil(workers).max(1);
-    let mut answered = std::thread::scope(|scope| {
+    // Put back in input order as the workers finish, without sorting the answers themselves.
+    let mut slots: Vec<Option<Answer<'_>>> = probes.iter().map(|_| None).collect();
+    std::thread::scope(|scope| {
         let parts: Vec<_> = order
             .chunks(part)
             .map(|part| {
@@ -184,13 +187,14 @@ fn answer_all(
                 })
             })
             .collect();
-        parts
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-            .collect::<Vec<_>>()
+        for part in parts {
+            let answered = part.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+            for (i, answer) in answered {
+                slots[i] = Some(answer);
+            }
+        }
     });
-    answered.sort_unstable_by_key(|(i, _)| *i);
-    let mut answers = answered.into_iter().map(|(_, answer)| answer);
+    let mut answers = slots.into_iter().flatten();
     // Chunk c goes to worker c % workers, and comes back through its own rendezvous channel.
     let mut queues: Vec<Vec<_>> = (0..workers).map(|_| Vec::new()).collect();
     let mut handed = Vec::new();
@@ -203,11 +207,11 @@ fn answer_all(
     std::thread::scope(|scope| {
         for queue in queues {
             scope.spawn(move || {
+                // What this worker's chunks repeat, written once for all of them.
+                let mut fragments = json::Fragments::default();
                 for (c, chunk, answers, give) in queue {
-                    if give
-                        .send(encoder.write(engine, chunk, answers, c == 0))
-                        .is_err()
-                    {
+                    let written = encoder.write(engine, chunk, answers, c == 0, &mut fragments);
+                    if give.send(written).is_err() {
                         // The answer stopped: the client went away or a chunk failed.
                         return;
                     }

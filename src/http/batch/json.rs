@@ -1,0 +1,310 @@
+//! A batch's JSON point answers, written fast: what many answers repeat (a statement's status,
+//! note and sources, a region's id, name and area, a nearest region's id and name) is
+//! serialised once per batch worker into [`Fragments`] and then copied, so a batch of 100,000
+//! points escapes each statement's note once rather than once per point. The bytes are exactly
+//! those `serde_json` writes for [`PointAnswer`] (the tests compare the two).
+
+use std::collections::HashMap;
+use std::io;
+use std::ops::Range;
+
+use super::{PointId, Probe};
+#[cfg(test)]
+use crate::answer::PointAnswer;
+use crate::answer::{ControlAnswer, Detail, NearestAnswer, RegionAnswer};
+use crate::engine::{Answer, Engine, StatementKey};
+
+/// What a fragment is the JSON of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Key {
+    /// `unknown` control: no statement covers the point.
+    Unknown,
+    /// A statement's [`ControlAnswer`].
+    Statement(StatementKey),
+    /// A region's [`RegionAnswer`] without shares, by position in the data set.
+    Region(usize),
+    /// A nearest region's [`NearestAnswer`] up to its distance, by position in the data set.
+    Nearest(usize),
+}
+
+/// The JSON text of statements and regions already written by one batch worker, kept for the
+/// next answers that repeat them. Made for one engine: keys are positions in its data set.
+#[derive(Debug, Default)]
+pub struct Fragments {
+    /// Every fragment, one after another.
+    text: Vec<u8>,
+    /// Where each fragment lies in `text`.
+    at: HashMap<Key, Range<usize>>,
+}
+
+impl Fragments {
+    /// Appends the fragment of `key` to `out`, writing it with `write` the first time.
+    fn copy(
+        &mut self,
+        key: Key,
+        out: &mut Vec<u8>,
+        write: impl FnOnce(&mut Vec<u8>) -> io::Result<()>,
+    ) -> io::Result<()> {
+        let range = if let Some(range) = self.at.get(&key) {
+            range.clone()
+        } else {
+            let start = self.text.len();
+            write(&mut self.text)?;
+            let range = start..self.text.len();
+            self.at.insert(key, range.clone());
+            range
+        };
+        out.extend_from_slice(&self.text[range]);
+        Ok(())
+    }
+
+    /// Writes one point's answer as a JSON object: `{"id":…,"point":…,"at":…,"control":…,
+    /// "regions":[…],"nearest":…}` (the `id` only when the point has one), exactly as
+    /// `serde_json` writes the input `id` followed by the flattened [`PointAnswer`].
+    pub fn result(
+        &mut self,
+        out: &mut Vec<u8>,
+        engine: &Engine,
+        probe: &Probe,
+        answer: &Answer<'_>,
+        detail: Detail,
+    ) -> io::Result<()> {
+        out.push(b'{');
+        if let Some(id) = &probe.id {
+            out.extend_from_slice(b"\"id\":");
+            write_id(out, id)?;
+            out.push(b',');
+        }
+        out.extend_from_slice(b"\"point\":");
+        serde_json::to_writer(&mut *out, &probe.pos)?;
+        self.answer_fields(out, engine, probe, answer, detail)?;
+        out.push(b'}');
+        Ok(())
+    }
+
+    /// Writes one point's answer as a GeoJSON `Feature` (without the record separator): the
+    /// point as geometry, the answer without `point` as properties.
+    pub fn feature(
+        &mut self,
+        out: &mut Vec<u8>,
+        engine: &Engine,
+        probe: &Probe,
+        answer: &Answer<'_>,
+        detail: Detail,
+    ) -> io::Result<()> {
+        out.extend_from_slice(b"{\"type\":\"Feature\",");
+        if let Some(id) = &probe.id {
+            out.extend_from_slice(b"\"id\":");
+            write_id(out, id)?;
+            out.push(b',');
+        }
+        out.extend_from_slice(b"\"geometry\":{\"type\":\"Point\",\"coordinates\":");
+        serde_json::to_writer(&mut *out, &[probe.pos.lon(), probe.pos.lat()])?;
+        out.extend_from_slice(b"},\"properties\":{");
+        // The properties start with `at`: drop the comma that separates it from `point`.
+        let start = out.len();
+        self.answer_fields(out, engine, probe, answer, detail)?;
+        out.remove(start);
+        out.extend_from_slice(b"}}");
+        Ok(())
+    }
+
+    /// `,"at":…,"control":…,"regions":[…],"nearest":…` and, with `detail.history`,
+    /// `,"history":[…]`.
+    fn answer_fields(
+        &mut self,
+        out: &mut Vec<u8>,
+        engine: &Engine,
+        probe: &Probe,
+        answer: &Answer<'_>,
+        detail: Detail,
+    ) -> io::Result<()> {
+        out.extend_from_slice(b",\"at\":");
+        serde_json::to_writer(&mut *out, &probe.at)?;
+        out.extend_from_slice(b",\"control\":");
+        let statement = answer.control.as_ref();
+        let key = statement.map_or(Key::Unknown, |s| Key::Statement(s.key));
+        self.copy(key, out, |text| {
+            serde_json::to_writer(text, &ControlAnswer::of(statement)).map_err(io::Error::from)
+        })?;
+        out.extend_from_slice(b",\"regions\":[");
+        for (k, hit) in answer.regions.iter().enumerate() {
+            if k > 0 {
+                out.push(b',');
+            }
+            if detail.shares {
+                // Shares depend on the date: written each time.
+                let region = RegionAnswer::new(engine, hit, probe.at, true);
+                serde_json::to_writer(&mut *out, &region)?;
+            } else {
+                self.copy(Key::Region(hit.index), out, |text| {
+                    let region = RegionAnswer::new(engine, hit, probe.at, false);
+                    serde_json::to_writer(text, &region).map_err(io::Error::from)
+                })?;
+            }
+        }
+        out.extend_from_slice(b"],\"nearest\":");
+        match &answer.nearest {
+            None => out.extend_from_slice(b"null"),
+            Some(nearest) => {
+                let nearest = NearestAnswer::new(nearest);
+                let index = engine.dataset().regions.index_of(nearest.id.as_str());
+                match index {
+                    Some(index) => {
+                        self.copy(Key::Nearest(index), out, |text| {
+                            text.extend_from_slice(b"{\"id\":");
+                            serde_json::to_writer(&mut *text, nearest.id)?;
+                            text.extend_from_slice(b",\"name\":");
+                            serde_json::to_writer(&mut *text, nearest.name)?;
+                            text.extend_from_slice(b",\"distance_km\":");
+                            Ok(())
+                        })?;
+                        serde_json::to_writer(&mut *out, &nearest.distance_km)?;
+                        out.push(b'}');
+                    }
+                    None => serde_json::to_writer(&mut *out, &nearest)?,
+                }
+            }
+        }
+        if detail.history {
+            let history: Vec<ControlAnswer<'_>> = engine
+                .history_at(probe.pos)
+                .iter()
+                .map(|s| ControlAnswer::of(Some(s)))
+                .collect();
+            out.extend_from_slice(b",\"history\":");
+            serde_json::to_writer(&mut *out, &history)?;
+        }
+        Ok(())
+    }
+}
+
+/// A point's id as JSON: a JSON id exactly as sent, a CSV id as a string.
+fn write_id(out: &mut Vec<u8>, id: &PointId) -> io::Result<()> {
+    match id {
+        PointId::Json(raw) => out.extend_from_slice(raw.get().as_bytes()),
+        PointId::Text(text) => serde_json::to_writer(out, text)?,
+    }
+    Ok(())
+}
+
+/// The answer as `serde_json` writes it, to compare [`Fragments`] with.
+#[cfg(test)]
+pub(super) fn reference(engine: &Engine, probe: &Probe, detail: Detail) -> serde_json::Value {
+    let answer = PointAnswer::new(engine, probe.pos, probe.at, detail);
+    let mut value = serde_json::to_value(&answer).expect("an answer serialises");
+    if let (Some(id), Some(object)) = (&probe.id, value.as_object_mut()) {
+        let id: serde_json::Value = match id {
+            PointId::Json(raw) => serde_json::from_str(raw.get()).expect("a JSON id"),
+            PointId::Text(text) => text.as_str().into(),
+        };
+        object.insert("id".into(), id);
+    }
+    value
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::LonLat;
+
+    fn engine() -> Engine {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("geodata");
+        Engine::new(crate::geodata::load(&dir).unwrap().dataset)
+    }
+
+    /// Seeded points over the bundled data's box and a margin (so some are outside every
+    /// region), on dates across the timeline, with ids of every kind.
+    fn probes(engine: &Engine, n: usize) -> Vec<Probe> {
+        let extent = engine.extent().unwrap();
+        let ticks: Vec<_> = (2011..=2025).map(|y| jiff::civil::date(y, 6, 15)).collect();
+        let mut rng = crate::synth::Rng::new(7);
+        (0..n)
+            .map(|i| {
+                let lon = extent.min().x - 0.2 + rng.unit() * (extent.width() + 0.4);
+                let lat = extent.min().y - 0.2 + rng.unit() * (extent.height() + 0.4);
+                let id = match i % 4 {
+                    0 => None,
+                    1 => Some(PointId::Text(format!("row \"{i}\"\n"))),
+                    2 => Some(PointId::json(
+                        &serde_json::value::RawValue::from_string(i.to_string()).unwrap(),
+                    )),
+                    _ => Some(PointId::json(
+                        &serde_json::value::RawValue::from_string(format!("{{\"k\":[{i}]}}"))
+                            .unwrap(),
+                    )),
+                };
+                Probe {
+                    id,
+                    pos: LonLat::new(lon, lat).unwrap(),
+                    at: ticks[rng.below(ticks.len())],
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn results_are_what_serde_writes_for_every_detail() {
+        let engine = engine();
+        let probes = probes(&engine, 300);
+        for detail in [
+            Detail::BATCH,
+            Detail::POINT,
+            Detail {
+                shares: false,
+                history: true,
+            },
+        ] {
+            let mut fragments = Fragments::default();
+            let mut outside = 0;
+            for probe in &probes {
+                let answer = engine.query(probe.pos, probe.at);
+                outside += usize::from(answer.nearest.is_some());
+                let mut out = Vec::new();
+                fragments
+                    .result(&mut out, &engine, probe, &answer, detail)
+                    .unwrap();
+                let written: serde_json::Value = serde_json::from_slice(&out).unwrap();
+                assert_eq!(written, reference(&engine, probe, detail), "{detail:?}");
+                // Byte for byte too: the id comes first, then the answer in field order.
+                let mut expected = Vec::new();
+                serde_json::to_writer(
+                    &mut expected,
+                    &super::super::encode::json_result(probe.id.as_ref(), {
+                        PointAnswer::of(&engine, probe.pos, probe.at, &answer, detail)
+                    }),
+                )
+                .unwrap();
+                assert_eq!(
+                    String::from_utf8_lossy(&out),
+                    String::from_utf8_lossy(&expected)
+                );
+            }
+            assert!(outside > 0 && outside < probes.len(), "{outside}");
+        }
+    }
+
+    #[test]
+    fn features_are_what_serde_writes() {
+        let engine = engine();
+        let mut fragments = Fragments::default();
+        for probe in probes(&engine, 200) {
+            let answer = engine.query(probe.pos, probe.at);
+            let mut out = Vec::new();
+            fragments
+                .feature(&mut out, &engine, &probe, &answer, Detail::BATCH)
+                .unwrap();
+            let mut expected = Vec::new();
+            let point = PointAnswer::of(&engine, probe.pos, probe.at, &answer, Detail::BATCH);
+            serde_json::to_writer(
+                &mut expected,
+                &super::super::encode::seq_feature(probe.id.as_ref(), &point),
+            )
+            .unwrap();
+            assert_eq!(
+                String::from_utf8_lossy(&out),
+                String::from_utf8_lossy(&expected)
+            );
+        }
+    }
+}
