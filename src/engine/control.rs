@@ -18,8 +18,8 @@ use std::fmt;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use geo::{
-    Area, BooleanOps, BoundingRect, Buffer, Intersects, LineString, MultiLineString, MultiPolygon,
-    unary_union,
+    Area, BooleanOps, BoundingRect, Buffer, CoordsIter, Intersects, LineString, MultiLineString,
+    MultiPolygon, unary_union,
 };
 use rstar::RTree;
 use rstar::primitives::{GeomWithData, Rectangle};
@@ -42,8 +42,12 @@ thread_local! {
         const { std::cell::RefCell::new(Vec::new()) };
 }
 
-/// How many flattened maps an engine keeps.
-const CACHED_MAPS: usize = 32;
+
+/// How many vertices the flattened maps an engine keeps may have together (16 bytes each):
+/// every map of data sets a hundred times the bundled one (whose maps of all its ticks have
+/// under 100,000 vertices together), so that questions on random dates cost no flattening; and
+/// always the last map made, however large.
+const CACHED_VERTICES: usize = 8_000_000;
 /// A polygon whose area over its squared perimeter is below this is a sliver that clipping
 /// left along a shared boundary (a strip of width w and length l scores w / 4l: under 40 cm
 /// wide per km), not land.
@@ -190,6 +194,29 @@ pub struct ControlMap {
     /// Per region (by position), the km² each piece has of it: clipped once per map, not once
     /// per request that asks for the region's shares.
     overlaps: Mutex<HashMap<usize, Overlaps>>,
+    /// How many vertices the pieces have: what the map costs the cache.
+    vertices: usize,
+    /// The pieces' bounding boxes, by position in `pieces`: built on the first request for a
+    /// region's shares, so finding the pieces over a region does not scan the whole map.
+    boxes: OnceLock<RTree<Boxed>>,
+}
+
+/// A bounding box and the position of what it bounds.
+type Boxed = GeomWithData<Rectangle<[f64; 2]>, usize>;
+
+/// An R-tree of the bounding boxes of `geometries`, each with its position.
+fn box_tree<'a>(geometries: impl Iterator<Item = &'a MultiPolygon<f64>>) -> RTree<Boxed> {
+    let boxes = geometries
+        .enumerate()
+        .filter_map(|(i, g)| {
+            let b = g.bounding_rect()?;
+            Some(GeomWithData::new(
+                Rectangle::from_corners([b.min().x, b.min().y], [b.max().x, b.max().y]),
+                i,
+            ))
+        })
+        .collect();
+    RTree::bulk_load(boxes)
 }
 
 /// The km² each piece of a control map has of one region.
@@ -451,10 +478,13 @@ impl Engine {
         let map = Arc::new(self.flatten(tick));
         let mut maps = self.maps.maps.lock().expect("map cache lock");
         if !maps.iter().any(|(t, _)| *t == tick) {
-            if maps.len() == CACHED_MAPS {
-                maps.pop_front();
-            }
             maps.push_back((tick, Arc::clone(&map)));
+            let mut kept: usize = maps.iter().map(|(_, m)| m.vertices).sum();
+            while kept > CACHED_VERTICES && maps.len() > 1 {
+                if let Some((_, oldest)) = maps.pop_front() {
+                    kept -= oldest.vertices;
+                }
+            }
         }
         map
     }
@@ -506,18 +536,7 @@ impl Engine {
 
     fn flatten(&self, tick: Option<Date>) -> ControlMap {
         let contenders = self.contenders(tick);
-        let boxes: Vec<GeomWithData<Rectangle<[f64; 2]>, usize>> = contenders
-            .iter()
-            .enumerate()
-            .filter_map(|(i, (_, g))| {
-                let b = g.0.bounding_rect()?;
-                Some(GeomWithData::new(
-                    Rectangle::from_corners([b.min().x, b.min().y], [b.max().x, b.max().y]),
-                    i,
-                ))
-            })
-            .collect();
-        let tree = RTree::bulk_load(boxes);
+        let tree = box_tree(contenders.iter().map(|(_, g)| g.0));
         let mut pieces = Vec::new();
         for (i, (statement, geometry)) in contenders.iter().enumerate() {
             let Some(statement) = statement else { continue };
@@ -546,10 +565,13 @@ impl Engine {
                 });
             }
         }
+        let vertices = pieces.iter().map(|p| p.geometry.coords_count()).sum();
         ControlMap {
             tick,
             pieces,
+            vertices,
             overlaps: Mutex::default(),
+            boxes: OnceLock::new(),
         }
     }
 
@@ -640,17 +662,27 @@ impl Engine {
         }
         // Clipped outside the lock: two threads may both clip one region, never block.
         let geometry = &self.dataset.regions[region].geometry;
-        let bbox = geometry.bounding_rect();
-        let found: Overlaps = map
-            .pieces
-            .iter()
-            .filter(|piece| {
-                let near = bbox.zip(piece.geometry.bounding_rect());
-                near.is_some_and(|(a, b)| a.intersects(&b))
-            })
-            .map(|piece| (piece.key, area_km2(&piece.geometry.intersection(geometry))))
-            .filter(|(_, km2)| *km2 > 0.0)
-            .collect();
+        let found: Overlaps = match geometry.bounding_rect() {
+            None => Arc::new([]),
+            Some(b) => {
+                let boxes = map
+                    .boxes
+                    .get_or_init(|| box_tree(map.pieces.iter().map(|p| &p.geometry)));
+                let envelope =
+                    rstar::AABB::from_corners([b.min().x, b.min().y], [b.max().x, b.max().y]);
+                let mut near: Vec<usize> = boxes
+                    .locate_in_envelope_intersecting(&envelope)
+                    .map(|e| e.data)
+                    .collect();
+                // In the map's order, as before the index: the shares sum the same way.
+                near.sort_unstable();
+                near.into_iter()
+                    .map(|i| &map.pieces[i])
+                    .map(|piece| (piece.key, area_km2(&piece.geometry.intersection(geometry))))
+                    .filter(|(_, km2)| *km2 > 0.0)
+                    .collect()
+            }
+        };
         map.overlaps
             .lock()
             .expect("overlaps lock")
