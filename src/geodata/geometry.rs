@@ -267,7 +267,7 @@ mod tests {
             bits in any::<u64>(),
             limit in 0usize..9,
         ) {
-            let written: f64 = format!("{}e-{d}", units).parse().unwrap();
+            let written: f64 = format!("{units}e-{d}").parse().unwrap();
             prop_assert_eq!(has_decimals_within(written, limit), decimal_count(written) <= limit, "{}", written);
             let any = f64::from_bits(bits);
             if any.is_finite() {

@@ -609,30 +609,27 @@ fn read_unclaimed<P: DeserializeOwned, T>(
             item: None,
         };
     }
-    let item = match read_quietly::<WireNamedFeature<P>>(raw.get()) {
-        Some(wire) => {
-            let mut sink = Sink::new(file, Item::FeatureIndex(index), &mut naming);
-            let named = id_of(wire.id, index, Item::Feature, Item::FeatureIndex, &mut sink);
-            let wire = WireFeature {
-                kind: wire.kind,
-                properties: wire.properties,
-                geometry: wire.geometry,
-            };
-            let item = convert_feature(wire, named.clone(), file, &mut reading, convert);
-            (named, item)
-        }
-        None => {
-            let named = head(
-                raw,
-                index,
-                Item::Feature,
-                Item::FeatureIndex,
-                file,
-                &mut naming,
-            );
-            let item = read_feature(raw, named.clone(), file, &mut reading, convert);
-            (named, item)
-        }
+    let item = if let Some(wire) = read_quietly::<WireNamedFeature<P>>(raw.get()) {
+        let mut sink = Sink::new(file, Item::FeatureIndex(index), &mut naming);
+        let named = id_of(wire.id, index, Item::Feature, Item::FeatureIndex, &mut sink);
+        let wire = WireFeature {
+            kind: wire.kind,
+            properties: wire.properties,
+            geometry: wire.geometry,
+        };
+        let item = convert_feature(wire, named.clone(), file, &mut reading, convert);
+        (named, item)
+    } else {
+        let named = head(
+            raw,
+            index,
+            Item::Feature,
+            Item::FeatureIndex,
+            file,
+            &mut naming,
+        );
+        let item = read_feature(raw, named.clone(), file, &mut reading, convert);
+        (named, item)
     };
     let ((item_name, id), converted) = item;
     Read {

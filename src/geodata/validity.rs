@@ -265,7 +265,7 @@ mod tests {
         })
     }
 
-    fn shape_of(rings: Vec<Vec<Vec<(f64, f64)>>>) -> MultiPolygon<f64> {
+    fn shape_of(rings: &[Vec<Vec<(f64, f64)>>]) -> MultiPolygon<f64> {
         MultiPolygon::new(
             rings
                 .iter()
@@ -282,13 +282,13 @@ mod tests {
 
         #[test]
         fn one_ring_as_geo_says(ring in ring()) {
-            let shape = shape_of(vec![vec![ring]]);
+            let shape = shape_of(&[vec![ring]]);
             prop_assert_eq!(errors(&shape, false), geo_errors(&shape, false));
         }
 
         #[test]
         fn one_fine_ring_as_geo_says(ring in fine_ring()) {
-            let shape = shape_of(vec![vec![ring]]);
+            let shape = shape_of(&[vec![ring]]);
             prop_assert_eq!(errors(&shape, false), geo_errors(&shape, false));
             prop_assert_eq!(errors(&shape, true), geo_errors(&shape, true));
         }
@@ -301,7 +301,7 @@ mod tests {
         fn holes_and_parts_as_geo_says(
             polygons in prop::collection::vec(prop::collection::vec(not_a_point(), 1..4), 1..4),
         ) {
-            let shape = shape_of(polygons);
+            let shape = shape_of(&polygons);
             prop_assert_eq!(errors(&shape, true), geo_errors(&shape, true));
             let first = MultiPolygon::new(vec![shape.0[0].clone()]);
             prop_assert_eq!(errors(&first, false), geo_errors(&first, false));
