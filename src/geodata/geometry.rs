@@ -2,10 +2,11 @@
 //! silently closes rings, so closure must be checked before converting).
 
 use geo::orient::{Direction, Orient};
-use geo::{Coord, LineString, MultiPolygon, Polygon, Validation, Winding};
+use geo::{Coord, LineString, MultiPolygon, Polygon, Winding};
 use geojson::{GeometryValue, Position};
 
 use super::report::{ProblemKind, Sink, WarningKind};
+use super::validity;
 use crate::model::LonLat;
 
 /// Decimals beyond which coordinates draw a warning (5 decimals is about 1 m).
@@ -45,7 +46,9 @@ pub(crate) fn region_polygons(
         }
         let mut lines = Vec::with_capacity(rings.len());
         for (r, ring) in rings.iter().enumerate() {
-            decimals = decimals.max(max_decimals(ring));
+            if !within_max_decimals(ring) {
+                decimals = decimals.max(max_decimals(ring));
+            }
             if let Some(line) = ring_line(ring, &name(r), sink) {
                 lines.push(line);
             }
@@ -65,19 +68,7 @@ pub(crate) fn region_polygons(
         return None;
     }
     let shape = MultiPolygon::new(polygons);
-    let errors = if multi {
-        shape
-            .validation_errors()
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-    } else {
-        shape.0[0]
-            .validation_errors()
-            .iter()
-            .map(ToString::to_string)
-            .collect()
-    };
+    let errors = validity::errors(&shape, multi);
     for error in &errors {
         sink.problem(ProblemKind::InvalidGeometry(error.clone()));
     }
@@ -182,14 +173,47 @@ fn position(pos: &Position) -> Result<LonLat, String> {
     }
 }
 
+/// Whether every coordinate of the ring is written with at most [`MAX_DECIMALS`] decimals in
+/// its shortest round-trip form, without formatting it: [`max_decimals`] costs a sixth of
+/// loading, and is needed only to say how many decimals a ring that has too many uses.
+fn within_max_decimals(ring: &[Position]) -> bool {
+    ring.iter()
+        .flat_map(|p| p.as_slice().iter().take(2))
+        .all(|&v| has_decimals_within(v, MAX_DECIMALS))
+}
+
+/// Whether some number of at most `decimals` decimals reads back as `v`, which is exactly
+/// when `v`'s shortest round-trip form has at most that many.
+///
+/// The candidate is `k / 10^decimals` with `k` the integer nearest `v · 10^decimals`; reading
+/// it rounds the exact quotient to the nearest `f64`, as the division of the two exactly
+/// represented numbers `k` and `10^decimals` does, so the test is exact. (`k` could only be
+/// off by one for a product within an error of a half-integer, and then no candidate reads
+/// back as `v`; numbers too large for that test are formatted.)
+fn has_decimals_within(v: f64, decimals: usize) -> bool {
+    const POWERS: [f64; 8] = [1.0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7];
+    let Some(&scale) = POWERS.get(decimals) else {
+        return decimal_count(v) <= decimals;
+    };
+    let k = (v * scale).round();
+    // Beyond 2^53, `k` itself may not be an integer read exactly: leave it to formatting.
+    if k.abs() >= 9_007_199_254_740_992.0 {
+        return decimal_count(v) <= decimals;
+    }
+    k / scale == v
+}
+
+/// The decimals `v` is written with in its shortest round-trip form.
+fn decimal_count(v: f64) -> usize {
+    let text = v.to_string();
+    text.split_once('.').map_or(0, |(_, frac)| frac.len())
+}
+
 /// The most decimals any coordinate of the ring is written with (shortest round-trip form).
 fn max_decimals(ring: &[Position]) -> usize {
     ring.iter()
         .flat_map(|p| p.as_slice().iter().take(2))
-        .map(|v| {
-            let text = v.to_string();
-            text.split_once('.').map_or(0, |(_, frac)| frac.len())
-        })
+        .map(|&v| decimal_count(v))
         .max()
         .unwrap_or(0)
 }
@@ -211,6 +235,43 @@ fn warn_winding(shape: &MultiPolygon<f64>, multi: bool, sink: &mut Sink<'_>) {
                     found: "counter-clockwise",
                     wanted: "clockwise",
                 });
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn decimals_of_plain_numbers() {
+        assert!(has_decimals_within(36.35, 2));
+        assert!(!has_decimals_within(36.35, 1));
+        assert!(has_decimals_within(-180.0, 0));
+        assert!(has_decimals_within(0.00001, 5));
+        assert!(!has_decimals_within(0.000_001, 5));
+        assert!(!has_decimals_within(0.1 + 0.2, 5));
+        assert!(has_decimals_within(1e300, 5));
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(20_000))]
+
+        /// A number with `d` decimals as written in a file, then any `f64` at all.
+        #[test]
+        fn the_test_agrees_with_formatting(
+            units in -18_000_000_000i64..18_000_000_000,
+            d in 0u32..10,
+            bits in any::<u64>(),
+            limit in 0usize..9,
+        ) {
+            let written: f64 = format!("{units}e-{d}").parse().unwrap();
+            prop_assert_eq!(has_decimals_within(written, limit), decimal_count(written) <= limit, "{}", written);
+            let any = f64::from_bits(bits);
+            if any.is_finite() {
+                prop_assert_eq!(has_decimals_within(any, limit), decimal_count(any) <= limit, "{}", any);
             }
         }
     }

@@ -10,6 +10,7 @@ mod geometry;
 mod history;
 mod parse;
 mod report;
+mod validity;
 mod wire;
 mod write;
 

@@ -61,6 +61,17 @@ struct WireFeature<P> {
     geometry: Option<geojson::Geometry>,
 }
 
+/// A feature with its id, read in one pass when all is well (see [`features`]).
+#[derive(Deserialize)]
+struct WireNamedFeature<'a, P> {
+    #[serde(borrow)]
+    id: Option<&'a RawValue>,
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    properties: Option<P>,
+    geometry: Option<geojson::Geometry>,
+}
+
 #[derive(Deserialize)]
 #[serde(remote = "Self")]
 struct WireRegion {
@@ -537,32 +548,24 @@ fn features<P: DeserializeOwned, T: Send>(
         sink.problem(missing_field("features"));
         return None;
     };
-    let mut ids = Ids::default();
-    let named: Vec<(Report, Option<Named>)> = raw_features
-        .iter()
-        .enumerate()
-        .map(|(index, raw)| {
-            let mut found = Report::default();
-            let named = name(raw, index, &mut ids, file, &mut found);
-            (found, named)
-        })
-        .collect();
-    let read: Vec<(Report, Option<T>)> = raw_features
+    let read: Vec<Read<T>> = raw_features
         .par_iter()
-        .zip(named.par_iter())
-        .map(|(raw, (_, named))| {
-            let mut found = Report::default();
-            let item = named
-                .clone()
-                .and_then(|named| read_feature(raw, named, file, &mut found, &convert));
-            (found, item)
-        })
+        .enumerate()
+        .map(|(index, raw)| read_unclaimed(raw, index, file, &convert))
         .collect();
+    // Ids are claimed in file order, so a repeated id is reported where it repeats.
+    let mut ids = Ids::default();
     let mut items = Vec::with_capacity(read.len());
-    for ((naming, _), (reading, item)) in named.into_iter().zip(read) {
-        report.append(naming);
-        report.append(reading);
-        items.extend(item);
+    for (index, read) in read.into_iter().enumerate() {
+        report.append(read.naming);
+        let kept = read.claim.is_some_and(|(id, item)| {
+            let (_, id) = ids.claim(id, item, index, Item::FeatureIndex, file, report);
+            id.is_some()
+        });
+        report.append(read.reading);
+        if kept {
+            items.extend(read.item);
+        }
     }
     Some(Parsed {
         items,
@@ -573,6 +576,69 @@ fn features<P: DeserializeOwned, T: Send>(
 
 /// A feature's item to report against, and its id when it is usable.
 type Named = (Item, Option<String>);
+
+/// A feature read before its id is claimed: the problems naming it, its id and item when the
+/// id is well-formed, the problems reading it, and what it converted to.
+struct Read<T> {
+    naming: Report,
+    claim: Option<(String, Item)>,
+    reading: Report,
+    item: Option<T>,
+}
+
+/// Names, reads and converts the feature at `index` on its own, reporting as [`feature`] does
+/// but for a repeated id, which the caller finds by claiming the id.
+///
+/// On the happy path the feature is parsed once, id and all, with no path tracking; when that
+/// fails for any reason, it is named and read again the slow way, which reports each problem
+/// with its JSON path.
+fn read_unclaimed<P: DeserializeOwned, T>(
+    raw: &RawValue,
+    index: usize,
+    file: &str,
+    convert: &impl Fn(String, WireFeature<P>, &mut Sink<'_>) -> Option<T>,
+) -> Read<T> {
+    let mut naming = Report::default();
+    let mut reading = Report::default();
+    if !is_object(raw) {
+        Sink::new(file, Item::FeatureIndex(index), &mut naming).problem(ProblemKind::NotObject);
+        return Read {
+            naming,
+            claim: None,
+            reading,
+            item: None,
+        };
+    }
+    let item = if let Some(wire) = read_quietly::<WireNamedFeature<P>>(raw.get()) {
+        let mut sink = Sink::new(file, Item::FeatureIndex(index), &mut naming);
+        let named = id_of(wire.id, index, Item::Feature, Item::FeatureIndex, &mut sink);
+        let wire = WireFeature {
+            kind: wire.kind,
+            properties: wire.properties,
+            geometry: wire.geometry,
+        };
+        let item = convert_feature(wire, named.clone(), file, &mut reading, convert);
+        (named, item)
+    } else {
+        let named = head(
+            raw,
+            index,
+            Item::Feature,
+            Item::FeatureIndex,
+            file,
+            &mut naming,
+        );
+        let item = read_feature(raw, named.clone(), file, &mut reading, convert);
+        (named, item)
+    };
+    let ((item_name, id), converted) = item;
+    Read {
+        naming,
+        claim: id.map(|id| (id, item_name)),
+        reading,
+        item: converted,
+    }
+}
 
 /// Reads the feature at `index` of `file`, converting it with `convert` and its own [`Sink`]:
 /// `None` when it has a problem or no usable id.
@@ -611,9 +677,21 @@ fn read_feature<P: DeserializeOwned, T>(
     report: &mut Report,
     convert: impl FnOnce(String, WireFeature<P>, &mut Sink<'_>) -> Option<T>,
 ) -> Option<T> {
-    let mut sink = Sink::new(file, item, report);
+    let mut sink = Sink::new(file, item.clone(), report);
     // Properties are named by their own paths (`history[0].from`), as every check names them.
     let wire = read_json::<WireFeature<P>>(raw.get(), "properties.", &mut sink)?;
+    convert_feature(wire, (item, id), file, report, convert)
+}
+
+/// Checks and converts a feature read from the file.
+fn convert_feature<P, T>(
+    wire: WireFeature<P>,
+    (item, id): Named,
+    file: &str,
+    report: &mut Report,
+    convert: impl FnOnce(String, WireFeature<P>, &mut Sink<'_>) -> Option<T>,
+) -> Option<T> {
+    let mut sink = Sink::new(file, item, report);
     if !has_type(wire.kind.as_deref(), "Feature", &mut sink) {
         return None;
     }
@@ -655,6 +733,12 @@ fn is_object(raw: &RawValue) -> bool {
 
 /// Parses a whole file, which must hold one JSON object, into `T`.
 fn read_top_level<'de, T: Deserialize<'de>>(text: &'de str, sink: &mut Sink<'_>) -> Option<T> {
+    // The happy path reads the text once; anything else is read again to be reported.
+    if text.trim_start().starts_with('{')
+        && let Some(value) = read_quietly(text)
+    {
+        return Some(value);
+    }
     let raw: &RawValue = read_json(text, "", sink)?;
     if !is_object(raw) {
         sink.problem(ProblemKind::NotObject);
@@ -688,6 +772,11 @@ pub(crate) fn read_json<'de, T: Deserialize<'de>>(
     strip: &str,
     sink: &mut Sink<'_>,
 ) -> Option<T> {
+    // Tracking the path costs a fifth of loading a large file: only an error needs it, and
+    // reading the same text again meets the same error.
+    if let Some(value) = read_quietly(text) {
+        return Some(value);
+    }
     let mut de = serde_json::Deserializer::from_str(text);
     let (path, error) = match serde_path_to_error::deserialize(&mut de) {
         Ok(value) => match de.end() {
@@ -718,6 +807,13 @@ pub(crate) fn read_json<'de, T: Deserialize<'de>>(
     None
 }
 
+/// Parses JSON into `T` when it can, reporting nothing.
+fn read_quietly<'de, T: Deserialize<'de>>(text: &'de str) -> Option<T> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let value = T::deserialize(&mut de).ok()?;
+    de.end().ok().map(|()| value)
+}
+
 /// Names items by id and catches missing, malformed and repeated ids.
 #[derive(Default)]
 struct Ids {
@@ -735,35 +831,74 @@ impl Ids {
         file: &str,
         report: &mut Report,
     ) -> (Item, Option<String>) {
-        let mut sink = Sink::new(file, by_index(index), report);
-        // An object, so this fails only on a repeated key `id`, which is reported as such.
-        let Some(head) = read_json::<WireHead>(raw.get(), "", &mut sink) else {
-            return (by_index(index), None);
-        };
-        let Some(id) = head.id else {
-            sink.problem(ProblemKind::MissingId);
-            return (by_index(index), None);
-        };
-        let Some(text) = serde_json::from_str::<String>(id.get())
-            .ok()
-            .filter(|s| valid_id(s))
-        else {
-            sink.problem(ProblemKind::BadId(id.get().to_owned()));
-            return (by_index(index), None);
-        };
-        let item = by_id(text.clone());
-        if let Some(&first) = self.first.get(&text) {
+        match head(raw, index, by_id, by_index, file, report) {
+            (item, Some(id)) => self.claim(id, item, index, by_index, file, report),
+            unnamed => unnamed,
+        }
+    }
+
+    /// Takes `id` for the item at `index`; a repeat of an earlier id is reported, and loses it.
+    fn claim(
+        &mut self,
+        id: String,
+        item: Item,
+        index: usize,
+        by_index: fn(usize) -> Item,
+        file: &str,
+        report: &mut Report,
+    ) -> (Item, Option<String>) {
+        if let Some(&first) = self.first.get(&id) {
             let first = by_index(first);
             Sink::new(file, item.clone(), report).problem(ProblemKind::DuplicateId { first });
             return (item, None);
         }
-        self.first.insert(text.clone(), index);
-        (item, Some(text))
+        self.first.insert(id.clone(), index);
+        (item, Some(id))
     }
 
     fn into_set(self) -> HashSet<String> {
         self.first.into_keys().collect()
     }
+}
+
+/// Reads the id of the item at `index` (an object), reporting a missing or malformed one; a
+/// repeated id is [`Ids::claim`]'s to find.
+fn head(
+    raw: &RawValue,
+    index: usize,
+    by_id: fn(String) -> Item,
+    by_index: fn(usize) -> Item,
+    file: &str,
+    report: &mut Report,
+) -> Named {
+    let mut sink = Sink::new(file, by_index(index), report);
+    // An object, so this fails only on a repeated key `id`, which is reported as such.
+    let Some(head) = read_json::<WireHead>(raw.get(), "", &mut sink) else {
+        return (by_index(index), None);
+    };
+    id_of(head.id, index, by_id, by_index, &mut sink)
+}
+
+/// The item an id names, and the id when it is well-formed; reports a missing or malformed id.
+fn id_of(
+    id: Option<&RawValue>,
+    index: usize,
+    by_id: fn(String) -> Item,
+    by_index: fn(usize) -> Item,
+    sink: &mut Sink<'_>,
+) -> Named {
+    let Some(id) = id else {
+        sink.problem(ProblemKind::MissingId);
+        return (by_index(index), None);
+    };
+    let Some(text) = serde_json::from_str::<String>(id.get())
+        .ok()
+        .filter(|s| valid_id(s))
+    else {
+        sink.problem(ProblemKind::BadId(id.get().to_owned()));
+        return (by_index(index), None);
+    };
+    (by_id(text.clone()), Some(text))
 }
 
 fn valid_id(id: &str) -> bool {
