@@ -30,8 +30,9 @@ for run in $(seq 1 "$runs"); do
     pid=$!
     addr=""
     while :; do
-        if [[ -z $addr ]]; then
-            addr=$(sed -n 's|^listening on http://||p' "$work/out")
+        # Only a whole line: a port read while the server is still writing it is cut short.
+        if [[ -z $addr ]] && (($(wc -l <"$work/out") > 0)); then
+            addr=$(sed -n '1s|^listening on http://||p' "$work/out")
         fi
         if [[ -n $addr ]] && curl -sf -o /dev/null "http://$addr$query"; then
             break

@@ -42,7 +42,6 @@ thread_local! {
         const { std::cell::RefCell::new(Vec::new()) };
 }
 
-
 /// How many vertices the flattened maps an engine keeps may have together (16 bytes each):
 /// every map of data sets a hundred times the bundled one (whose maps of all its ticks have
 /// under 100,000 vertices together), so that questions on random dates cost no flattening; and
