@@ -70,11 +70,7 @@ impl Fragments {
         detail: Detail,
     ) -> io::Result<()> {
         out.push(b'{');
-        if let Some(id) = &probe.id {
-            out.extend_from_slice(b"\"id\":");
-            write_id(out, id)?;
-            out.push(b',');
-        }
+        write_id_member(out, probe.id.as_ref())?;
         out.extend_from_slice(b"\"point\":");
         serde_json::to_writer(&mut *out, &probe.pos)?;
         self.answer_fields(out, engine, probe, answer, detail)?;
@@ -93,11 +89,7 @@ impl Fragments {
         detail: Detail,
     ) -> io::Result<()> {
         out.extend_from_slice(b"{\"type\":\"Feature\",");
-        if let Some(id) = &probe.id {
-            out.extend_from_slice(b"\"id\":");
-            write_id(out, id)?;
-            out.push(b',');
-        }
+        write_id_member(out, probe.id.as_ref())?;
         out.extend_from_slice(b"\"geometry\":{\"type\":\"Point\",\"coordinates\":");
         serde_json::to_writer(&mut *out, &[probe.pos.lon(), probe.pos.lat()])?;
         out.extend_from_slice(b"},\"properties\":{");
@@ -179,12 +171,16 @@ impl Fragments {
     }
 }
 
-/// A point's id as JSON: a JSON id exactly as sent, a CSV id as a string.
-fn write_id(out: &mut Vec<u8>, id: &PointId) -> io::Result<()> {
+/// Writes `"id":<id>,` when the point has an id, and nothing otherwise: a JSON id exactly as
+/// sent, a CSV id as a string.
+fn write_id_member(out: &mut Vec<u8>, id: Option<&PointId>) -> io::Result<()> {
+    let Some(id) = id else { return Ok(()) };
+    out.extend_from_slice(b"\"id\":");
     match id {
         PointId::Json(raw) => out.extend_from_slice(raw.get().as_bytes()),
-        PointId::Text(text) => serde_json::to_writer(out, text)?,
+        PointId::Text(text) => serde_json::to_writer(&mut *out, text)?,
     }
+    out.push(b',');
     Ok(())
 }
 
