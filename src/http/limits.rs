@@ -116,20 +116,20 @@ pub(super) async fn admit(State(gates): State<Gates>, req: Request, next: Next) 
         ))
         .into_response();
     }
-    let (semaphore, what) = if path == STREAM_PATH {
-        (&gates.streams, "change streams are open (--max-streams)")
+    let (semaphore, max, what) = if path == STREAM_PATH {
+        (
+            &gates.streams,
+            gates.limits.streams,
+            "change streams are open (--max-streams)",
+        )
     } else {
         (
             &gates.requests,
+            gates.limits.in_flight,
             "requests are being served (--max-in-flight)",
         )
     };
     let Ok(permit) = semaphore.clone().try_acquire_owned() else {
-        let max = if path == STREAM_PATH {
-            gates.limits.streams
-        } else {
-            gates.limits.in_flight
-        };
         return ApiError::Unavailable(format!(
             "the server is busy: {max} {what}; try again shortly"
         ))
