@@ -169,21 +169,7 @@ export async function whoami(token, signal) {
  */
 export async function postControl(regionId, entry, token, signal) {
   const url = `/api/regions/${encodeURIComponent(regionId)}/control`;
-  const response = await fetch(url, {
-    method: 'POST',
-    signal,
-    cache: 'no-store',
-    headers: authorized(token, { 'Content-Type': 'application/json' }),
-    body: JSON.stringify(entry),
-  });
-  if (!response.ok) {
-    throw await failure(url, response);
-  }
-  const answer = await response.json();
-  if (response.status === 201) {
-    noteDataChanged();
-  }
-  return answer;
+  return postChange(url, 'application/json', entry, token, signal);
 }
 
 /**
@@ -203,12 +189,21 @@ export async function postArea(feature, { base = null, force = false }, token, s
     params.set('force', 'true');
   }
   const url = `${STATEMENTS}${params.size ? `?${params}` : ''}`;
+  return postChange(url, 'application/geo+json', feature, token, signal);
+}
+
+/**
+ * Posts `body` as JSON of `contentType` to an editing endpoint with the editor's token, and
+ * returns the stored change (or `{unchanged: true, …}`); a 201 tells the page the data changed.
+ * Throws an `ApiError` on any other status.
+ */
+async function postChange(url, contentType, body, token, signal) {
   const response = await fetch(url, {
     method: 'POST',
     signal,
     cache: 'no-store',
-    headers: authorized(token, { 'Content-Type': 'application/geo+json' }),
-    body: JSON.stringify(feature),
+    headers: authorized(token, { 'Content-Type': contentType }),
+    body: JSON.stringify(body),
   });
   if (!response.ok) {
     throw await failure(url, response);
