@@ -30,7 +30,7 @@ use frontline::model::{
     Precision, Region, RegionId, Regions,
 };
 use geo::{MultiPolygon, Rect};
-use support::{Clock, bundled, slow, ticks};
+use support::{Clock, bundled, slow};
 
 /// Queries per measurement.
 const QUERIES: usize = 100_000;
@@ -186,7 +186,7 @@ fn bench_control_at(
 fn bundled_data(c: &mut Criterion<Clock>) {
     let data = bundled().dataset;
     let engine = Engine::new(data.clone());
-    let ticks = ticks(&data);
+    let ticks = data.statement_dates();
     let points = probes(support::extent(&engine), &ticks, QUERIES);
     println!(
         "bundled data: {} areas, {} ticks; audit finds {:?} (never in force, masking, masked)",
@@ -245,7 +245,7 @@ fn synthetic_data(c: &mut Criterion<Clock>) {
         ..synthetic.clone()
     };
     let engine = Engine::new(synthetic.clone());
-    let ticks = ticks(&synthetic);
+    let ticks = synthetic.statement_dates();
     let points = probes(engine.areas_extent().unwrap(), &ticks, QUERIES);
     bench_control_at(c, "100k areas", &engine, &points);
     let masking = Engine::new(with_regions);

@@ -119,7 +119,7 @@ fn load_index(c: &mut Criterion<Clock>) {
 /// the answers as the batch endpoint serialises them.
 fn batch(c: &mut Criterion<Clock>) {
     let engine = Engine::new(synthetic(10_000, 50));
-    let ticks = support::ticks(engine.dataset());
+    let ticks = engine.dataset().statement_dates();
     let mut rng = synth::Rng::new(SEED);
     let probes: Vec<Probe> = synth::points_in(support::extent(&engine), BATCH, SEED)
         .into_iter()

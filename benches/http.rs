@@ -18,7 +18,7 @@ use frontline::http::{AppState, Tokens, app};
 use frontline::live::Live;
 use frontline::synth::{self, Rng};
 use http_body_util::BodyExt;
-use support::{Clock, SEED, loaded, slow, synthetic, ticks};
+use support::{Clock, SEED, loaded, slow, synthetic};
 use tower::ServiceExt;
 
 /// Points in the batch.
@@ -40,7 +40,7 @@ fn runtime() -> tokio::runtime::Runtime {
 /// is computed by a first request (flattening is timed apart, in `benches/control.rs`).
 fn items(c: &mut Criterion<Clock>) {
     let data = synthetic(1_000, 50);
-    let ticks = ticks(&data);
+    let ticks = data.statement_dates();
     let at = ticks[ticks.len() / 2];
     let state = AppState::new(Live::new(loaded(data)), Tokens::default());
     let runtime = runtime();
@@ -66,7 +66,7 @@ fn items(c: &mut Criterion<Clock>) {
 fn batch(c: &mut Criterion<Clock>) {
     let data = synthetic(10_000, 50);
     let box_ = support::extent(&Engine::new(data.clone()));
-    let ticks = ticks(&data);
+    let ticks = data.statement_dates();
     let mut rng = Rng::new(SEED);
     let features: Vec<serde_json::Value> = synth::points_in(box_, BATCH, SEED)
         .into_iter()

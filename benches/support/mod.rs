@@ -70,23 +70,6 @@ impl Drop for TempDir {
     }
 }
 
-/// Every date a statement starts on (the ticks of the map's time slider), ascending.
-pub fn ticks(data: &Dataset) -> Vec<Date> {
-    let mut ticks: Vec<Date> = data
-        .areas
-        .iter()
-        .map(|a| a.control.from)
-        .chain(
-            data.regions
-                .iter()
-                .flat_map(|r| r.history.iter().map(|e| e.from)),
-        )
-        .collect();
-    ticks.sort_unstable();
-    ticks.dedup();
-    ticks
-}
-
 /// The box around every region and control area.
 pub fn extent(engine: &Engine) -> Rect<f64> {
     [engine.extent(), engine.areas_extent()]
@@ -120,7 +103,7 @@ impl Probes {
     /// `n` probes of each kind for `engine`, by [`SEED`].
     pub fn new(engine: &Engine, n: usize) -> Self {
         let data = engine.dataset();
-        let ticks = ticks(data);
+        let ticks = data.statement_dates();
         let mut rng = Rng::new(SEED);
         let mut dated = |p: LonLat| (p, ticks[rng.below(ticks.len())]);
         let (mut inside, mut outside) = (Vec::with_capacity(n), Vec::with_capacity(n));

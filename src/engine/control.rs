@@ -432,23 +432,9 @@ impl Engine {
 
     /// Every date a statement starts on, ascending, without repeats.
     fn ticks(&self) -> &[Date] {
-        self.maps.ticks.get_or_init(|| {
-            let mut ticks: Vec<Date> = self
-                .dataset
-                .areas
-                .iter()
-                .map(|a| a.control.from)
-                .chain(
-                    self.dataset
-                        .regions
-                        .iter()
-                        .flat_map(|r| r.history.iter().map(|e| e.from)),
-                )
-                .collect();
-            ticks.sort_unstable();
-            ticks.dedup();
-            ticks
-        })
+        self.maps
+            .ticks
+            .get_or_init(|| self.dataset.statement_dates())
     }
 
     /// The flattened control map of `date`: the part of each statement in force, so that

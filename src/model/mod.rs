@@ -47,6 +47,25 @@ impl Dataset {
         self.factions.iter().find(|f| &f.id == id)
     }
 
+    /// Every date a statement (a control area or a history entry) starts on, ascending,
+    /// without repeats: the ticks of the map's time slider.
+    #[must_use]
+    pub fn statement_dates(&self) -> Vec<Date> {
+        let mut dates: Vec<Date> = self
+            .areas
+            .iter()
+            .map(|a| a.control.from)
+            .chain(
+                self.regions
+                    .iter()
+                    .flat_map(|r| r.history.iter().map(|e| e.from)),
+            )
+            .collect();
+        dates.sort_unstable();
+        dates.dedup();
+        dates
+    }
+
     /// The region with this id, if the data set has it.
     #[must_use]
     pub fn region(&self, id: &str) -> Option<&Region> {
