@@ -116,6 +116,28 @@ fn leaks(response: &str, dirs: &[&Path]) -> Vec<String> {
     found
 }
 
+/// Sends requests to the server and keeps every answer with the path asked for (an answer may
+/// quote that back).
+struct Client {
+    port: u16,
+    answers: Vec<(String, String)>,
+}
+
+impl Client {
+    fn send(&mut self, bytes: &[u8]) -> String {
+        let answer = raw(self.port, bytes);
+        let text = String::from_utf8_lossy(bytes);
+        let path = text.split(' ').nth(1).unwrap_or("").to_owned();
+        self.answers.push((path, answer.clone()));
+        answer
+    }
+}
+
+/// A valid control entry for the Ghab.
+const ENTRY: &str = r#"{"from": "2015-08-15", "status": "held", "factions": ["government"],
+    "note": "Secrets test entry.", "sources": [{"title": "A report",
+    "url": "https://example.org/report", "published": "2015-08-16"}]}"#;
+
 #[test]
 fn tokens_never_show_and_errors_never_show_internals() {
     let data = scratch_geodata();
@@ -134,152 +156,17 @@ fn tokens_never_show_and_errors_never_show_internals() {
             ("RUST_LOG", "trace"),
         ],
     );
-    let port = server.port;
     let dirs = [data.as_path(), db.parent().unwrap(), token_file.as_path()];
-    // Each answer with the path asked for (an answer may quote that back).
-    let mut answers: Vec<(String, String)> = Vec::new();
-    let mut send = |bytes: Vec<u8>| {
-        let answer = raw(port, &bytes);
-        let text = String::from_utf8_lossy(&bytes);
-        let path = text.split(' ').nth(1).unwrap_or("").to_owned();
-        answers.push((path, answer.clone()));
-        answer
+    let mut client = Client {
+        port: server.port,
+        answers: Vec::new(),
     };
+    right_tokens(&mut client);
+    wrong_tokens(&mut client);
+    error_answers(&mut client);
+    broken_reload(&server, &data, &mut client);
 
-    // Both tokens work, and the answers name the editor, not the token.
-    for (token, who) in [(ENV_TOKEN, "editor"), (FILE_TOKEN, "alice")] {
-        let header = format!("Authorization: Bearer {token}\r\n");
-        let answer = send(request("GET", "/api/whoami", header.as_bytes(), ""));
-        assert!(status(&answer).contains(" 200 "), "{answer}");
-        assert!(answer.contains(&format!("\"{who}\"")), "{answer}");
-    }
-    let entry = r#"{"from": "2015-08-15", "status": "held", "factions": ["government"],
-        "note": "Secrets test entry.", "sources": [{"title": "A report",
-        "url": "https://example.org/report", "published": "2015-08-16"}]}"#;
-    let header = format!("Authorization: Bearer {ENV_TOKEN}\r\n");
-    let saved = send(request(
-        "POST",
-        "/api/regions/ghab-plain/control",
-        header.as_bytes(),
-        entry,
-    ));
-    assert!(status(&saved).contains(" 201 "), "{saved}");
-    // The right token with a body that is refused.
-    let invalid = send(request(
-        "POST",
-        "/api/regions/ghab-plain/control",
-        header.as_bytes(),
-        r#"{"from": "2015-13-01", "status": "taken"}"#,
-    ));
-    assert!(status(&invalid).contains(" 422 "), "{invalid}");
-    let broken = send(request(
-        "POST",
-        "/api/regions/ghab-plain/control",
-        header.as_bytes(),
-        "{not json",
-    ));
-    assert!(status(&broken).contains(" 400 "), "{broken}");
-
-    // Wrong and malformed credentials, each refused (401, or 400 or 431 for a header the HTTP
-    // parser itself refuses), none echoed.
-    let env_half = &ENV_TOKEN[..ENV_TOKEN.len() / 2];
-    let basic = {
-        use base64::Engine as _;
-        base64::engine::general_purpose::STANDARD.encode(format!("editor:{ENV_TOKEN}"))
-    };
-    let malformed: Vec<Vec<u8>> = vec![
-        b"Authorization: Bearer wrong-token\r\n".to_vec(),
-        format!("Authorization: Bearer {env_half}\r\n").into_bytes(),
-        format!("Authorization: Bearer {ENV_TOKEN}x\r\n").into_bytes(),
-        format!("Authorization: Bearer {ENV_TOKEN} {FILE_TOKEN}\r\n").into_bytes(),
-        format!("Authorization: bearer {ENV_TOKEN}\r\n").into_bytes(),
-        format!("Authorization: {ENV_TOKEN}\r\n").into_bytes(),
-        format!("Authorization: Basic {basic}\r\n").into_bytes(),
-        format!("Authorization: Token token={FILE_TOKEN}\r\n").into_bytes(),
-        b"Authorization: Bearer\r\n".to_vec(),
-        b"Authorization: \r\n".to_vec(),
-        [
-            b"Authorization: Bearer \xff\xfe".as_slice(),
-            ENV_TOKEN.as_bytes(),
-            b"\r\n",
-        ]
-        .concat(),
-        format!("Authorization: Bearer {}\r\n", "x".repeat(6000)).into_bytes(),
-        format!("X-Api-Key: {ENV_TOKEN}\r\n").into_bytes(),
-    ];
-    for headers in malformed {
-        for (method, path, body) in [
-            ("GET", "/api/whoami", ""),
-            ("POST", "/api/regions/ghab-plain/control", entry),
-            ("POST", "/api/changes/1/revert", ""),
-        ] {
-            let answer = send(request(method, path, &headers, body));
-            let shown = String::from_utf8_lossy(&headers);
-            assert!(
-                status(&answer).starts_with("HTTP/1.0 4")
-                    || status(&answer).starts_with("HTTP/1.1 4"),
-                "{method} {path} with {shown:?}: {answer}"
-            );
-        }
-    }
-
-    // Error answers: not found, bad parameters, bad bodies, odd paths.
-    for (method, path, body) in [
-        ("GET", "/nowhere", ""),
-        ("GET", "/api/collections/nope/items", ""),
-        ("GET", "/api/collections/regions/items/nope", ""),
-        ("GET", "/api/query?lon=abc&lat=1", ""),
-        ("GET", "/api/query?lon=36&lat=35&at=2015-02-30", ""),
-        ("GET", "/api/collections/regions/items?limit=-1", ""),
-        ("GET", "/../../../etc/passwd", ""),
-        ("GET", "/..%2f..%2fCargo.toml", ""),
-        ("GET", "/%2e%2e/src/main.rs", ""),
-        ("GET", "/src/main.rs", ""),
-        ("GET", "/api/%ff", ""),
-        ("GET", "/api/changes?since=x", ""),
-        ("POST", "/api/query", "{\"points\": 3}"),
-        ("POST", "/api/query", "not json at all"),
-        ("DELETE", "/api/collections", ""),
-    ] {
-        let answer = send(request(method, path, b"", body));
-        assert!(
-            !status(&answer).contains(" 200 "),
-            "{method} {path}: {answer}"
-        );
-    }
-
-    // A data file broken on disk: the reload is refused (its report, with the path, goes to
-    // the log), the old data stays served and no answer mentions it.
-    let version = server.get_json("/healthz")["data_version"].clone();
-    let logged = server.stderr().len();
-    std::fs::write(
-        data.join("regions.geojson"),
-        "{\"type\": \"FeatureCollection\",",
-    )
-    .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let refused = |log: &str| {
-        let new = &log[logged..];
-        new.contains("WARN") && new.contains("regions.geojson: is not valid JSON")
-    };
-    while !refused(&server.stderr()) {
-        assert!(
-            Instant::now() < deadline,
-            "the broken file was not reported within 30 s; stderr since:\n{}",
-            &server.stderr()[logged..]
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    assert_eq!(server.get_json("/healthz")["data_version"], version);
-    for path in [
-        "/healthz",
-        "/api/collections/regions/items/nope",
-        "/api/timeline",
-    ] {
-        send(request("GET", path, b"", ""));
-    }
-
-    for (path, answer) in &answers {
+    for (path, answer) in &client.answers {
         assert_no_token(answer, "an answer");
         // Answers with data may quote URLs with any path in them; errors have no reason to,
         // beyond the path they were asked for.
@@ -308,4 +195,142 @@ fn tokens_never_show_and_errors_never_show_internals() {
     common::server::remove_db(&db);
     let _ = std::fs::remove_file(&token_file);
     let _ = std::fs::remove_dir_all(&data);
+}
+
+/// Both tokens work, and the answers name the editor, not the token.
+fn right_tokens(client: &mut Client) {
+    for (token, who) in [(ENV_TOKEN, "editor"), (FILE_TOKEN, "alice")] {
+        let header = format!("Authorization: Bearer {token}\r\n");
+        let answer = client.send(&request("GET", "/api/whoami", header.as_bytes(), ""));
+        assert!(status(&answer).contains(" 200 "), "{answer}");
+        assert!(answer.contains(&format!("\"{who}\"")), "{answer}");
+    }
+    let header = format!("Authorization: Bearer {ENV_TOKEN}\r\n");
+    let saved = client.send(&request(
+        "POST",
+        "/api/regions/ghab-plain/control",
+        header.as_bytes(),
+        ENTRY,
+    ));
+    assert!(status(&saved).contains(" 201 "), "{saved}");
+    // The right token with a body that is refused.
+    let invalid = client.send(&request(
+        "POST",
+        "/api/regions/ghab-plain/control",
+        header.as_bytes(),
+        r#"{"from": "2015-13-01", "status": "taken"}"#,
+    ));
+    assert!(status(&invalid).contains(" 422 "), "{invalid}");
+    let broken = client.send(&request(
+        "POST",
+        "/api/regions/ghab-plain/control",
+        header.as_bytes(),
+        "{not json",
+    ));
+    assert!(status(&broken).contains(" 400 "), "{broken}");
+}
+
+/// Wrong and malformed credentials, each refused (401, or 400 or 431 for a header the HTTP
+/// parser itself refuses), none echoed.
+fn wrong_tokens(client: &mut Client) {
+    let env_half = &ENV_TOKEN[..ENV_TOKEN.len() / 2];
+    let basic = {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD.encode(format!("editor:{ENV_TOKEN}"))
+    };
+    let malformed: Vec<Vec<u8>> = vec![
+        b"Authorization: Bearer wrong-token\r\n".to_vec(),
+        format!("Authorization: Bearer {env_half}\r\n").into_bytes(),
+        format!("Authorization: Bearer {ENV_TOKEN}x\r\n").into_bytes(),
+        format!("Authorization: Bearer {ENV_TOKEN} {FILE_TOKEN}\r\n").into_bytes(),
+        format!("Authorization: bearer {ENV_TOKEN}\r\n").into_bytes(),
+        format!("Authorization: {ENV_TOKEN}\r\n").into_bytes(),
+        format!("Authorization: Basic {basic}\r\n").into_bytes(),
+        format!("Authorization: Token token={FILE_TOKEN}\r\n").into_bytes(),
+        b"Authorization: Bearer\r\n".to_vec(),
+        b"Authorization: \r\n".to_vec(),
+        [
+            b"Authorization: Bearer \xff\xfe".as_slice(),
+            ENV_TOKEN.as_bytes(),
+            b"\r\n",
+        ]
+        .concat(),
+        format!("Authorization: Bearer {}\r\n", "x".repeat(6000)).into_bytes(),
+        format!("X-Api-Key: {ENV_TOKEN}\r\n").into_bytes(),
+    ];
+    for headers in malformed {
+        for (method, path, body) in [
+            ("GET", "/api/whoami", ""),
+            ("POST", "/api/regions/ghab-plain/control", ENTRY),
+            ("POST", "/api/changes/1/revert", ""),
+        ] {
+            let answer = client.send(&request(method, path, &headers, body));
+            let shown = String::from_utf8_lossy(&headers);
+            assert!(
+                status(&answer).starts_with("HTTP/1.0 4")
+                    || status(&answer).starts_with("HTTP/1.1 4"),
+                "{method} {path} with {shown:?}: {answer}"
+            );
+        }
+    }
+}
+
+/// Error answers: not found, bad parameters, bad bodies, odd paths.
+fn error_answers(client: &mut Client) {
+    for (method, path, body) in [
+        ("GET", "/nowhere", ""),
+        ("GET", "/api/collections/nope/items", ""),
+        ("GET", "/api/collections/regions/items/nope", ""),
+        ("GET", "/api/query?lon=abc&lat=1", ""),
+        ("GET", "/api/query?lon=36&lat=35&at=2015-02-30", ""),
+        ("GET", "/api/collections/regions/items?limit=-1", ""),
+        ("GET", "/../../../etc/passwd", ""),
+        ("GET", "/..%2f..%2fCargo.toml", ""),
+        ("GET", "/%2e%2e/src/main.rs", ""),
+        ("GET", "/src/main.rs", ""),
+        ("GET", "/api/%ff", ""),
+        ("GET", "/api/changes?since=x", ""),
+        ("POST", "/api/query", "{\"points\": 3}"),
+        ("POST", "/api/query", "not json at all"),
+        ("DELETE", "/api/collections", ""),
+    ] {
+        let answer = client.send(&request(method, path, b"", body));
+        assert!(
+            !status(&answer).contains(" 200 "),
+            "{method} {path}: {answer}"
+        );
+    }
+}
+
+/// A data file broken on disk: the reload is refused (its report, with the path, goes to the
+/// log), the old data stays served and no answer mentions it.
+fn broken_reload(server: &Server, data: &Path, client: &mut Client) {
+    let version = server.get_json("/healthz")["data_version"].clone();
+    let logged = server.stderr().len();
+    std::fs::write(
+        data.join("regions.geojson"),
+        "{\"type\": \"FeatureCollection\",",
+    )
+    .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let refused = |log: &str| {
+        let new = &log[logged..];
+        new.contains("WARN") && new.contains("regions.geojson: is not valid JSON")
+    };
+    while !refused(&server.stderr()) {
+        assert!(
+            Instant::now() < deadline,
+            "the broken file was not reported within 30 s; stderr since:\n{}",
+            &server.stderr()[logged..]
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(server.get_json("/healthz")["data_version"], version);
+    for path in [
+        "/healthz",
+        "/api/collections/regions/items/nope",
+        "/api/timeline",
+    ] {
+        client.send(&request("GET", path, b"", ""));
+    }
 }
