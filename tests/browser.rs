@@ -1,5 +1,6 @@
-//! The map page in a real Chromium: starts `frontline serve` on the shipped data and runs the
-//! Node test suite in `web/test/` (Playwright) against it.
+//! The map page in a real Chromium: starts `frontline serve` on the shipped data (or a copy,
+//! for the edit suite, or a copy full of hostile markup, for the escaping suite) and runs the
+//! Node test suites in `web/test/` (Playwright) against it.
 
 #![allow(clippy::unwrap_used, reason = "tests fail loudly")]
 
