@@ -1,5 +1,6 @@
-//! The map page in a real Chromium: starts `frontline serve` on the shipped data and runs the
-//! Node test suite in `web/test/` (Playwright) against it.
+//! The map page in a real Chromium: starts `frontline serve` on the shipped data (or a copy,
+//! for the edit suite, or a copy full of hostile markup, for the escaping suite) and runs the
+//! Node test suites in `web/test/` (Playwright) against it.
 
 #![allow(clippy::unwrap_used, reason = "tests fail loudly")]
 
@@ -116,6 +117,90 @@ fn edit_panel_in_chromium() {
     drop(server);
     common::server::remove_db(&db);
     let _ = std::fs::remove_dir_all(&data);
+}
+
+#[test]
+fn hostile_data_in_chromium() {
+    if !tools_available() {
+        return;
+    }
+    // Every free text of the data (names, notes, descriptions, source titles) carries markup
+    // that would run script if the page ever parsed it as HTML; the suite checks it is shown
+    // as text. A token, so the suite can open the edit panel and see the names there too.
+    let db = common::server::scratch_db("browser-hostile");
+    let data = scratch_geodata("browser-hostile");
+    hostile_texts(&data);
+    let token = "browser-hostile-token";
+    let server = Server::start_editing_on(&data, &db, &[("FRONTLINE_TOKEN", token)]);
+    run_suite(
+        &server,
+        "web/test/hostile.test.mjs",
+        &[("FRONTLINE_TOKEN", token), ("FRONTLINE_PAYLOAD", PAYLOAD)],
+    );
+    drop(server);
+    common::server::remove_db(&db);
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+/// Markup appended to every free text of the hostile data: an image whose `onerror`, a script,
+/// an SVG whose `onload` and a `javascript:` link would each set `window.__xss` if parsed.
+const PAYLOAD: &str = concat!(
+    r#""><img src=x onerror="window.__xss='img'">"#,
+    r"<script>window.__xss='script'</script>",
+    r#"<svg onload="window.__xss='svg'"></svg>"#,
+    r#"<a href="javascript:window.__xss='link'">link</a>"#,
+);
+
+/// Appends `PAYLOAD` to the names, notes, descriptions and source titles of the data in `dir`
+/// (text the loader accepts as it is: it is free text).
+fn hostile_texts(dir: &Path) {
+    use serde_json::Value;
+    fn poison(object: &mut Value, keys: &[&str]) {
+        for key in keys {
+            if let Some(Value::String(text)) = object.get_mut(*key) {
+                text.push(' ');
+                text.push_str(PAYLOAD);
+            }
+        }
+        if let Some(Value::Array(sources)) = object.get_mut("sources") {
+            for source in sources {
+                poison(source, &["title"]);
+            }
+        }
+    }
+    fn rewrite(path: &Path, change: impl Fn(&mut Value)) {
+        let mut value: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap())
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        change(&mut value);
+        std::fs::write(path, serde_json::to_string_pretty(&value).unwrap()).unwrap();
+    }
+    fn each_feature(value: &mut Value, change: impl Fn(&mut Value)) {
+        for feature in value["features"].as_array_mut().unwrap() {
+            change(&mut feature["properties"]);
+        }
+    }
+    rewrite(&dir.join("regions.geojson"), |v| {
+        each_feature(v, |p| {
+            poison(p, &["name", "name_ar", "description"]);
+            for entry in p["history"].as_array_mut().unwrap() {
+                poison(entry, &["note"]);
+            }
+        });
+    });
+    rewrite(&dir.join("control.geojson"), |v| {
+        each_feature(v, |p| poison(p, &["note"]));
+    });
+    rewrite(&dir.join("events.geojson"), |v| {
+        each_feature(v, |p| poison(p, &["title", "description"]));
+    });
+    rewrite(&dir.join("places.geojson"), |v| {
+        each_feature(v, |p| poison(p, &["name"]));
+    });
+    rewrite(&dir.join("factions.json"), |v| {
+        for faction in v["factions"].as_array_mut().unwrap() {
+            poison(faction, &["name", "description"]);
+        }
+    });
 }
 
 /// A fresh copy of the shipped `geodata/` under the system's temporary directory.

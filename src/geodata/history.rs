@@ -267,6 +267,12 @@ mod tests {
         assert!(is_http_url("http://example.org"));
         for bad in [
             "javascript:alert(1)",
+            "JavaScript:alert(1)",
+            " https://example.org",
+            "data:text/html,<script>alert(1)</script>",
+            "vbscript:msgbox(1)",
+            "//example.org/protocol-relative",
+            "https:example.org",
             "ftp://x",
             "https://",
             "https:// x",

@@ -1,15 +1,24 @@
 //! Editor tokens: `Authorization: Bearer TOKEN`, compared in constant time. Tokens are never
-//! logged or echoed.
+//! logged or echoed, and not even kept: only their SHA-256 digests are.
 
 use axum::http::{HeaderMap, header};
-use subtle::ConstantTimeEq;
+use sha2::{Digest, Sha256};
+use subtle::{ConditionallySelectable, ConstantTimeEq};
 
 use super::problem::ApiError;
 
 /// The editors allowed to write, each with a name recorded on their changes.
 #[derive(Clone, Default)]
 pub struct Tokens {
-    editors: Vec<(String, String)>,
+    /// Each editor's name and the SHA-256 digest of their token.
+    editors: Vec<(String, [u8; 32])>,
+}
+
+/// The SHA-256 digest of a token. Comparing digests, which all have the same length, takes the
+/// same time whatever the lengths of the token sent and the tokens known, not only whatever
+/// their contents.
+fn digest(token: &str) -> [u8; 32] {
+    Sha256::digest(token.as_bytes()).into()
 }
 
 impl std::fmt::Debug for Tokens {
@@ -30,7 +39,7 @@ impl Tokens {
     pub fn new(env_token: Option<&str>, file: Option<&str>) -> Result<Self, String> {
         let mut editors = Vec::new();
         if let Some(token) = env_token.map(str::trim).filter(|t| !t.is_empty()) {
-            editors.push(("editor".to_owned(), token.to_owned()));
+            editors.push(("editor".to_owned(), digest(token)));
         }
         for (n, line) in file.unwrap_or("").lines().enumerate() {
             let line = line.trim();
@@ -39,7 +48,7 @@ impl Tokens {
             }
             match line.split_once(':') {
                 Some((name, token)) if !name.trim().is_empty() && !token.trim().is_empty() => {
-                    editors.push((name.trim().to_owned(), token.trim().to_owned()));
+                    editors.push((name.trim().to_owned(), digest(token.trim())));
                 }
                 _ => return Err(format!("line {} is not name:token", n + 1)),
             }
@@ -64,14 +73,18 @@ impl Tokens {
             .and_then(|v| v.strip_prefix("Bearer "))
             .map(str::trim)
             .ok_or(ApiError::Unauthorized("send Authorization: Bearer TOKEN"))?;
-        // Compare with every token, so the time taken does not say which one nearly matched.
-        let mut found = None;
-        for (name, token) in &self.editors {
-            if bool::from(token.as_bytes().ct_eq(given.as_bytes())) {
-                found = Some(name.clone());
-            }
+        // Compare with every token, without branching on the result, so the time taken says
+        // neither which one matched nor how nearly.
+        let given = digest(given);
+        let mut found = u32::MAX;
+        for (index, (_, token)) in (0u32..).zip(&self.editors) {
+            found.conditional_assign(&index, token.ct_eq(&given));
         }
-        found.ok_or(ApiError::Unauthorized("the token is not valid"))
+        usize::try_from(found)
+            .ok()
+            .and_then(|index| self.editors.get(index))
+            .map(|(name, _)| name.clone())
+            .ok_or(ApiError::Unauthorized("the token is not valid"))
     }
 }
 
@@ -98,10 +111,14 @@ mod tests {
         assert_eq!(t.author(&bearer("s3cret")).unwrap(), "editor");
         assert_eq!(t.author(&bearer("a-token")).unwrap(), "alice");
         assert_eq!(t.author(&bearer("b-token")).unwrap(), "bob");
-        assert_eq!(
-            t.author(&bearer("nope")),
-            Err(ApiError::Unauthorized("the token is not valid"))
-        );
+        // Neither a prefix, nor a longer token, nor another case matches.
+        for wrong in ["nope", "s3cre", "s3crett", "S3CRET", "a-token:b-token"] {
+            assert_eq!(
+                t.author(&bearer(wrong)),
+                Err(ApiError::Unauthorized("the token is not valid")),
+                "{wrong}"
+            );
+        }
         assert_eq!(
             t.author(&HeaderMap::new()),
             Err(ApiError::Unauthorized("send Authorization: Bearer TOKEN"))

@@ -17,6 +17,8 @@ pub struct Server {
     /// The port it listens on, from its `listening on` line.
     pub port: u16,
     stderr: Arc<Mutex<String>>,
+    /// What it wrote to stdout after its first line, drained from then on.
+    stdout: Arc<Mutex<String>>,
     /// The thread draining stderr; joined once the process has exited, so nothing is lost.
     drain: Option<std::thread::JoinHandle<()>>,
     /// Its database of edits.
@@ -91,10 +93,11 @@ impl Server {
             .arg("--db")
             .arg(db)
             .env_remove("FRONTLINE_TOKEN")
-            .envs(env.iter().copied())
-            .current_dir(manifest)
+            .env_remove("FRONTLINE_TOKEN_FILE")
             .env_remove("FRONTLINE_DATA")
             .env("RUST_LOG", "warn")
+            .envs(env.iter().copied())
+            .current_dir(manifest)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -119,20 +122,33 @@ impl Server {
             child,
             port: 0,
             stderr,
+            stdout: Arc::new(Mutex::new(String::new())),
             drain: Some(drain),
             db: db.to_path_buf(),
             owns_db: false,
         }
     }
 
-    /// The first line on stdout, waiting up to a minute (data loading and indexing).
+    /// The first line on stdout, waiting up to a minute (data loading and indexing); the rest
+    /// is drained into [`Self::stdout`].
     fn first_line(&mut self) -> String {
         let stdout = self.child.stdout.take().expect("piped stdout");
+        let rest = Arc::clone(&self.stdout);
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
+            let mut reader = BufReader::new(stdout);
             let mut line = String::new();
-            let _ = BufReader::new(stdout).read_line(&mut line);
+            let _ = reader.read_line(&mut line);
             let _ = tx.send(line);
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                rest.lock()
+                    .expect("stdout lock")
+                    .push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
         });
         rx.recv_timeout(Duration::from_secs(60)).unwrap_or_default()
     }
@@ -140,6 +156,11 @@ impl Server {
     /// Everything the server wrote to stderr so far.
     pub fn stderr(&self) -> String {
         self.stderr.lock().expect("stderr lock").clone()
+    }
+
+    /// Everything the server wrote to stdout after its `listening on` line, so far.
+    pub fn stdout(&self) -> String {
+        self.stdout.lock().expect("stdout lock").clone()
     }
 
     /// The server's base URL.
