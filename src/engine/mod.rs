@@ -16,6 +16,7 @@
 mod area;
 mod contains;
 mod control;
+mod grid;
 mod index;
 mod nearest;
 mod spatial;
