@@ -98,6 +98,11 @@ impl PreparedPolygon {
         self.bbox
     }
 
+    /// Every edge of every ring, as (start, end).
+    pub(crate) fn edges(&self) -> impl Iterator<Item = (Coord<f64>, Coord<f64>)> + '_ {
+        self.edges.iter().copied()
+    }
+
     /// Whether `p` is inside the polygon or on its boundary (a hole's edge is boundary too).
     pub(crate) fn contains(&self, p: Coord<f64>) -> bool {
         let (min, max) = (self.bbox.min(), self.bbox.max());

@@ -36,9 +36,10 @@ mod periods;
 pub use periods::ControlPeriod;
 
 thread_local! {
-    /// A point query's candidate control areas (their `from` and polygon), kept between
-    /// queries so that a query allocates nothing.
-    static CANDIDATES: std::cell::RefCell<Vec<(Date, PolygonRef)>> =
+    /// A point query's candidate control areas (their `from`, polygon and whether the point's
+    /// grid cell lies wholly inside it), kept between queries so that a query allocates
+    /// nothing.
+    static CANDIDATES: std::cell::RefCell<Vec<(Date, PolygonRef, bool)>> =
         const { std::cell::RefCell::new(Vec::new()) };
 }
 
@@ -377,20 +378,22 @@ impl Engine {
         let p = pos.to_point().0;
         CANDIDATES.with_borrow_mut(|candidates| {
             candidates.clear();
-            self.areas.candidates(p, |r| {
+            self.areas.candidates(p, |r, inside| {
                 let from = self.area_from[r.region];
                 if from <= date && floor.is_none_or(|f| from >= f) {
-                    candidates.push((from, r));
+                    candidates.push((from, r, inside));
                 }
             });
             candidates.sort_unstable_by_key(|c| std::cmp::Reverse(c.0));
             let mut found: Option<Date> = None;
-            for &(from, r) in candidates.iter() {
+            for &(from, r, inside) in candidates.iter() {
                 if found.is_some_and(|f| from < f) {
                     break;
                 }
                 let key = StatementKey::Area(r.region);
-                if winner.is_some_and(|w| w.key == key) || !self.areas.polygon_contains(r, p) {
+                if winner.is_some_and(|w| w.key == key)
+                    || !(inside || self.areas.polygon_contains(r, p))
+                {
                     continue;
                 }
                 found = Some(from);

@@ -4,18 +4,21 @@
 //! 1. the [`Spatial`] half, built once from region geometry: a
 //!    [`PreparedPolygon`](contains::PreparedPolygon) per polygon (edge bands for exact,
 //!    boundary-inclusive point tests that stay fast on polygons with thousands of vertices),
-//!    an R-tree over the polygons' bounding boxes, bulk-loaded, each polygon's rings on the
-//!    unit sphere and each region's geodesic area;
+//!    a flat [grid](grid::Grid) of cells listing the polygons that may contain their points
+//!    (and which hold the whole cell), an R-tree over the polygons' bounding boxes,
+//!    bulk-loaded, each polygon's rings on the unit sphere and each region's geodesic area;
 //! 2. the [`Dataset`]: factions, histories and events, cheap to copy.
 //!
-//! A query costs one tree descent plus a few edge tests. An engine is `Send + Sync` and never
-//! mutated: an [`Edit`] changes histories and events into a new engine that shares the first
-//! one's `Arc<Spatial>`, and [`Engine::reloaded`] rebuilds only the shapes whose geometry
-//! changed. (Control areas drawn by editors will get an index of their own beside this one.)
+//! A query reads one grid cell, and tests a polygon's edges only where its boundary crosses
+//! the cell. An engine is `Send + Sync` and never mutated: an [`Edit`] changes histories and
+//! events into a new engine that shares the first one's `Arc<Spatial>`, and
+//! [`Engine::reloaded`] rebuilds only the shapes whose geometry changed. Control areas have a
+//! [`Spatial`] of their own beside the regions'.
 
 mod area;
 mod contains;
 mod control;
+mod grid;
 mod index;
 mod nearest;
 mod spatial;

@@ -10,6 +10,7 @@ use rayon::prelude::*;
 use rstar::RTree;
 
 use super::contains::PreparedPolygon;
+use super::grid::{Grid, Lookup};
 use super::index::{self, Entry, PolygonRef};
 use super::{area, nearest};
 
@@ -20,6 +21,9 @@ pub struct Spatial {
     shapes: Vec<Arc<Shape>>,
     /// Every polygon's bounding box, bulk-loaded.
     pub(super) tree: RTree<Entry>,
+    /// The cells of a flat grid, listing the polygons that may contain their points: what a
+    /// point query reads instead of descending the tree.
+    grid: Grid,
     /// Every polygon boundary's box on the unit sphere, for the nearest-region search.
     pub(super) sphere_tree: RTree<nearest::SphereEntry>,
     /// Per region, the km² where it is the smallest region; computed on first use, since
@@ -99,24 +103,38 @@ impl Spatial {
                 .enumerate()
                 .map(move |(polygon, r)| (r, PolygonRef { region, polygon }))
         });
+        let polygons = shapes
+            .iter()
+            .enumerate()
+            .flat_map(|(region, shape)| {
+                shape
+                    .prepared
+                    .iter()
+                    .enumerate()
+                    .map(move |(polygon, p)| (PolygonRef { region, polygon }, p))
+            })
+            .collect();
         Self {
             tree: index::build(boxes),
+            grid: Grid::new(polygons),
             sphere_tree: nearest::build(rings),
             shapes,
             own_areas_km2: OnceLock::new(),
         }
     }
 
-    /// Calls `visit` with every polygon whose bounding box holds `p` (boundary included),
-    /// without testing the polygon itself: the candidates for [`Spatial::polygon_contains`].
-    pub(super) fn candidates(&self, p: geo::Coord<f64>, mut visit: impl FnMut(PolygonRef)) {
-        let _ = self.tree.locate_in_envelope_intersecting_int(
-            &rstar::AABB::from_point([p.x, p.y]),
-            |e| {
-                visit(e.data);
-                std::ops::ControlFlow::<()>::Continue(())
-            },
-        );
+    /// Calls `visit` with every polygon that may contain `p` (boundary included) and whether
+    /// it is known to: the polygons still in doubt are for [`Spatial::polygon_contains`].
+    pub(super) fn candidates(&self, p: geo::Coord<f64>, mut visit: impl FnMut(PolygonRef, bool)) {
+        if self.grid.candidates(p, &mut visit) == Lookup::Tree {
+            let _ = self.tree.locate_in_envelope_intersecting_int(
+                &rstar::AABB::from_point([p.x, p.y]),
+                |e| {
+                    visit(e.data, false);
+                    std::ops::ControlFlow::<()>::Continue(())
+                },
+            );
+        }
     }
 
     /// Whether the polygon `r` contains `p` (boundary included).
@@ -127,8 +145,8 @@ impl Spatial {
     /// Calls `found` with the position of each item containing `p` (boundary included); an
     /// item with several polygons containing it is found once per polygon.
     pub(super) fn locate_with(&self, p: geo::Coord<f64>, mut found: impl FnMut(usize)) {
-        self.candidates(p, |r| {
-            if self.polygon_contains(r, p) {
+        self.candidates(p, |r, inside| {
+            if inside || self.polygon_contains(r, p) {
                 found(r.region);
             }
         });
