@@ -173,6 +173,10 @@ pub struct LimitArgs {
     /// more in its Content-Length is refused before it is read).
     #[arg(long, env = "FRONTLINE_MAX_BODY_BYTES", default_value_t = Limits::default().body_bytes)]
     pub max_body_bytes: usize,
+    /// Most points a JSON batch to `POST /api/query` may have; larger batches are refused
+    /// with 413 (send them as CSV). Its body must also fit `--max-body-bytes`.
+    #[arg(long, env = "FRONTLINE_BATCH_POINTS", default_value_t = Limits::default().batch_points)]
+    pub batch_points: NonZeroUsize,
     /// Most rows (after the header) a CSV batch to `POST /api/query` may have; larger batches
     /// are refused with 413. Each may also average at most 256 bytes a row.
     #[arg(long, env = "FRONTLINE_BATCH_CSV_ROWS", default_value_t = Limits::default().csv_rows)]
@@ -200,6 +204,7 @@ impl LimitArgs {
     pub fn limits(&self) -> Limits {
         Limits {
             body_bytes: self.max_body_bytes,
+            batch_points: self.batch_points,
             csv_rows: self.batch_csv_rows,
             request_timeout: self.request_timeout.0,
             body_timeout: self.body_timeout.0,
