@@ -28,7 +28,7 @@ use tokio_stream::{Stream, StreamExt};
 
 use crate::engine::Engine;
 use crate::geodata::change::{self, BodyProblem, FORM};
-use crate::geodata::{self, Loaded, Report};
+use crate::geodata::{self, DataLimits, Loaded, Report};
 use crate::model::parse_date;
 use crate::store::{Change, ChangeKind, NewChange, Store, StoreError};
 use replay::{Effect, Replay};
@@ -413,10 +413,11 @@ impl Live {
     /// in; only the shapes whose geometry changed are rebuilt. Returns a one-line summary.
     ///
     /// # Errors
-    /// The check report of invalid files, or the store's error; the old data stays served.
-    pub async fn reload(&self, dir: &Path) -> Result<String, LiveError> {
+    /// The check report of invalid files (or of files over `limits`), or the store's error;
+    /// the old data stays served.
+    pub async fn reload(&self, dir: &Path, limits: DataLimits) -> Result<String, LiveError> {
         let dir = dir.to_path_buf();
-        let loaded = blocking(move || geodata::load(&dir))
+        let loaded = blocking(move || geodata::load_within(&dir, limits))
             .await?
             .map_err(LiveError::InvalidData)?;
         // Hold the writer lock, so no edit lands between the replay and the swap.
