@@ -442,6 +442,7 @@ fn serve(args: &ServeArgs) -> Result<ExitCode, Failure> {
             args.data.data.clone(),
             args.data.limits(),
         ));
+        tokio::spawn(probe_database(live.clone()));
         let state = crate::http::AppState::new(live, tokens).with_limits(args.limits.limits());
         print(&format!("listening on http://{bound}\n"))?;
         crate::http::serve(listener, state, shutdown_signal())
@@ -473,6 +474,20 @@ fn editor_tokens(file: Option<&Path>) -> Result<crate::http::Tokens, Failure> {
         tracing::info!("read-only: set FRONTLINE_TOKEN or --token-file to enable editing");
     }
     Ok(tokens)
+}
+
+/// How often the edits database is probed, so the health check tells when it stops (or
+/// starts again) taking writes even while nobody writes.
+const PROBE_PERIOD: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Probes the edits database every [`PROBE_PERIOD`], for `/healthz`.
+async fn probe_database(live: Live) {
+    let mut tick = tokio::time::interval(PROBE_PERIOD);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        live.probe_store().await;
+    }
 }
 
 /// How often the geodata files are checked for changes; a change is applied once the files have
