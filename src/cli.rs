@@ -215,6 +215,10 @@ pub struct LimitArgs {
     /// Most change streams (`/api/changes/stream`, the maps' live updates) open at once.
     #[arg(long, env = "FRONTLINE_MAX_STREAMS", default_value_t = Limits::default().streams)]
     pub max_streams: NonZeroUsize,
+    /// Seconds to let requests in flight finish after SIGTERM or Ctrl-C; connections still
+    /// open then are closed (an edit is acknowledged only once stored, so none is lost).
+    #[arg(long, env = "FRONTLINE_SHUTDOWN_TIMEOUT", default_value_t = Seconds(Limits::default().shutdown_timeout))]
+    pub shutdown_timeout: Seconds,
 }
 
 impl LimitArgs {
@@ -230,6 +234,7 @@ impl LimitArgs {
             header_timeout: self.header_timeout.0,
             in_flight: self.max_in_flight,
             streams: self.max_streams,
+            shutdown_timeout: self.shutdown_timeout.0,
         }
     }
 }

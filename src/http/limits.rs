@@ -46,6 +46,8 @@ pub struct Limits {
     pub in_flight: NonZeroUsize,
     /// Most change streams (`/api/changes/stream`) open at once (503 beyond).
     pub streams: NonZeroUsize,
+    /// Longest the server waits, once told to stop, for requests in flight to finish.
+    pub shutdown_timeout: Duration,
 }
 
 impl Default for Limits {
@@ -61,6 +63,7 @@ impl Default for Limits {
             header_timeout: Duration::from_secs(10),
             in_flight: NonZeroUsize::new(256).expect("not zero"),
             streams: NonZeroUsize::new(1024).expect("not zero"),
+            shutdown_timeout: Duration::from_secs(30),
         }
     }
 }
