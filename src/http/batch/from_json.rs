@@ -687,7 +687,10 @@ mod tests {
         ];
         for body in bodies {
             let fast = valid(body.as_bytes(), at(), true, MAX_BATCH_POINTS).expect(body);
-            assert_eq!(fast, checked(body.as_bytes(), at(), true, MAX_BATCH_POINTS).unwrap());
+            assert_eq!(
+                fast,
+                checked(body.as_bytes(), at(), true, MAX_BATCH_POINTS).unwrap()
+            );
         }
         // What the one-pass reader leaves to the checked one: escaped names, wrong types,
         // duplicates, bad values; the answer is the checked reader's.
@@ -704,7 +707,11 @@ mod tests {
             r#"{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Point","coordinates":[1,2]}}]} x"#,
         ];
         for body in others {
-            assert_eq!(valid(body.as_bytes(), at(), true, MAX_BATCH_POINTS), None, "{body}");
+            assert_eq!(
+                valid(body.as_bytes(), at(), true, MAX_BATCH_POINTS),
+                None,
+                "{body}"
+            );
         }
         assert_eq!(
             points(others[1].as_bytes(), at(), true, MAX).unwrap()[0].at,
