@@ -14,7 +14,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::answer::{Detail, PointAnswer};
 use crate::engine::Engine;
-use crate::geodata::{self, Loaded, Report};
+use crate::geodata::{self, DataLimits, Loaded, Report};
 use crate::http::Limits;
 use crate::live::Live;
 use crate::model::{Dataset, Date, LonLat, parse_date, today_utc};
@@ -133,12 +133,31 @@ pub struct BenchBatchArgs {
     pub data: DataArgs,
 }
 
-/// Where the geodata lives.
+/// Where the geodata lives, and how much of it may be read.
 #[derive(Debug, Args)]
 pub struct DataArgs {
     /// Directory holding factions.json, regions.geojson and events.geojson.
     #[arg(long, env = "FRONTLINE_DATA", default_value = "geodata")]
     pub data: PathBuf,
+    /// Largest geodata file in bytes; a larger one is refused from its size, unread (the data
+    /// is then invalid, and a reload keeps the old data served).
+    #[arg(long, env = "FRONTLINE_MAX_DATA_FILE_BYTES", default_value_t = DataLimits::DEFAULT.file_bytes)]
+    pub max_data_file_bytes: u64,
+    /// Most vertices one geodata file may hold (polygon ring positions, closing ones
+    /// included, and points); reading stops beyond, and the data is invalid.
+    #[arg(long, env = "FRONTLINE_MAX_DATA_FILE_VERTICES", default_value_t = DataLimits::DEFAULT.file_vertices)]
+    pub max_data_file_vertices: usize,
+}
+
+impl DataArgs {
+    /// The limits these flags set.
+    #[must_use]
+    pub fn limits(&self) -> DataLimits {
+        DataLimits {
+            file_bytes: self.max_data_file_bytes,
+            file_vertices: self.max_data_file_vertices,
+        }
+    }
 }
 
 /// How to serve.
@@ -173,6 +192,10 @@ pub struct LimitArgs {
     /// more in its Content-Length is refused before it is read).
     #[arg(long, env = "FRONTLINE_MAX_BODY_BYTES", default_value_t = Limits::default().body_bytes)]
     pub max_body_bytes: usize,
+    /// Most points a JSON batch to `POST /api/query` may have; larger batches are refused
+    /// with 413 (send them as CSV). Its body must also fit `--max-body-bytes`.
+    #[arg(long, env = "FRONTLINE_BATCH_POINTS", default_value_t = Limits::default().batch_points)]
+    pub batch_points: NonZeroUsize,
     /// Most rows (after the header) a CSV batch to `POST /api/query` may have; larger batches
     /// are refused with 413. Each may also average at most 256 bytes a row.
     #[arg(long, env = "FRONTLINE_BATCH_CSV_ROWS", default_value_t = Limits::default().csv_rows)]
@@ -192,6 +215,10 @@ pub struct LimitArgs {
     /// Most change streams (`/api/changes/stream`, the maps' live updates) open at once.
     #[arg(long, env = "FRONTLINE_MAX_STREAMS", default_value_t = Limits::default().streams)]
     pub max_streams: NonZeroUsize,
+    /// Seconds to let requests in flight finish after SIGTERM or Ctrl-C; connections still
+    /// open then are closed (an edit is acknowledged only once stored, so none is lost).
+    #[arg(long, env = "FRONTLINE_SHUTDOWN_TIMEOUT", default_value_t = Seconds(Limits::default().shutdown_timeout))]
+    pub shutdown_timeout: Seconds,
 }
 
 impl LimitArgs {
@@ -200,12 +227,14 @@ impl LimitArgs {
     pub fn limits(&self) -> Limits {
         Limits {
             body_bytes: self.max_body_bytes,
+            batch_points: self.batch_points,
             csv_rows: self.batch_csv_rows,
             request_timeout: self.request_timeout.0,
             body_timeout: self.body_timeout.0,
             header_timeout: self.header_timeout.0,
             in_flight: self.max_in_flight,
             streams: self.max_streams,
+            shutdown_timeout: self.shutdown_timeout.0,
         }
     }
 }
@@ -293,7 +322,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, Failure> {
 }
 
 /// The geodata in `data`, served with the edits in `db` applied when that database exists.
-fn open_data(data: &Path, db: &Path) -> Result<(Live, tokio::runtime::Runtime), Failure> {
+fn open_data(data: &DataArgs, db: &Path) -> Result<(Live, tokio::runtime::Runtime), Failure> {
     let loaded = load_or_fail(data)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -320,7 +349,7 @@ fn export(args: &ExportArgs) -> Result<ExitCode, Failure> {
             args.db.db.display()
         )));
     }
-    let (live, _runtime) = open_data(&args.data.data, &args.db.db)?;
+    let (live, _runtime) = open_data(&args.data, &args.db.db)?;
     let snapshot = live.snapshot();
     let dataset = snapshot.engine.dataset();
     crate::geodata::write_dir(dataset, &args.out)
@@ -381,7 +410,7 @@ fn backup(args: &BackupArgs) -> Result<ExitCode, Failure> {
 }
 
 fn serve(args: &ServeArgs) -> Result<ExitCode, Failure> {
-    let loaded = load_or_fail(&args.data.data)?;
+    let loaded = load_or_fail(&args.data)?;
     for w in &loaded.warnings {
         eprintln_line(&w.to_string());
     }
@@ -413,7 +442,12 @@ fn serve(args: &ServeArgs) -> Result<ExitCode, Failure> {
             .await
             .context("cannot read the edits database")
             .map_err(Failure::usage)?;
-        tokio::spawn(watch_geodata(live.clone(), args.data.data.clone()));
+        tokio::spawn(watch_geodata(
+            live.clone(),
+            args.data.data.clone(),
+            args.data.limits(),
+        ));
+        tokio::spawn(probe_database(live.clone()));
         let state = crate::http::AppState::new(live, tokens).with_limits(args.limits.limits());
         print(&format!("listening on http://{bound}\n"))?;
         crate::http::serve(listener, state, shutdown_signal())
@@ -447,13 +481,27 @@ fn editor_tokens(file: Option<&Path>) -> Result<crate::http::Tokens, Failure> {
     Ok(tokens)
 }
 
+/// How often the edits database is probed, so the health check tells when it stops (or
+/// starts again) taking writes even while nobody writes.
+const PROBE_PERIOD: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Probes the edits database every [`PROBE_PERIOD`], for `/healthz`.
+async fn probe_database(live: Live) {
+    let mut tick = tokio::time::interval(PROBE_PERIOD);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        live.probe_store().await;
+    }
+}
+
 /// How often the geodata files are checked for changes; a change is applied once the files have
 /// stayed the same for one more period (debounce: editors save several files in a row).
 const WATCH_PERIOD: std::time::Duration = std::time::Duration::from_millis(500);
 
 /// Reloads the geodata on SIGHUP and when the files change on disk. Invalid files are refused
 /// with the check report in the log, and the old data stays served.
-async fn watch_geodata(live: Live, dir: PathBuf) {
+async fn watch_geodata(live: Live, dir: PathBuf, limits: DataLimits) {
     #[cfg(unix)]
     let mut hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).ok();
     let mut seen = crate::geodata::fingerprint(&dir);
@@ -484,7 +532,7 @@ async fn watch_geodata(live: Live, dir: PathBuf) {
         }
         seen = now;
         pending = None;
-        match live.reload(&dir).await {
+        match live.reload(&dir, limits).await {
             Ok(summary) => tracing::info!("reloaded {}: {summary}", dir.display()),
             Err(e) => tracing::warn!("{e}"),
         }
@@ -525,7 +573,7 @@ fn eprintln_line(line: &str) {
 fn check(args: &DataArgs) -> Result<ExitCode, Failure> {
     ensure_dir(&args.data)?;
     let shown = args.data.display();
-    match geodata::load(&args.data) {
+    match geodata::load_within(&args.data, args.limits()) {
         Ok(loaded) => {
             let engine = Engine::new(loaded.dataset);
             let mut warnings = loaded.warnings;
@@ -566,7 +614,7 @@ fn bench_batch(args: &BenchBatchArgs) -> Result<ExitCode, Failure> {
         .with_context(|| format!("points file {}", args.points.display()))
         .map_err(Failure::usage)?;
     let started = std::time::Instant::now();
-    let loaded = load_or_fail(&args.data.data)?;
+    let loaded = load_or_fail(&args.data)?;
     let load_ms = ms(started);
     let started = std::time::Instant::now();
     let engine = Engine::new(loaded.dataset);
@@ -680,7 +728,7 @@ fn query(args: &QueryArgs) -> Result<ExitCode, Failure> {
         Some(text) => parse_at(text).map_err(Failure::usage)?,
         None => today_utc(),
     };
-    let (live, _runtime) = open_data(&args.data.data, &args.db.db)?;
+    let (live, _runtime) = open_data(&args.data, &args.db.db)?;
     let snapshot = live.snapshot();
     let detail = Detail {
         history: args.history,
@@ -711,9 +759,10 @@ fn parse_at(text: &str) -> anyhow::Result<Date> {
 }
 
 /// Loads the data set for a command that needs it; invalid data exits 1 with the report.
-fn load_or_fail(dir: &Path) -> Result<Loaded, Failure> {
+fn load_or_fail(args: &DataArgs) -> Result<Loaded, Failure> {
+    let dir = &args.data;
     ensure_dir(dir)?;
-    geodata::load(dir).map_err(|report: Report| Failure {
+    geodata::load_within(dir, args.limits()).map_err(|report: Report| Failure {
         code: 1,
         error: anyhow!(
             "{report}{}: the data is invalid ({} problems)",

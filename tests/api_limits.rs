@@ -302,3 +302,41 @@ fn every_answer_carries_the_security_headers() {
         assert_eq!(reply.header("x-frame-options"), "DENY");
     }
 }
+
+#[test]
+fn a_json_batch_over_the_point_limit_is_refused_naming_the_flag() {
+    let server = serve(&[("FRONTLINE_BATCH_POINTS", "2")]);
+    let point = r#"{"type":"Feature","geometry":{"type":"Point","coordinates":[36.35,35.6]}}"#;
+    let batch = |n: usize| {
+        format!(
+            r#"{{"type":"FeatureCollection","features":[{}]}}"#,
+            vec![point; n].join(",")
+        )
+    };
+    let ok = common::server::post_batch(
+        server.port,
+        "/api/query",
+        "application/geo+json",
+        None,
+        batch(2).as_bytes(),
+    )
+    .unwrap();
+    assert_eq!(ok.status, 200, "{}", ok.text());
+    let refused = common::server::post_batch(
+        server.port,
+        "/api/query",
+        "application/geo+json",
+        None,
+        batch(3).as_bytes(),
+    )
+    .unwrap();
+    assert_eq!(refused.status, 413, "{}", refused.text());
+    let problem = refused.json();
+    assert_eq!(problem["status"], 413);
+    let detail = problem["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("the batch has 3 points; this server takes at most 2")
+            && detail.contains("--batch-points"),
+        "{detail}"
+    );
+}

@@ -19,6 +19,12 @@ async fn healthz_reports_the_data_version_without_caching() {
     let body = reply.json();
     assert_eq!(body["status"], "ok");
     assert_eq!(body["data_version"].as_str().unwrap().len(), 16);
+    // Served without an edits database (tests/db_unavailable.rs covers one).
+    assert_eq!(
+        (&body["database"], &body["change_id"]),
+        (&"none".into(), &0.into())
+    );
+    assert!(body.get("database_error").is_none(), "{body}");
 }
 
 #[tokio::test]

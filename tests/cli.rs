@@ -232,3 +232,49 @@ fn query_refuses_invalid_data_with_the_report_on_stderr() {
 fn unknown_subcommand_is_a_usage_error() {
     assert_exit(&frontline(&["frobnicate"]), 2);
 }
+
+#[test]
+fn data_over_the_geodata_limits_is_refused_with_the_limit_and_how_far_reading_got() {
+    // The shipped regions file is larger than 1,000 bytes and has more than 100 vertices.
+    let bytes =
+        std::fs::metadata(Path::new(env!("CARGO_MANIFEST_DIR")).join("geodata/regions.geojson"))
+            .unwrap()
+            .len();
+    let out = frontline(&[
+        "check",
+        "--data",
+        "geodata",
+        "--max-data-file-bytes",
+        "1000",
+    ]);
+    assert_exit(&out, 1);
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains(&format!(
+            "regions.geojson: is {bytes} bytes, more than the 1000 bytes a data file may have \
+             (--max-data-file-bytes); not read"
+        )),
+        "{stdout}"
+    );
+
+    let out = Command::new(env!("CARGO_BIN_EXE_frontline"))
+        .args([
+            "query", "--lon", "36.4", "--lat", "35.6", "--data", "geodata",
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("FRONTLINE_DATA")
+        .env("FRONTLINE_DB", "/nonexistent/frontline-test.db")
+        .env("FRONTLINE_MAX_DATA_FILE_VERTICES", "100")
+        .output()
+        .unwrap();
+    assert_exit(&out, 1);
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains(
+            "regions.geojson: has more than the 100 vertices a data file may have \
+             (--max-data-file-vertices): reading stopped at "
+        ) && stderr.contains("the data is invalid"),
+        "{stderr}"
+    );
+    assert!(out.stdout.is_empty());
+}

@@ -150,3 +150,97 @@ fn sigterm_with_streams_open_and_a_batch_in_flight_exits_cleanly_and_keeps_every
     drop(restarted);
     remove_db(&db);
 }
+
+/// Sends the head and the first half of an edit's body; the rest is up to the caller.
+fn start_edit(port: u16, body: &str) -> TcpStream {
+    let mut socket = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    socket
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .unwrap();
+    write!(
+        socket,
+        "POST /api/regions/ghab-plain/control HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\n\
+         Authorization: Bearer {TOKEN}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\n\r\n{}",
+        body.len(),
+        &body[..body.len() / 2]
+    )
+    .unwrap();
+    socket
+}
+
+const ENTRY: &str = r#"{"from": "1998-01-01", "status": "held", "factions": ["government"],
+    "note": "Arrived during shutdown.", "sources": [{"title": "T", "url": "https://example.org", "published": "1998-01-02"}]}"#;
+
+#[test]
+fn sigterm_while_an_edit_is_arriving_finishes_and_keeps_it() {
+    let db = scratch_db("shutdown-write");
+    let mut server = Server::start_editing(&db, &[("FRONTLINE_TOKEN", TOKEN)]);
+    let mut socket = start_edit(server.port, ENTRY);
+    std::thread::sleep(Duration::from_millis(300));
+    server.signal_term();
+    // The server is draining: it takes no new connection, but reads the rest of this body.
+    std::thread::sleep(Duration::from_millis(500));
+    socket
+        .write_all(&ENTRY.as_bytes()[ENTRY.len() / 2..])
+        .unwrap();
+    let mut response = String::new();
+    socket.read_to_string(&mut response).unwrap();
+    assert!(response.starts_with("HTTP/1.0 201"), "{response}");
+    let (_, json) = response.split_once("\r\n\r\n").unwrap();
+    let acknowledged = serde_json::from_str::<serde_json::Value>(json).unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let exit = server.wait_up_to(DEADLINE).expect("exits after the edit");
+    assert!(
+        exit.success(),
+        "exit {exit:?}; stderr:\n{}",
+        server.stderr()
+    );
+
+    let restarted = Server::start_editing(&db, &[("FRONTLINE_TOKEN", TOKEN)]);
+    let log = restarted.get_json("/api/changes");
+    assert_eq!(log["changes"][0]["id"], acknowledged, "{log}");
+    assert_eq!(log["changes"].as_array().map(Vec::len), Some(1), "{log}");
+    drop(restarted);
+    remove_db(&db);
+}
+
+#[test]
+fn a_request_that_never_finishes_holds_shutdown_only_for_the_shutdown_timeout() {
+    let db = scratch_db("shutdown-timeout");
+    let mut server = Server::start_editing(
+        &db,
+        &[
+            ("FRONTLINE_TOKEN", TOKEN),
+            ("FRONTLINE_BODY_TIMEOUT", "60"),
+            ("FRONTLINE_SHUTDOWN_TIMEOUT", "1"),
+        ],
+    );
+    let _stalled = start_edit(server.port, ENTRY);
+    std::thread::sleep(Duration::from_millis(300));
+    let signalled = Instant::now();
+    server.signal_term();
+    let exit = server.wait_up_to(DEADLINE).unwrap_or_else(|| {
+        panic!(
+            "still running {DEADLINE:?} after SIGTERM:\n{}",
+            server.stderr()
+        )
+    });
+    let took = signalled.elapsed();
+    assert!(
+        exit.success(),
+        "exit {exit:?}; stderr:\n{}",
+        server.stderr()
+    );
+    assert!(
+        took >= Duration::from_millis(900) && took < Duration::from_secs(5),
+        "exited {took:?} after SIGTERM"
+    );
+    assert!(
+        server.stderr().contains("(--shutdown-timeout)"),
+        "{}",
+        server.stderr()
+    );
+    remove_db(&db);
+}

@@ -2,6 +2,7 @@
 //! faction is read on its own, so a broken one is reported and the rest are still checked.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rayon::prelude::*;
 use serde::Deserialize;
@@ -226,13 +227,14 @@ fn faction(id: String, w: &WireFaction, format: Format, sink: &mut Sink<'_>) -> 
 pub(crate) fn regions(
     text: &str,
     factions: Option<&HashSet<String>>,
-    format: Format,
+    rules: Rules,
     report: &mut Report,
 ) -> Option<Parsed<Region>> {
+    let format = rules.format;
     let mut parsed = features(
         text,
         REGIONS,
-        format,
+        rules,
         report,
         |id, wire: WireFeature<WireRegion>, sink| {
             let props = properties(wire.properties, sink)?;
@@ -318,9 +320,10 @@ pub(crate) fn areas(
     text: &str,
     factions: Option<&HashSet<String>>,
     regions: Option<&Parsed<Region>>,
-    format: Format,
+    rules: Rules,
     report: &mut Report,
 ) -> Option<Parsed<AreaStatement>> {
+    let format = rules.format;
     let by_id: HashMap<&str, &Region> = regions
         .map(|r| r.items.iter().map(|r| (r.id.as_str(), r)).collect())
         .unwrap_or_default();
@@ -330,7 +333,7 @@ pub(crate) fn areas(
         (Some(parsed), None) if !parsed.ids.contains(id) => RegionCheck::Unknown,
         _ => RegionCheck::Unchecked,
     };
-    let mut parsed = features(text, CONTROL, format, report, |id, wire, sink| {
+    let mut parsed = features(text, CONTROL, rules, report, |id, wire, sink| {
         area(id, wire, factions, &region, format, sink)
     })?;
     parsed.complete &= check_same_statements(&parsed, report);
@@ -416,11 +419,11 @@ fn check_same_statements(parsed: &Parsed<AreaStatement>, report: &mut Report) ->
 }
 
 /// Reads `places.geojson`: named points for labels and search.
-pub(crate) fn places(text: &str, format: Format, report: &mut Report) -> Option<Parsed<Place>> {
+pub(crate) fn places(text: &str, rules: Rules, report: &mut Report) -> Option<Parsed<Place>> {
     features(
         text,
         PLACES,
-        format,
+        rules,
         report,
         |id, wire: WireFeature<WirePlace>, sink| {
             let props = properties(wire.properties, sink)?;
@@ -444,11 +447,12 @@ pub(crate) fn places(text: &str, format: Format, report: &mut Report) -> Option<
 pub(crate) fn events(
     text: &str,
     regions: Option<&HashSet<String>>,
-    format: Format,
+    rules: Rules,
     report: &mut Report,
 ) -> Option<Parsed<Event>> {
+    let format = rules.format;
     let known = regions.map(|set| move |id: &str| set.contains(id));
-    features(text, EVENTS, format, report, |id, wire, sink| {
+    features(text, EVENTS, rules, report, |id, wire, sink| {
         let is_region = known.as_ref().map(|k| k as &dyn Fn(&str) -> bool);
         event(id, wire, is_region, format, sink)
     })
@@ -516,18 +520,73 @@ fn event(
     })
 }
 
+/// What a file is read by: the data set's format, and the most vertices the file may hold.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Rules {
+    pub(crate) format: Format,
+    pub(crate) max_vertices: usize,
+}
+
+/// The vertices a file's features may still have, shared by the threads reading them: once
+/// it is spent, the features not read yet are skipped.
+struct Budget {
+    limit: usize,
+    counted: AtomicUsize,
+    features: AtomicUsize,
+}
+
+impl Budget {
+    fn new(limit: usize) -> Self {
+        Self {
+            limit,
+            counted: AtomicUsize::new(0),
+            features: AtomicUsize::new(0),
+        }
+    }
+
+    /// Counts a feature of `vertices` vertices; `false` once the file has more than the limit.
+    fn take(&self, vertices: usize) -> bool {
+        let before = self.counted.fetch_add(vertices, Ordering::Relaxed);
+        self.features.fetch_add(1, Ordering::Relaxed);
+        before.saturating_add(vertices) <= self.limit
+    }
+
+    fn spent(&self) -> bool {
+        self.counted.load(Ordering::Relaxed) > self.limit
+    }
+}
+
+/// How many positions a geometry has: every ring's, closing positions included.
+fn vertex_count(geometry: Option<&geojson::Geometry>) -> usize {
+    use geojson::GeometryValue as G;
+    let rings = |rings: &Vec<Vec<geojson::Position>>| rings.iter().map(Vec::len).sum::<usize>();
+    match geometry.map(|g| &g.value) {
+        None => 0,
+        Some(G::Point { .. }) => 1,
+        Some(G::MultiPoint { coordinates } | G::LineString { coordinates }) => coordinates.len(),
+        Some(G::MultiLineString { coordinates } | G::Polygon { coordinates }) => rings(coordinates),
+        Some(G::MultiPolygon { coordinates }) => coordinates.iter().map(rings).sum(),
+        Some(G::GeometryCollection { geometries }) => {
+            geometries.iter().map(|g| vertex_count(Some(g))).sum()
+        }
+    }
+}
+
 /// Reads a `FeatureCollection`, converting each feature with `convert` and its own [`Sink`].
 /// `None` if any problem was found.
 ///
 /// Ids are named first, in file order (a repeated id is reported where it repeats); then every
-/// feature is read and checked on its own, on every core. Problems keep file order.
+/// feature is read and checked on its own, on every core. Problems keep file order. Reading
+/// stops once the features read hold more than `rules.max_vertices`, with one problem saying
+/// so.
 fn features<P: DeserializeOwned, T: Send>(
     text: &str,
     file: &str,
-    format: Format,
+    rules: Rules,
     report: &mut Report,
     convert: impl Fn(String, WireFeature<P>, &mut Sink<'_>) -> Option<T> + Sync,
 ) -> Option<Parsed<T>> {
+    let format = rules.format;
     let before = report.problems.len();
     let mut sink = Sink::new(file, Item::File, report);
     let collection: WireCollection = read_top_level(text, &mut sink)?;
@@ -548,11 +607,26 @@ fn features<P: DeserializeOwned, T: Send>(
         sink.problem(missing_field("features"));
         return None;
     };
+    let budget = Budget::new(rules.max_vertices);
     let read: Vec<Read<T>> = raw_features
         .par_iter()
         .enumerate()
-        .map(|(index, raw)| read_unclaimed(raw, index, file, &convert))
+        .filter_map(|(index, raw)| {
+            (!budget.spent())
+                .then(|| read_unclaimed(raw, index, file, &budget, &convert))
+                .flatten()
+        })
         .collect();
+    if budget.spent() {
+        drop(read);
+        sink.problem(ProblemKind::TooManyVertices {
+            limit: budget.limit,
+            counted: budget.counted.into_inner(),
+            features: budget.features.into_inner(),
+            total: raw_features.len(),
+        });
+        return None;
+    }
     // Ids are claimed in file order, so a repeated id is reported where it repeats.
     let mut ids = Ids::default();
     let mut items = Vec::with_capacity(read.len());
@@ -587,7 +661,8 @@ struct Read<T> {
 }
 
 /// Names, reads and converts the feature at `index` on its own, reporting as [`feature`] does
-/// but for a repeated id, which the caller finds by claiming the id.
+/// but for a repeated id, which the caller finds by claiming the id. `None` when its vertices
+/// are more than `budget` has left.
 ///
 /// On the happy path the feature is parsed once, id and all, with no path tracking; when that
 /// fails for any reason, it is named and read again the slow way, which reports each problem
@@ -596,20 +671,24 @@ fn read_unclaimed<P: DeserializeOwned, T>(
     raw: &RawValue,
     index: usize,
     file: &str,
+    budget: &Budget,
     convert: &impl Fn(String, WireFeature<P>, &mut Sink<'_>) -> Option<T>,
-) -> Read<T> {
+) -> Option<Read<T>> {
     let mut naming = Report::default();
     let mut reading = Report::default();
     if !is_object(raw) {
         Sink::new(file, Item::FeatureIndex(index), &mut naming).problem(ProblemKind::NotObject);
-        return Read {
+        return Some(Read {
             naming,
             claim: None,
             reading,
             item: None,
-        };
+        });
     }
     let item = if let Some(wire) = read_quietly::<WireNamedFeature<P>>(raw.get()) {
+        if !budget.take(vertex_count(wire.geometry.as_ref())) {
+            return None;
+        }
         let mut sink = Sink::new(file, Item::FeatureIndex(index), &mut naming);
         let named = id_of(wire.id, index, Item::Feature, Item::FeatureIndex, &mut sink);
         let wire = WireFeature {
@@ -632,12 +711,12 @@ fn read_unclaimed<P: DeserializeOwned, T>(
         (named, item)
     };
     let ((item_name, id), converted) = item;
-    Read {
+    Some(Read {
         naming,
         claim: id.map(|id| (id, item_name)),
         reading,
         item: converted,
-    }
+    })
 }
 
 /// Reads the feature at `index` of `file`, converting it with `convert` and its own [`Sink`]:

@@ -61,6 +61,32 @@ pub enum ProblemKind {
     /// The file exists but cannot be read.
     #[error("cannot be read: {0}")]
     Unreadable(String),
+    /// The file is larger than the loader reads; it was not read.
+    #[error(
+        "is {bytes} bytes, more than the {limit} bytes a data file may have \
+         (--max-data-file-bytes); not read"
+    )]
+    TooLarge {
+        /// The file's size.
+        bytes: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// The file holds more vertices than the loader reads; reading stopped early.
+    #[error(
+        "has more than the {limit} vertices a data file may have (--max-data-file-vertices): \
+         reading stopped at {counted} vertices, in {features} of its {total} features"
+    )]
+    TooManyVertices {
+        /// The limit.
+        limit: usize,
+        /// The vertices counted when reading stopped.
+        counted: usize,
+        /// The features read by then.
+        features: usize,
+        /// The features in the file.
+        total: usize,
+    },
     /// The text is not JSON.
     #[error("is not valid JSON at line {line}, column {column}: {message}")]
     Json {
@@ -347,6 +373,8 @@ impl ProblemKind {
         match self {
             Self::Missing
             | Self::Unreadable(_)
+            | Self::TooLarge { .. }
+            | Self::TooManyVertices { .. }
             | Self::Json { .. }
             | Self::NotObject
             | Self::MissingId

@@ -1069,3 +1069,80 @@ fn a_file_version_other_than_the_declared_one_is_named() {
         "regions.geojson: version 1 differs from the format version factions.json declares (2)"
     );
 }
+
+#[test]
+fn a_file_over_the_size_limit_is_refused_unread() {
+    let dir = fixture_path("valid");
+    let bytes = std::fs::metadata(dir.join(REGIONS)).unwrap().len();
+    let limits = |file_bytes| DataLimits {
+        file_bytes,
+        ..DataLimits::DEFAULT
+    };
+    let report = load_within(&dir, limits(bytes - 1)).unwrap_err();
+    let messages: Vec<String> = report.problems.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        messages,
+        [format!(
+            "regions.geojson: is {bytes} bytes, more than the {} bytes a data file may have \
+             (--max-data-file-bytes); not read",
+            bytes - 1
+        )]
+    );
+    load_within(&dir, limits(bytes)).unwrap();
+}
+
+#[test]
+fn a_file_over_the_vertex_limit_is_refused_saying_how_far_reading_got() {
+    // The two squares of the valid fixture have 5 positions each, closing ones included.
+    let dir = fixture_path("valid");
+    let limits = |file_vertices| DataLimits {
+        file_vertices,
+        ..DataLimits::DEFAULT
+    };
+    let report = load_within(&dir, limits(9)).unwrap_err();
+    let messages: Vec<String> = report.problems.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        messages,
+        [
+            "regions.geojson: has more than the 9 vertices a data file may have \
+          (--max-data-file-vertices): reading stopped at 10 vertices, in 2 of its 2 features"
+        ]
+    );
+    load_within(&dir, limits(10)).unwrap();
+}
+
+#[test]
+fn reading_stops_early_at_the_vertex_limit() {
+    let square = |i: usize| {
+        format!(
+            r#"{{"type":"Feature","id":"r{i}","properties":{{}},"geometry":{{"type":"Polygon",
+            "coordinates":[[[0,0],[1,0],[1,1],[0,1],[0,0]]]}}}}"#
+        )
+    };
+    let features: Vec<String> = (0..2_000).map(square).collect();
+    let text = format!(
+        r#"{{"type":"FeatureCollection","features":[{}]}}"#,
+        features.join(",")
+    );
+    let mut report = Report::default();
+    let rules = parse::Rules {
+        format: Format::LATEST,
+        max_vertices: 50,
+    };
+    assert!(parse::regions(&text, None, rules, &mut report).is_none());
+    let [problem] = &report.problems[..] else {
+        panic!("one problem expected: {report}");
+    };
+    let ProblemKind::TooManyVertices {
+        limit,
+        counted,
+        features,
+        total,
+    } = problem.kind
+    else {
+        panic!("{problem}");
+    };
+    assert_eq!((limit, total), (50, 2_000));
+    // Each thread stops at its next feature once the limit is passed.
+    assert!(counted > 50 && features < 100, "{problem}");
+}

@@ -32,6 +32,8 @@ pub struct Limits {
     /// `Content-Length` before it is read when it declares one). The default takes a
     /// 100,000-point JSON batch with ids and dates.
     pub body_bytes: usize,
+    /// Most points a JSON batch may have (413 beyond).
+    pub batch_points: NonZeroUsize,
     /// Most rows a CSV batch may have after its header; its body may average 256 bytes a row.
     pub csv_rows: NonZeroUsize,
     /// Longest time from a request's arrival to its response's head (503 beyond).
@@ -44,12 +46,16 @@ pub struct Limits {
     pub in_flight: NonZeroUsize,
     /// Most change streams (`/api/changes/stream`) open at once (503 beyond).
     pub streams: NonZeroUsize,
+    /// Longest the server waits, once told to stop, for requests in flight to finish.
+    pub shutdown_timeout: Duration,
 }
 
 impl Default for Limits {
     fn default() -> Self {
         Self {
             body_bytes: 32 * 1024 * 1024,
+            batch_points: NonZeroUsize::new(super::batch::from_json::MAX_BATCH_POINTS)
+                .expect("the default is not zero"),
             csv_rows: NonZeroUsize::new(super::batch::from_csv::DEFAULT_MAX_ROWS)
                 .expect("the default is not zero"),
             request_timeout: Duration::from_secs(60),
@@ -57,6 +63,7 @@ impl Default for Limits {
             header_timeout: Duration::from_secs(10),
             in_flight: NonZeroUsize::new(256).expect("not zero"),
             streams: NonZeroUsize::new(1024).expect("not zero"),
+            shutdown_timeout: Duration::from_secs(30),
         }
     }
 }

@@ -15,6 +15,7 @@ use super::problem::ApiError;
 use super::state::AppState;
 use crate::answer::{ControlAnswer, StatementAnswer, km2};
 use crate::engine::{Holder, StatementKey};
+use crate::live::DbState;
 use crate::model::{Date, RegionId};
 
 /// `GET /api/openapi.json`: the OpenAPI 3.1 description of every endpoint.
@@ -39,14 +40,60 @@ pub async fn openapi(
     Ok(([(header::CONTENT_TYPE, openapi::MEDIA_TYPE)], document.0).into_response())
 }
 
-/// Whether the server is up, and which data it serves.
+/// Whether the server is up, which data it serves, and whether its edits database takes
+/// writes.
 #[derive(Serialize, ToSchema)]
 struct Health<'a> {
-    /// Always `ok`.
+    /// Always `ok`: the server answers reads, even while its database is unavailable.
     #[schema(example = "ok")]
     status: &'static str,
     /// Hash of the data files being served and the last change applied.
     data_version: &'a str,
+    /// Id of the last stored change applied to the data served (0: none).
+    #[schema(example = 42)]
+    change_id: i64,
+    /// Whether the edits database takes writes, as the last write or the server's probe
+    /// (every few seconds) found: `ok`; `unavailable` (locked by another process, read-only,
+    /// full: writes are answered 503, reads go on); `none` when the data is served without an
+    /// edits database.
+    database: Database,
+    /// The last time since the server started that the database was found unavailable, and
+    /// why; kept after it recovers. Absent when it never was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    database_error: Option<HealthError>,
+}
+
+/// Whether the edits database takes writes.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+enum Database {
+    /// It does.
+    Ok,
+    /// It does not for now; writes are answered 503.
+    Unavailable,
+    /// There is none: the data is served as the files say.
+    None,
+}
+
+impl From<DbState> for Database {
+    fn from(state: DbState) -> Self {
+        match state {
+            DbState::Ok => Self::Ok,
+            DbState::Unavailable => Self::Unavailable,
+            DbState::None => Self::None,
+        }
+    }
+}
+
+/// When and why the edits database was last found unavailable.
+#[derive(Serialize, ToSchema)]
+struct HealthError {
+    /// When, in UTC.
+    #[schema(value_type = String, format = DateTime, example = "2026-11-30T17:00:00Z")]
+    time: String,
+    /// Why, in a few words.
+    #[schema(example = "the database is locked by another process")]
+    reason: &'static str,
 }
 
 /// `GET /healthz`.
@@ -56,16 +103,25 @@ struct Health<'a> {
     operation_id = "getHealth",
     tag = SERVICE,
     summary = "Health check",
-    description = "Whether the server is up, and which data it serves. Never cached.",
+    description = "Whether the server is up, which data it serves, and whether its edits \
+                   database takes writes. Answered from memory, never cached; 200 while reads \
+                   are served, even when the database is unavailable.",
     responses((status = 200, description = "Up.", body = Health, content_type = "application/json"))
 )]
 pub async fn healthz(State(state): State<AppState>) -> Response {
     let snapshot = state.snapshot();
+    let db = state.live().db_health();
     json_response(
         "application/json",
         &Health {
             status: "ok",
             data_version: &snapshot.version,
+            change_id: snapshot.last_change,
+            database: db.state.into(),
+            database_error: db.last_error.map(|e| HealthError {
+                time: e.time.to_string(),
+                reason: e.reason,
+            }),
         },
     )
 }

@@ -163,7 +163,9 @@ async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
 
 /// Serves `app(state)` on `listener` until `shutdown` completes. Then the served data is
 /// closed, so that change streams end, no new connection is taken, and the requests in flight
-/// finish before this returns.
+/// finish before this returns, for at most the shutdown timeout: connections still open then
+/// are dropped (an edit is acknowledged only once it is stored, so no acknowledged edit is
+/// lost).
 ///
 /// A client that takes longer than the header timeout to send a request's head is
 /// disconnected (`axum::serve` has no such timeout, hence hyper's own connection builder).
@@ -173,6 +175,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
     let live = state.live().clone();
+    let drain = state.limits().shutdown_timeout;
     let mut builder = auto::Builder::new(TokioExecutor::new());
     builder
         .http1()
@@ -210,7 +213,16 @@ pub async fn serve(
     }
     drop(listener);
     live.close();
-    connections.shutdown().await;
+    if tokio::time::timeout(drain, connections.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            "requests still in flight {} s after the signal (--shutdown-timeout); closing \
+             their connections",
+            drain.as_secs_f64()
+        );
+    }
     Ok(())
 }
 

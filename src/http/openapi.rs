@@ -115,8 +115,8 @@ shared_responses! {
     );
     /// 413, for a body or batch over the limits.
     PayloadTooLarge => problem(&format!(
-        "Payload Too Large: a JSON body exceeds {} MiB or a JSON batch has more than \
-         {MAX_BATCH_POINTS} points; a CSV batch has more rows than the server takes (by \
+        "Payload Too Large: a JSON body exceeds {} MiB or a JSON batch has more points than \
+         the server takes (by default {MAX_BATCH_POINTS}, `--batch-points`); a CSV batch has more rows than the server takes (by \
          default {DEFAULT_CSV_BATCH_ROWS}, `--batch-csv-rows`), more than {BYTES_PER_ROW} bytes \
          a row on average, or a row longer than {MAX_ROW_BYTES} bytes.",
         MAX_BODY_BYTES >> 20,

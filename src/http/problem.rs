@@ -233,6 +233,10 @@ impl From<LiveError> for ApiError {
             LiveError::NotFound(what) => Self::NotFound(what),
             LiveError::Invalid(problems) => Self::InvalidBody(problems),
             LiveError::Conflict(why) => Self::Conflict(why),
+            LiveError::Unavailable(reason) => Self::Unavailable(format!(
+                "the edits database is unavailable ({reason}), so no edit can be stored; the \
+                 data is still served; try again shortly"
+            )),
             other => Self::Internal(other.to_string()),
         }
     }

@@ -72,7 +72,8 @@ pub struct Batch {
     #[schema(example = "FeatureCollection")]
     #[schema(rename = "type")]
     kind: String,
-    /// The points, at most 100,000.
+    /// The points, at most 100,000 (the server's default `--batch-points`; a server may be
+    /// started with a lower or higher limit).
     #[schema(max_items = 100_000)]
     features: Vec<BatchFeature>,
 }
@@ -213,7 +214,9 @@ pub async fn batch(
         BatchBody::Json(bytes) => {
             let geojson_ids = format == Format::GeoJsonSeq;
             let small = bytes.len() <= INLINE_JSON_BYTES;
-            let parse = move || batch::from_json::points(&bytes, default_at, geojson_ids);
+            let max_points = state.limits().batch_points;
+            let parse =
+                move || batch::from_json::points(&bytes, default_at, geojson_ids, max_points);
             let points = if small {
                 parse()
             } else {

@@ -16,6 +16,7 @@
 //! Readers never wait: [`Live::snapshot`] is a lock-free load of an `Arc`. Only writers take the
 //! lock, which keeps the log order and the order in which snapshots are installed the same.
 
+mod health;
 mod replay;
 mod snapshot;
 
@@ -28,9 +29,10 @@ use tokio_stream::{Stream, StreamExt};
 
 use crate::engine::Engine;
 use crate::geodata::change::{self, BodyProblem, FORM};
-use crate::geodata::{self, Loaded, Report};
+use crate::geodata::{self, DataLimits, Loaded, Report};
 use crate::model::parse_date;
 use crate::store::{Change, ChangeKind, NewChange, Store, StoreError};
+pub use health::{DbError, DbHealth, DbState};
 use replay::{Effect, Replay};
 pub use snapshot::{RegionRef, Snapshot};
 
@@ -58,6 +60,10 @@ pub enum LiveError {
     /// New geodata files did not pass the checks; the old data stays served.
     #[error("the new geodata is invalid, keeping the old:\n{0}")]
     InvalidData(Report),
+    /// The change log cannot be written for now (locked by another process, read-only, out of
+    /// space); the data is still served.
+    #[error("the edits database is unavailable: {0}")]
+    Unavailable(&'static str),
     /// The change log failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -106,6 +112,8 @@ struct Inner {
     feed: broadcast::Sender<Arc<Change>>,
     /// Turns `true` on [`Live::close`].
     closing: watch::Sender<bool>,
+    /// Whether the change log takes writes, as last seen.
+    db: health::Tracker,
 }
 
 impl std::fmt::Debug for Live {
@@ -148,8 +156,13 @@ impl Live {
         Self {
             inner: Arc::new(Inner {
                 current: ArcSwap::from_pointee(snapshot),
-                store,
                 writer: Mutex::new(replay),
+                db: health::Tracker::new(if store.is_some() {
+                    DbState::Ok
+                } else {
+                    DbState::None
+                }),
+                store,
                 feed: broadcast::channel(FEED_CAPACITY).0,
                 closing: watch::Sender::new(false),
             }),
@@ -172,6 +185,54 @@ impl Live {
         self.inner.store.as_ref().ok_or(LiveError::NoLog)
     }
 
+    /// The change log, for a write: refused at once while a write failed for the database
+    /// being unavailable moments ago, so writers do not queue behind a lock.
+    fn writable(&self) -> Result<&Arc<dyn Store>, LiveError> {
+        let store = self.store()?;
+        match self.inner.db.refusal() {
+            Some(reason) => Err(LiveError::Unavailable(reason)),
+            None => Ok(store),
+        }
+    }
+
+    /// `error` from a write, with the database's health updated: an unavailable database is
+    /// [`LiveError::Unavailable`].
+    fn write_failed(&self, error: StoreError) -> LiveError {
+        match error.unavailable() {
+            Some(reason) => {
+                tracing::warn!("a write failed: {error}");
+                self.inner.db.failed(reason, true);
+                LiveError::Unavailable(reason)
+            }
+            None => LiveError::Store(error),
+        }
+    }
+
+    /// Whether the change log takes writes, as the last write or probe found; no I/O.
+    #[must_use]
+    pub fn db_health(&self) -> DbHealth {
+        self.inner.db.get()
+    }
+
+    /// Checks whether the change log could take a write now (without writing) and records
+    /// the answer for [`Live::db_health`]; nothing without a change log. The server calls it
+    /// every few seconds, so the health check notices a locked database with no writes.
+    pub async fn probe_store(&self) {
+        let Some(store) = &self.inner.store else {
+            return;
+        };
+        match store.probe().await {
+            Ok(()) => self.inner.db.ok(),
+            Err(e) => {
+                if let Some(reason) = e.unavailable() {
+                    self.inner.db.failed(reason, false);
+                } else {
+                    tracing::warn!("the database probe failed: {e}");
+                }
+            }
+        }
+    }
+
     /// Puts a history entry (`json`, in the form of `regions.geojson`) into region `region`,
     /// replacing the entry with the same `from`.
     ///
@@ -183,7 +244,7 @@ impl Live {
         json: &str,
         author: &str,
     ) -> Result<Outcome, LiveError> {
-        self.store()?;
+        self.writable()?;
         let mut writer = self.inner.writer.lock().await;
         let current = self.snapshot();
         let data = current.engine.dataset();
@@ -224,7 +285,7 @@ impl Live {
     /// # Errors
     /// An invalid event (every problem), or the store failed.
     pub async fn put_event(&self, json: &str, author: &str) -> Result<Outcome, LiveError> {
-        self.store()?;
+        self.writable()?;
         let mut writer = self.inner.writer.lock().await;
         let current = self.snapshot();
         let data = current.engine.dataset();
@@ -257,7 +318,7 @@ impl Live {
         base: Option<i64>,
         force: bool,
     ) -> Result<Outcome, LiveError> {
-        self.store()?;
+        self.writable()?;
         let mut writer = self.inner.writer.lock().await;
         let current = self.snapshot();
         let data = current.engine.dataset();
@@ -321,11 +382,12 @@ impl Live {
     /// No such change, a later change on the same item (without `force`), an item that can no
     /// longer be put back as it was, or the store failed.
     pub async fn revert(&self, id: i64, force: bool, author: &str) -> Result<Outcome, LiveError> {
-        let store = self.store()?;
+        let store = self.writable()?;
         let mut writer = self.inner.writer.lock().await;
         let target = store
             .get(id)
-            .await?
+            .await
+            .map_err(|e| self.write_failed(e))?
             .ok_or_else(|| LiveError::NotFound(format!("no change {id}")))?;
         let t = &target.change;
         let newer = writer.last_touch(&t.target, &t.key);
@@ -378,7 +440,12 @@ impl Live {
         subject: ChangeKind,
         effect: Effect,
     ) -> Result<Outcome, LiveError> {
-        let stored = self.store()?.append(new).await?;
+        let stored = self
+            .store()?
+            .append(new)
+            .await
+            .map_err(|e| self.write_failed(e))?;
+        self.inner.db.ok();
         writer.record(
             stored.id,
             subject,
@@ -413,10 +480,11 @@ impl Live {
     /// in; only the shapes whose geometry changed are rebuilt. Returns a one-line summary.
     ///
     /// # Errors
-    /// The check report of invalid files, or the store's error; the old data stays served.
-    pub async fn reload(&self, dir: &Path) -> Result<String, LiveError> {
+    /// The check report of invalid files (or of files over `limits`), or the store's error;
+    /// the old data stays served.
+    pub async fn reload(&self, dir: &Path, limits: DataLimits) -> Result<String, LiveError> {
         let dir = dir.to_path_buf();
-        let loaded = blocking(move || geodata::load(&dir))
+        let loaded = blocking(move || geodata::load_within(&dir, limits))
             .await?
             .map_err(LiveError::InvalidData)?;
         // Hold the writer lock, so no edit lands between the replay and the swap.

@@ -197,7 +197,9 @@ async fn a_reload_keeps_the_index_when_only_histories_change_and_replays_the_log
     let edited = regions.replacen("\"note\": \"", "\"note\": \"Reviewed. ", 1);
     assert_ne!(regions, edited, "the fixture has a note to change");
     std::fs::write(dir.join("regions.geojson"), edited).unwrap();
-    live.reload(&dir).await.unwrap();
+    live.reload(&dir, geodata::DataLimits::DEFAULT)
+        .await
+        .unwrap();
     let after = live.snapshot();
     assert!(Arc::ptr_eq(before.engine.spatial(), after.engine.spatial()));
     assert_ne!(before.files_version, after.files_version);
@@ -211,7 +213,7 @@ async fn a_reload_keeps_the_index_when_only_histories_change_and_replays_the_log
     // Invalid files are refused and the old data stays.
     std::fs::write(dir.join("regions.geojson"), "{").unwrap();
     assert!(matches!(
-        live.reload(&dir).await,
+        live.reload(&dir, geodata::DataLimits::DEFAULT).await,
         Err(LiveError::InvalidData(_))
     ));
     assert!(Arc::ptr_eq(&after, &live.snapshot()));

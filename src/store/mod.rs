@@ -139,8 +139,40 @@ pub enum StoreError {
     },
 }
 
+impl StoreError {
+    /// Why the database cannot be written for now, in a few words without its path, when
+    /// that is what failed: it is locked by another process, read-only, out of space or
+    /// failing I/O. `None` for every other error.
+    #[must_use]
+    pub fn unavailable(&self) -> Option<&'static str> {
+        use rusqlite::ErrorCode as C;
+        let Self::Sqlite {
+            source: rusqlite::Error::SqliteFailure(e, _),
+            ..
+        } = self
+        else {
+            return None;
+        };
+        match e.code {
+            C::DatabaseBusy | C::DatabaseLocked => {
+                Some("the database is locked by another process")
+            }
+            C::ReadOnly | C::PermissionDenied => Some("the database is read-only"),
+            C::DiskFull => Some("the disk holding the database is full"),
+            C::SystemIoFailure | C::CannotOpen => Some("the database cannot be read or written"),
+            _ => None,
+        }
+    }
+}
+
 /// An append-only, durable log of changes.
 pub trait Store: Send + Sync + 'static {
+    /// Whether a write could start now, without writing anything; cheap enough to call every
+    /// few seconds. The default says yes.
+    fn probe(&self) -> BoxFuture<'_, Result<(), StoreError>> {
+        Box::pin(async { Ok(()) })
+    }
+
     /// Appends `change` and returns it with its id and time, once it is durable.
     fn append(&self, change: NewChange) -> BoxFuture<'_, Result<Change, StoreError>>;
 

@@ -9,6 +9,12 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::migrations::{MIGRATIONS, latest};
 use super::{BoxFuture, Change, ChangeKind, NewChange, Store, StoreError};
 
+/// How long a statement waits for another connection's lock before it fails with "busy": a
+/// write meanwhile holds the writer lock, so keep it short (the request timeout is longer).
+const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+/// How long [`Store::probe`] waits for the write lock.
+const PROBE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// The change log in SQLite. Cloning shares the connection.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
@@ -41,8 +47,7 @@ impl SqliteStore {
             .map_err(err)?;
         conn.pragma_update(None, "foreign_keys", "ON")
             .map_err(err)?;
-        conn.busy_timeout(std::time::Duration::from_secs(10))
-            .map_err(err)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(err)?;
         let version: i64 = conn
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .map_err(err)?;
@@ -136,6 +141,22 @@ fn row_to_change(path: &str, row: &rusqlite::Row<'_>) -> Result<Change, StoreErr
 }
 
 impl Store for SqliteStore {
+    /// Takes the write lock (`BEGIN IMMEDIATE`) and lets it go at once: fails when another
+    /// process holds it for longer than a second, or the file cannot be locked for writing.
+    fn probe(&self) -> BoxFuture<'_, Result<(), StoreError>> {
+        self.blocking(move |conn, path| {
+            let err = |e| sqlite_error(path, e);
+            conn.busy_timeout(PROBE_TIMEOUT).map_err(err)?;
+            let began = conn.execute_batch("BEGIN IMMEDIATE");
+            let ended = match began {
+                Ok(()) => conn.execute_batch("ROLLBACK"),
+                Err(_) => Ok(()),
+            };
+            conn.busy_timeout(BUSY_TIMEOUT).map_err(err)?;
+            began.and(ended).map_err(err)
+        })
+    }
+
     fn append(&self, change: NewChange) -> BoxFuture<'_, Result<Change, StoreError>> {
         self.blocking(move |conn, path| {
             let err = |e| sqlite_error(path, e);

@@ -16,7 +16,7 @@ use crate::http::extract::{json_problem, plain};
 use crate::http::problem::{ApiError, body_problem};
 use crate::model::{Date, LonLat, parse_date};
 
-/// Most points one JSON batch may hold.
+/// Most points one JSON batch may hold by default (`--batch-points`).
 pub const MAX_BATCH_POINTS: usize = 100_000;
 
 /// The collection, its features left unparsed.
@@ -74,18 +74,29 @@ struct Properties<'a> {
 /// Reads and checks `bytes` into points in input order: a valid batch in one pass, an invalid
 /// one split into its features, which are checked on every core, every problem reported. `geojson_ids`: every id
 /// must be a string or a number, as a GeoJSON `Feature`'s (for a GeoJSON sequence answer).
+/// A batch of more than `max_points` points is refused (413).
 ///
 /// CPU-bound (tens of ms for 100,000 points): call it on the blocking pool.
-pub fn points(bytes: &[u8], default_at: Date, geojson_ids: bool) -> Result<Vec<Probe>, ApiError> {
-    match valid(bytes, default_at, geojson_ids) {
+pub fn points(
+    bytes: &[u8],
+    default_at: Date,
+    geojson_ids: bool,
+    max_points: NonZeroUsize,
+) -> Result<Vec<Probe>, ApiError> {
+    match valid(bytes, default_at, geojson_ids, max_points.get()) {
         Some(probes) => Ok(probes),
-        None => checked(bytes, default_at, geojson_ids),
+        None => checked(bytes, default_at, geojson_ids, max_points.get()),
     }
 }
 
 /// The batch split into its features, each parsed and checked on every core, every problem
 /// reported with a pointer to its value.
-fn checked(bytes: &[u8], default_at: Date, geojson_ids: bool) -> Result<Vec<Probe>, ApiError> {
+fn checked(
+    bytes: &[u8],
+    default_at: Date,
+    geojson_ids: bool,
+    max_points: usize,
+) -> Result<Vec<Probe>, ApiError> {
     let collection: Collection<'_> = serde_json::from_slice(bytes).map_err(|error| {
         // Not JSON at all (400), or JSON of the wrong shape: find where (422).
         let mut de = serde_json::Deserializer::from_slice(bytes);
@@ -107,10 +118,10 @@ fn checked(bytes: &[u8], default_at: Date, geojson_ids: bool) -> Result<Vec<Prob
             ),
         )]));
     }
-    if collection.features.len() > MAX_BATCH_POINTS {
+    if collection.features.len() > max_points {
         return Err(ApiError::TooLarge(format!(
-            "the batch has {} points; at most {MAX_BATCH_POINTS} per request (send more as \
-             text/csv)",
+            "the batch has {} points; this server takes at most {max_points} per request \
+             (--batch-points; send more as text/csv)",
             collection.features.len()
         )));
     }
@@ -173,12 +184,20 @@ fn checked(bytes: &[u8], default_at: Date, geojson_ids: bool) -> Result<Vec<Prob
 /// without splitting it into features first. `None` when anything is wrong with the body or
 /// any point (or the batch has too many points): [`chunks`] then reads it again, slowly, to say
 /// exactly what and where.
-fn valid(bytes: &[u8], default_at: Date, geojson_ids: bool) -> Option<Vec<Probe>> {
+fn valid(
+    bytes: &[u8],
+    default_at: Date,
+    geojson_ids: bool,
+    max_points: usize,
+) -> Option<Vec<Probe>> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    let seed = ValidCollection(ValidFeature {
-        default_at,
-        geojson_ids,
-    });
+    let seed = ValidCollection(
+        ValidFeature {
+            default_at,
+            geojson_ids,
+        },
+        max_points,
+    );
     let probes = seed.deserialize(&mut de).ok()?;
     de.end().ok()?;
     Some(probes)
@@ -189,9 +208,9 @@ fn invalid<E: de::Error>() -> E {
     E::custom("invalid batch")
 }
 
-/// Reads a whole valid `FeatureCollection` into points.
+/// Reads a whole valid `FeatureCollection` of at most `.1` points.
 #[derive(Clone, Copy)]
-struct ValidCollection(ValidFeature);
+struct ValidCollection(ValidFeature, usize);
 
 impl<'de> DeserializeSeed<'de> for ValidCollection {
     type Value = Vec<Probe>;
@@ -219,7 +238,7 @@ impl<'de> Visitor<'de> for ValidCollection {
                     }
                 }
                 "features" if features.is_none() => {
-                    features = Some(map.next_value_seed(ValidFeatures(self.0))?);
+                    features = Some(map.next_value_seed(ValidFeatures(self.0, self.1))?);
                 }
                 "type" | "features" => return Err(invalid()),
                 _ => {
@@ -235,8 +254,8 @@ impl<'de> Visitor<'de> for ValidCollection {
     }
 }
 
-/// Reads the `features` array, at most [`MAX_BATCH_POINTS`].
-struct ValidFeatures(ValidFeature);
+/// Reads the `features` array, at most `.1` of them.
+struct ValidFeatures(ValidFeature, usize);
 
 impl<'de> DeserializeSeed<'de> for ValidFeatures {
     type Value = Vec<Probe>;
@@ -254,9 +273,9 @@ impl<'de> Visitor<'de> for ValidFeatures {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        let mut probes = Vec::with_capacity(seq.size_hint().unwrap_or(1024).min(MAX_BATCH_POINTS));
+        let mut probes = Vec::with_capacity(seq.size_hint().unwrap_or(1024).min(self.1));
         while let Some(probe) = seq.next_element_seed(self.0)? {
-            if probes.len() == MAX_BATCH_POINTS {
+            if probes.len() == self.1 {
                 return Err(invalid());
             }
             probes.push(probe);
@@ -513,12 +532,15 @@ fn malformed(i: usize, raw: &RawValue) -> BodyProblem {
 mod tests {
     use super::*;
 
+    /// The default limit.
+    const MAX: NonZeroUsize = NonZeroUsize::new(MAX_BATCH_POINTS).expect("not zero");
+
     fn at() -> Date {
         jiff::civil::date(2015, 8, 20)
     }
 
     fn problems(body: &str) -> Vec<(String, String)> {
-        match points(body.as_bytes(), at(), false) {
+        match points(body.as_bytes(), at(), false, MAX) {
             Err(ApiError::InvalidBody(list)) => {
                 list.into_iter().map(|p| (p.pointer, p.detail)).collect()
             }
@@ -541,7 +563,7 @@ mod tests {
             r#"{{"type":"FeatureCollection","features":[{}]}}"#,
             features.join(",")
         );
-        let points = points(body.as_bytes(), at(), true).unwrap();
+        let points = points(body.as_bytes(), at(), true, MAX).unwrap();
         assert_eq!(points.len(), n);
         for (i, probe) in points.iter().enumerate() {
             assert_eq!(probe.id.as_ref().unwrap().as_text(), i.to_string());
@@ -586,8 +608,8 @@ mod tests {
     fn geojson_sequence_answers_need_string_or_number_ids() {
         let body = r#"{"type":"FeatureCollection","features":[
             {"type":"Feature","id":{"a":1},"geometry":{"type":"Point","coordinates":[1,2]}}]}"#;
-        points(body.as_bytes(), at(), false).unwrap();
-        let Err(ApiError::InvalidBody(list)) = points(body.as_bytes(), at(), true) else {
+        points(body.as_bytes(), at(), false, MAX).unwrap();
+        let Err(ApiError::InvalidBody(list)) = points(body.as_bytes(), at(), true, MAX) else {
             panic!("expected 422");
         };
         assert_eq!(list[0].pointer, "/features/0/id");
@@ -599,20 +621,50 @@ mod tests {
     }
 
     #[test]
+    fn the_point_limit_is_the_one_given_in_both_readers() {
+        let two = NonZeroUsize::new(2).expect("not zero");
+        let point = r#"{"type":"Feature","geometry":{"type":"Point","coordinates":[1,2]}}"#;
+        let batch = |n: usize| {
+            format!(
+                r#"{{"type":"FeatureCollection","features":[{}]}}"#,
+                vec![point; n].join(",")
+            )
+        };
+        assert_eq!(
+            points(batch(2).as_bytes(), at(), false, two).unwrap().len(),
+            2
+        );
+        let Err(ApiError::TooLarge(detail)) = points(batch(3).as_bytes(), at(), false, two) else {
+            panic!("expected 413");
+        };
+        assert!(
+            detail.contains("the batch has 3 points; this server takes at most 2")
+                && detail.contains("--batch-points"),
+            "{detail}"
+        );
+        // The one-pass reader gives up at the limit too, so the checking reader says why.
+        assert!(valid(batch(3).as_bytes(), at(), false, 2).is_none());
+        assert_eq!(
+            valid(batch(2).as_bytes(), at(), false, 2).map(|p| p.len()),
+            Some(2)
+        );
+    }
+
+    #[test]
     fn the_collection_itself_is_checked() {
         let too_many = format!(
             r#"{{"type":"FeatureCollection","features":[{}]}}"#,
             vec!["0"; MAX_BATCH_POINTS + 1].join(",")
         );
         assert!(matches!(
-            points(too_many.as_bytes(), at(), false),
+            points(too_many.as_bytes(), at(), false, MAX),
             Err(ApiError::TooLarge(_))
         ));
         assert!(matches!(
-            points(b"{\"features\":[", at(), false),
+            points(b"{\"features\":[", at(), false, MAX),
             Err(ApiError::MalformedBody(_))
         ));
-        let Err(ApiError::InvalidBody(list)) = points(b"5", at(), false) else {
+        let Err(ApiError::InvalidBody(list)) = points(b"5", at(), false, MAX) else {
             panic!("expected 422");
         };
         assert_eq!(
@@ -634,8 +686,11 @@ mod tests {
                  "properties":{"date":null}}]}"#,
         ];
         for body in bodies {
-            let fast = valid(body.as_bytes(), at(), true).expect(body);
-            assert_eq!(fast, checked(body.as_bytes(), at(), true).unwrap());
+            let fast = valid(body.as_bytes(), at(), true, MAX_BATCH_POINTS).expect(body);
+            assert_eq!(
+                fast,
+                checked(body.as_bytes(), at(), true, MAX_BATCH_POINTS).unwrap()
+            );
         }
         // What the one-pass reader leaves to the checked one: escaped names, wrong types,
         // duplicates, bad values; the answer is the checked reader's.
@@ -652,12 +707,16 @@ mod tests {
             r#"{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Point","coordinates":[1,2]}}]} x"#,
         ];
         for body in others {
-            assert_eq!(valid(body.as_bytes(), at(), true), None, "{body}");
+            assert_eq!(
+                valid(body.as_bytes(), at(), true, MAX_BATCH_POINTS),
+                None,
+                "{body}"
+            );
         }
         assert_eq!(
-            points(others[1].as_bytes(), at(), true).unwrap()[0].at,
+            points(others[1].as_bytes(), at(), true, MAX).unwrap()[0].at,
             jiff::civil::date(2016, 1, 2)
         );
-        assert_eq!(points(others[0].as_bytes(), at(), true).unwrap(), []);
+        assert_eq!(points(others[0].as_bytes(), at(), true, MAX).unwrap(), []);
     }
 }
