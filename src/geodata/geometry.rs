@@ -187,17 +187,18 @@ fn within_max_decimals(ring: &[Position]) -> bool {
 ///
 /// The candidate is `k / 10^decimals` with `k` the integer nearest `v · 10^decimals`; reading
 /// it rounds the exact quotient to the nearest `f64`, as the division of the two exactly
-/// represented numbers `k` and `10^decimals` does, so the test is exact. (`k` could only be
-/// off by one for a product within an error of a half-integer, and then no candidate reads
-/// back as `v`; numbers too large for that test are formatted.)
+/// represented numbers `k` and `10^decimals` does. Below 2^50, `v`'s own spacing times
+/// `10^decimals` is at most 1/4 and the product is off by at most 1/16, so a `k` that reads
+/// back lies within 0.19 of the product and rounding finds it: the test is exact. Larger
+/// products are formatted (a product near 2^52 rounded to a half, then away from zero, once
+/// gave a `k` one too far).
 fn has_decimals_within(v: f64, decimals: usize) -> bool {
     const POWERS: [f64; 8] = [1.0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7];
     let Some(&scale) = POWERS.get(decimals) else {
         return decimal_count(v) <= decimals;
     };
     let k = (v * scale).round();
-    // Beyond 2^53, `k` itself may not be an integer read exactly: leave it to formatting.
-    if k.abs() >= 9_007_199_254_740_992.0 {
+    if k.abs() >= 1_125_899_906_842_624.0 {
         return decimal_count(v) <= decimals;
     }
     k / scale == v
@@ -254,6 +255,11 @@ mod tests {
         assert!(!has_decimals_within(0.000_001, 5));
         assert!(!has_decimals_within(0.1 + 0.2, 5));
         assert!(has_decimals_within(1e300, 5));
+        // A product of 4.02e15, where the spacing of floats is 1/2: found by the property
+        // test below.
+        let v = f64::from_bits(14_033_859_400_456_469_411);
+        assert_eq!(decimal_count(v), 2, "{v}");
+        assert!(has_decimals_within(v, 2));
     }
 
     proptest! {
