@@ -11,7 +11,7 @@
 #
 #   scripts/load.sh                     # 60 s, 160 readers, 8 batch clients, 8 writers
 #   scripts/load.sh --duration 180 --overload
-#   scripts/load.sh --smoke             # 10 s, a few clients
+#   scripts/load.sh --smoke             # 10 s, a few clients; the memory slope is not judged
 #   scripts/load.sh --help
 #
 # Needs Python 3 (standard library only; tested with 3.11) and Linux (/proc). Honours
