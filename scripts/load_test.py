@@ -1139,10 +1139,10 @@ def parse(argv):
     p.add_argument("--duration", type=float, default=60, help="seconds of load (default 60)")
     p.add_argument("--smoke", action="store_true",
                    help="a short run: 10 s, 24 readers, 2 batch clients, 2 writers, 2 streams")
-    p.add_argument("--readers", type=int, default=160)
-    p.add_argument("--batchers", type=int, default=8)
-    p.add_argument("--writers", type=int, default=8)
-    p.add_argument("--streams", type=int, default=4)
+    p.add_argument("--readers", type=int, default=160, help="read clients (default 160)")
+    p.add_argument("--batchers", type=int, default=8, help="batch clients (default 8)")
+    p.add_argument("--writers", type=int, default=8, help="writing clients (default 8)")
+    p.add_argument("--streams", type=int, default=4, help="open change streams (default 4)")
     p.add_argument("--batch-points", type=int, default=1000, help="points in each batch (default 1000)")
     p.add_argument("--max-in-flight", type=int, default=256,
                    help="the server's limit; the clients stay below it (default 256)")
@@ -1151,9 +1151,10 @@ def parse(argv):
     p.add_argument("--crash-after", type=float, default=5,
                    help="seconds of writes before the SIGKILL check; 0 skips it (default 5)")
     p.add_argument("--overload", action="store_true", help="also drive a server past its limits")
-    p.add_argument("--overload-limit", type=int, default=8)
-    p.add_argument("--overload-seconds", type=float, default=10)
-    p.add_argument("--seed", type=int, default=12)
+    p.add_argument("--overload-limit", type=int, default=8,
+                   help="--max-in-flight of the overloaded server (default 8)")
+    p.add_argument("--overload-seconds", type=float, default=10, help="(default 10)")
+    p.add_argument("--seed", type=int, default=12, help="seeds what the clients ask (default 12)")
     p.add_argument("--keep", action="store_true", help="keep the temporary directory (logs, databases)")
     p.add_argument("--json-out", help="also write the results as JSON to this file")
     args = p.parse_args(argv)
