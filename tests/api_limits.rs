@@ -1,7 +1,8 @@
 //! The server's limits and hardening, against the real binary over raw TCP: bodies declared
 //! too large (413 before they are read), clients too slow sending a body (408) or a request's
 //! head (disconnected), requests past the timeout or over the concurrency limits (503 with
-//! `Retry-After`), unreadable paths (a 400 problem) and the security headers on every answer.
+//! `Retry-After`), answers given before a body is read (`Connection: close`), unreadable paths
+//! (a 400 problem) and the security headers on every answer.
 
 #![allow(clippy::unwrap_used, reason = "tests fail loudly")]
 
@@ -229,6 +230,70 @@ fn requests_over_the_concurrency_limit_get_503_and_the_rest_are_served() {
         .unwrap();
     assert_eq!(Reply::read(after).status, 200);
     drop(stream);
+}
+
+#[test]
+fn an_answer_before_the_body_is_read_says_connection_close_and_closes() {
+    let server = serve(&[
+        ("FRONTLINE_MAX_IN_FLIGHT", "1"),
+        ("FRONTLINE_BODY_TIMEOUT", "60"),
+    ]);
+    // Keep-alive requests (no `Connection: close`) whose bodies the server will not read: one
+    // refused at the door (503, the only place is taken), one refused by its handler before
+    // reading (415). Each answer must say the connection ends, and end it, rather than leave
+    // the client to find it closed when it sends its next request.
+    let keep_alive = |content_type: &str, body: &[u8]| {
+        let mut stream = connect(&server);
+        let head = format!(
+            "POST /api/query HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: {content_type}\r\n\
+             Content-Length: {}\r\n\r\n",
+            body.len()
+        );
+        stream.write_all(head.as_bytes()).unwrap();
+        stream.write_all(body).unwrap();
+        Reply::read(stream)
+    };
+    // A small body and one larger than what the HTTP layer drains by itself.
+    for size in [1_000, 300_000] {
+        let body = vec![b' '; size];
+        let reply = keep_alive("text/plain", &body);
+        assert_eq!(reply.status, 415, "{}", reply.body);
+        assert_eq!(reply.header("connection"), "close", "415 for {size} bytes");
+
+        let mut slow = connect(&server);
+        let headers = "Content-Type: application/geo+json\r\nContent-Length: 10000\r\n";
+        slow.write_all(head("POST", "/api/query", headers).as_bytes())
+            .unwrap();
+        slow.write_all(b"{\"type\":").unwrap();
+        let busy = Instant::now();
+        let reply = loop {
+            let reply = keep_alive("application/geo+json", &body);
+            if reply.status == 503 || busy.elapsed() > PATIENCE {
+                break reply;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        assert_eq!(reply.status, 503, "{}", reply.body);
+        assert_eq!(reply.header("connection"), "close", "503 for {size} bytes");
+        assert_eq!(reply.header("retry-after"), "2");
+        slow.write_all(&[b' '; 9992]).unwrap();
+        assert_eq!(Reply::read(slow).status, 400);
+    }
+    // A request whose body was read keeps its connection.
+    let mut stream = connect(&server);
+    let body = br#"{"type":"FeatureCollection","features":[]}"#;
+    let head = format!(
+        "POST /api/query HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.write_all(body).unwrap();
+    let mut answer = [0u8; 4096];
+    let n = stream.read(&mut answer).unwrap();
+    let text = String::from_utf8_lossy(&answer[..n]).to_ascii_lowercase();
+    assert!(text.starts_with("http/1.1 200"), "{text}");
+    assert!(!text.contains("connection: close"), "{text}");
 }
 
 #[test]

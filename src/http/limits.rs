@@ -5,12 +5,13 @@
 use std::num::NonZeroUsize;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{Method, header};
+use axum::http::{HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use http_body::{Frame, SizeHint};
@@ -104,7 +105,8 @@ impl Gates {
 
 /// Admits a request, or refuses it at once: a body declared larger than the limit (413), or
 /// too many requests or streams already (503). An admitted request's body times out when the
-/// client pauses too long, and it holds its place until its response's body is sent.
+/// client pauses too long, and it holds its place until its response's body is sent. An answer
+/// given before the request's body was read to its end says `Connection: close`.
 pub(super) async fn admit(State(gates): State<Gates>, req: Request, next: Next) -> Response {
     let path = req.uri().path();
     if UNLIMITED_PATHS.contains(&path) {
@@ -116,12 +118,14 @@ pub(super) async fn admit(State(gates): State<Gates>, req: Request, next: Next) 
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
+    let has_body =
+        declared.is_some_and(|n| n > 0) || req.headers().contains_key(header::TRANSFER_ENCODING);
     if let Some(declared) = declared.filter(|&n| n > limit) {
-        return ApiError::TooLarge(format!(
+        let too_large = ApiError::TooLarge(format!(
             "request body is too large: its Content-Length is {declared} bytes and this server \
              takes at most {limit} (--max-body-bytes; a CSV batch: --batch-csv-rows)"
-        ))
-        .into_response();
+        ));
+        return unread(too_large.into_response());
     }
     let (semaphore, max, what) = if path == STREAM_PATH {
         (
@@ -137,20 +141,73 @@ pub(super) async fn admit(State(gates): State<Gates>, req: Request, next: Next) 
         )
     };
     let Ok(permit) = semaphore.clone().try_acquire_owned() else {
-        return ApiError::Unavailable(format!(
+        let busy = ApiError::Unavailable(format!(
             "the server is busy: {max} {what}; try again shortly"
         ))
         .into_response();
+        return if has_body { unread(busy) } else { busy };
     };
     let timeout = gates.limits.body_timeout;
-    let req = req.map(|body| Body::new(TimeoutBody::new(timeout, body)));
+    let finished = Arc::new(AtomicBool::new(!has_body));
+    let req = req.map(|body| {
+        Body::new(Reading {
+            body: Body::new(TimeoutBody::new(timeout, body)),
+            finished: Arc::clone(&finished),
+        })
+    });
     let response = next.run(req).await;
+    let response = if finished.load(Ordering::Acquire) {
+        response
+    } else {
+        unread(response)
+    };
     response.map(|body| {
         Body::new(Holding {
             body,
             _permit: permit,
         })
     })
+}
+
+/// `response` to a request whose body the server did not read to its end: the rest of the
+/// body may still be arriving and is not read, so the connection cannot carry another request.
+/// `Connection: close` tells the client so, instead of it finding the connection closed when it
+/// sends the next one.
+fn unread(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    response
+}
+
+/// A request body that records when it has been read to its end.
+struct Reading {
+    body: Body,
+    finished: Arc<AtomicBool>,
+}
+
+impl http_body::Body for Reading {
+    type Data = axum::body::Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
+        let frame = Pin::new(&mut self.body).poll_frame(cx);
+        if matches!(frame, Poll::Ready(None)) || self.body.is_end_stream() {
+            self.finished.store(true, Ordering::Release);
+        }
+        frame
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.body.size_hint()
+    }
 }
 
 /// Whether `error`, from reading a request body, is the client pausing longer than the body
