@@ -26,7 +26,7 @@ struct Collection<'a> {
     #[serde(rename = "type", default)]
     kind: String,
     #[serde(borrow, default)]
-    features: Vec<&'a RawValue>,
+    features: Option<Vec<&'a RawValue>>,
 }
 
 /// The collection's shape, to say where it is wrong when [`Collection`] fails.
@@ -107,11 +107,17 @@ fn checked(bytes: &[u8], default_at: Date, geojson_ids: bool) -> Result<Vec<Prob
             ),
         )]));
     }
-    if collection.features.len() > MAX_BATCH_POINTS {
+    let Some(features) = collection.features else {
+        return Err(ApiError::InvalidBody(vec![body_problem(
+            "/features".into(),
+            "features is missing; a FeatureCollection lists its features (`[]` for none)".into(),
+        )]));
+    };
+    if features.len() > MAX_BATCH_POINTS {
         return Err(ApiError::TooLarge(format!(
             "the batch has {} points; at most {MAX_BATCH_POINTS} per request (send more as \
              text/csv)",
-            collection.features.len()
+            features.len()
         )));
     }
     let parse = |(c, features): (usize, &[&RawValue])| {
@@ -125,7 +131,7 @@ fn checked(bytes: &[u8], default_at: Date, geojson_ids: bool) -> Result<Vec<Prob
         }
         (probes, problems)
     };
-    let parts: Vec<&[&RawValue]> = collection.features.chunks(CHUNK_POINTS).collect();
+    let parts: Vec<&[&RawValue]> = features.chunks(CHUNK_POINTS).collect();
     let workers = std::thread::available_parallelism()
         .map_or(1, NonZeroUsize::get)
         .min(parts.len());
@@ -156,7 +162,7 @@ fn checked(bytes: &[u8], default_at: Date, geojson_ids: bool) -> Result<Vec<Prob
             all.into_iter().map(|(_, parsed)| parsed).collect()
         })
     };
-    let mut points = Vec::with_capacity(collection.features.len());
+    let mut points = Vec::with_capacity(features.len());
     let mut problems = Vec::new();
     for (probes, why) in parsed {
         points.extend(probes);
@@ -227,10 +233,9 @@ impl<'de> Visitor<'de> for ValidCollection {
                 }
             }
         }
-        if kind {
-            Ok(features.unwrap_or_default())
-        } else {
-            Err(invalid())
+        match features {
+            Some(features) if kind => Ok(features),
+            _ => Err(invalid()),
         }
     }
 }
@@ -548,6 +553,20 @@ mod tests {
             assert_eq!(probe.pos.lon(), i as f64 * 1e-4);
             assert_eq!(probe.at, at());
         }
+    }
+
+    #[test]
+    fn a_collection_needs_its_features_member_but_may_list_none() {
+        assert_eq!(
+            problems(r#"{"type":"FeatureCollection"}"#),
+            [(
+                "/features".into(),
+                "features is missing; a FeatureCollection lists its features (`[]` for none)"
+                    .into()
+            )]
+        );
+        let empty = r#"{"type":"FeatureCollection","features":[]}"#;
+        assert!(points(empty.as_bytes(), at(), true).unwrap().is_empty());
     }
 
     #[test]
