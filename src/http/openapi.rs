@@ -12,13 +12,14 @@ use axum::body::Bytes;
 use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::path::{Operation, ParameterBuilder, ParameterIn};
 use utoipa::openapi::response::{Response, ResponseBuilder};
-use utoipa::openapi::schema::{ObjectBuilder, Type};
+use utoipa::openapi::schema::{AnyOf, ObjectBuilder, Schema, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{Content, OpenApi as Document, Ref, RefOr};
 use utoipa::{Modify, OpenApi, PartialSchema, ToResponse, ToSchema};
 
 use super::batch::from_csv::{BYTES_PER_ROW, MAX_ROW_BYTES};
 use super::edit::ChangeOut;
+use super::features::{AnyFeature, Geometry};
 use super::problem::Problem;
 use super::{DEFAULT_CSV_BATCH_ROWS, MAX_BATCH_POINTS, MAX_BODY_BYTES, REQUEST_TIMEOUT, cache};
 
@@ -256,7 +257,8 @@ pub(super) struct ServiceDescription(pub(super) Bytes);
 impl ServiceDescription {
     /// Completes `api`, as [`super::app`] split it from the router, with the responses that
     /// `app()`'s layers give every operation: 500 (a handler panicked), 503 (the request
-    /// timed out, or too many are in flight) and, with a body, 408 (it came too slowly); and, for the `GET`s the cache layer tags, `If-None-Match`, `ETag` and 304.
+    /// timed out, or too many are in flight) and, with a body, 408 (it came too slowly); and, for the `GET`s the cache layer tags, `If-None-Match`, `ETag` and 304. The
+    /// untagged enums' variants overlap, so they are `anyOf`, not `oneOf`.
     pub(super) fn new(mut api: Document) -> Self {
         for (path, item) in &mut api.paths.paths {
             if let Some(get) = item.get.as_mut().filter(|_| !cache::uncached(path)) {
@@ -282,10 +284,29 @@ impl ServiceDescription {
                 responses.insert("503".into(), reference::<ServiceUnavailable>());
             }
         }
+        if let Some(components) = api.components.as_mut() {
+            for name in [AnyFeature::name(), Geometry::name()] {
+                any_of(components.schemas.get_mut(name.as_ref()));
+            }
+        }
         let json = api
             .to_pretty_json()
             .expect("an OpenAPI document always serialises");
         Self(Bytes::from(json))
+    }
+}
+
+/// Turns an untagged enum's `oneOf` into `anyOf`. Its variants are open objects (a feature of
+/// one collection also fits another's schema; every geometry is an object), so a value matches
+/// more than one, which `oneOf` forbids.
+fn any_of(schema: Option<&mut RefOr<Schema>>) {
+    if let Some(RefOr::T(schema)) = schema
+        && let Schema::OneOf(one_of) = schema
+    {
+        let mut any_of = AnyOf::new();
+        any_of.items = std::mem::take(&mut one_of.items);
+        any_of.description = one_of.description.take();
+        *schema = Schema::AnyOf(any_of);
     }
 }
 
