@@ -286,7 +286,9 @@ impl ServiceDescription {
         }
         if let Some(components) = api.components.as_mut() {
             for name in [AnyFeature::name(), Geometry::name()] {
-                any_of(components.schemas.get_mut(name.as_ref()));
+                if let Some(RefOr::T(schema)) = components.schemas.get_mut(name.as_ref()) {
+                    any_of(schema);
+                }
             }
         }
         let json = api
@@ -299,10 +301,8 @@ impl ServiceDescription {
 /// Turns an untagged enum's `oneOf` into `anyOf`. Its variants are open objects (a feature of
 /// one collection also fits another's schema; every geometry is an object), so a value matches
 /// more than one, which `oneOf` forbids.
-fn any_of(schema: Option<&mut RefOr<Schema>>) {
-    if let Some(RefOr::T(schema)) = schema
-        && let Schema::OneOf(one_of) = schema
-    {
+fn any_of(schema: &mut Schema) {
+    if let Schema::OneOf(one_of) = schema {
         let mut any_of = AnyOf::new();
         any_of.items = std::mem::take(&mut one_of.items);
         any_of.description = one_of.description.take();

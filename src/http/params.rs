@@ -356,7 +356,10 @@ mod tests {
     #[test]
     fn offset_is_a_whole_number_in_the_documented_int64_range() {
         assert_eq!(offset(None), Ok(0));
-        assert_eq!(offset(Some("9223372036854775807")), Ok(i64::MAX as usize));
+        assert_eq!(
+            offset(Some("9223372036854775807")),
+            Ok(usize::try_from(i64::MAX).unwrap())
+        );
         for bad in ["9223372036854775808", "-1", "1.5", ""] {
             assert!(offset(Some(bad)).is_err(), "{bad:?}");
         }
