@@ -10,6 +10,7 @@
 
 use axum::body::Bytes;
 use utoipa::openapi::header::HeaderBuilder;
+use utoipa::openapi::link::LinkBuilder;
 use utoipa::openapi::path::{Operation, ParameterBuilder, ParameterIn};
 use utoipa::openapi::response::{Response, ResponseBuilder};
 use utoipa::openapi::schema::{AnyOf, ObjectBuilder, Schema, Type};
@@ -188,6 +189,14 @@ shared_responses! {
         .content(
             "application/json",
             Content::new(Some(Ref::from_schema_name(ChangeOut::name()))),
+        )
+        .link(
+            "revert",
+            LinkBuilder::new()
+                .operation_id("revertChange")
+                .parameter("changeId", "$response.body#/id")
+                .description("Undo this change.")
+                .build(),
         )
         .build();
 }
