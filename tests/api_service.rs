@@ -171,6 +171,15 @@ async fn wrong_method_is_a_405_problem() {
     send(shipped(), req)
         .await
         .expect_problem(StatusCode::METHOD_NOT_ALLOWED, "PUT /api/query");
+    // The map's files answer GET and HEAD only.
+    let req = Request::builder()
+        .method("TRACE")
+        .uri("/")
+        .body(Body::empty())
+        .unwrap();
+    let reply = send(shipped(), req).await;
+    assert_eq!(reply.header(header::ALLOW), "GET,HEAD");
+    reply.expect_problem(StatusCode::METHOD_NOT_ALLOWED, "TRACE /");
 }
 
 #[tokio::test]

@@ -2,7 +2,7 @@
 //! front-end changes show on reload), and the data set's places for the search box.
 
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::ogc::json_response;
@@ -24,8 +24,9 @@ struct Web;
 /// How long browsers may keep a file before revalidating it with its `ETag`.
 const ASSET_CACHE_CONTROL: &str = "public, max-age=300";
 
-/// `GET /` and every other path outside `/api`: a file of the map, or a 404 problem. Only `/`
-/// is described in the OpenAPI document; the map's other files are its own business.
+/// `GET /` and every other path outside `/api`: a file of the map, or a 404 problem; any method
+/// but `GET` and `HEAD` on a file is a 405 problem naming them in `Allow`. Only `/` is
+/// described in the OpenAPI document; the map's other files are its own business.
 #[utoipa::path(
     get,
     path = "/",
@@ -46,6 +47,14 @@ pub async fn file(req: Request) -> Response {
     let Some(file) = Web::get(path) else {
         return ApiError::NotFound(format!("no such path {}", req.uri().path())).into_response();
     };
+    if !matches!(*req.method(), Method::GET | Method::HEAD) {
+        let refusal = ApiError::MethodNotAllowed(format!("{} {}", req.method(), req.uri().path()));
+        let mut response = refusal.into_response();
+        response
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("GET,HEAD"));
+        return response;
+    }
     let tag = format!("\"{}\"", hex(&file.metadata.sha256_hash()[..12]));
     let mut response = if super::cache::if_none_match(req.headers(), &tag) {
         StatusCode::NOT_MODIFIED.into_response()

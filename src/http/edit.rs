@@ -295,7 +295,7 @@ pub struct ChangesParams {
     since: Option<String>,
     /// Most changes returned; larger values are taken as 10,000. `0` returns none, only
     /// `last_id`.
-    #[param(value_type = Option<u32>, minimum = 0, default = 1000)]
+    #[param(value_type = Option<i64>, minimum = 0, default = 1000)]
     limit: Option<String>,
     /// Output format; [`super::params::format_schema`] describes it.
     #[param(schema_with = super::params::format_schema)]
@@ -348,10 +348,13 @@ pub async fn changes(
     };
     let limit = match p.limit.as_deref() {
         None => 1000,
+        // Read as the document's int64, so a number past it is refused as it says.
         Some(t) => t
-            .parse::<usize>()
+            .parse::<i64>()
+            .ok()
+            .and_then(|n| usize::try_from(n).ok())
             .map(|n| n.min(MAX_CHANGES))
-            .map_err(|_| {
+            .ok_or_else(|| {
                 ApiError::parameter(
                     "limit",
                     format!("{t:?} is not a whole number of at least 0"),

@@ -63,7 +63,7 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 /// attribute declares, so the router and its OpenAPI description are built together.
 fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
-        // Other methods at `/` fall through to the map's files, as at every other path.
+        // Other methods at `/` fall through to the map's files, as at every other path (a 405).
         .routes(routes!(assets::file).map(|home| home.fallback(assets::file)))
         .routes(routes!(assets::places))
         .routes(routes!(meta::healthz))

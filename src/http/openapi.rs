@@ -10,15 +10,17 @@
 
 use axum::body::Bytes;
 use utoipa::openapi::header::HeaderBuilder;
+use utoipa::openapi::link::LinkBuilder;
 use utoipa::openapi::path::{Operation, ParameterBuilder, ParameterIn};
 use utoipa::openapi::response::{Response, ResponseBuilder};
-use utoipa::openapi::schema::{ObjectBuilder, Type};
+use utoipa::openapi::schema::{AnyOf, ObjectBuilder, Schema, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{Content, OpenApi as Document, Ref, RefOr};
 use utoipa::{Modify, OpenApi, PartialSchema, ToResponse, ToSchema};
 
 use super::batch::from_csv::{BYTES_PER_ROW, MAX_ROW_BYTES};
 use super::edit::ChangeOut;
+use super::features::{AnyFeature, Geometry};
 use super::problem::Problem;
 use super::{DEFAULT_CSV_BATCH_ROWS, MAX_BATCH_POINTS, MAX_BODY_BYTES, REQUEST_TIMEOUT, cache};
 
@@ -188,6 +190,14 @@ shared_responses! {
             "application/json",
             Content::new(Some(Ref::from_schema_name(ChangeOut::name()))),
         )
+        .link(
+            "revert",
+            LinkBuilder::new()
+                .operation_id("revertChange")
+                .parameter("changeId", "$response.body#/id")
+                .description("Undo this change.")
+                .build(),
+        )
         .build();
 }
 
@@ -256,7 +266,8 @@ pub(super) struct ServiceDescription(pub(super) Bytes);
 impl ServiceDescription {
     /// Completes `api`, as [`super::app`] split it from the router, with the responses that
     /// `app()`'s layers give every operation: 500 (a handler panicked), 503 (the request
-    /// timed out, or too many are in flight) and, with a body, 408 (it came too slowly); and, for the `GET`s the cache layer tags, `If-None-Match`, `ETag` and 304.
+    /// timed out, or too many are in flight) and, with a body, 408 (it came too slowly); and, for the `GET`s the cache layer tags, `If-None-Match`, `ETag` and 304. The
+    /// untagged enums' variants overlap, so they are `anyOf`, not `oneOf`.
     pub(super) fn new(mut api: Document) -> Self {
         for (path, item) in &mut api.paths.paths {
             if let Some(get) = item.get.as_mut().filter(|_| !cache::uncached(path)) {
@@ -282,10 +293,29 @@ impl ServiceDescription {
                 responses.insert("503".into(), reference::<ServiceUnavailable>());
             }
         }
+        if let Some(components) = api.components.as_mut() {
+            for name in [AnyFeature::name(), Geometry::name()] {
+                if let Some(RefOr::T(schema)) = components.schemas.get_mut(name.as_ref()) {
+                    any_of(schema);
+                }
+            }
+        }
         let json = api
             .to_pretty_json()
             .expect("an OpenAPI document always serialises");
         Self(Bytes::from(json))
+    }
+}
+
+/// Turns an untagged enum's `oneOf` into `anyOf`. Its variants are open objects (a feature of
+/// one collection also fits another's schema; every geometry is an object), so a value matches
+/// more than one, which `oneOf` forbids.
+fn any_of(schema: &mut Schema) {
+    if let Schema::OneOf(one_of) = schema {
+        let mut any_of = AnyOf::new();
+        any_of.items = std::mem::take(&mut one_of.items);
+        any_of.description = one_of.description.take();
+        *schema = Schema::AnyOf(any_of);
     }
 }
 

@@ -95,7 +95,7 @@ pub struct ItemsParams {
     pub limit: Option<String>,
     /// How many matching features to skip, a whole number of at least 0. The `next` and `prev`
     /// links of a page carry the right value.
-    #[param(value_type = Option<u32>, minimum = 0, default = 0)]
+    #[param(value_type = Option<i64>, minimum = 0, default = 0)]
     pub offset: Option<String>,
     /// Only features whose geometry intersects this box: `minLon,minLat,maxLon,maxLat` in WGS84
     /// (CRS84). A 6-number 3D box (`minLon,minLat,minZ,maxLon,maxLat,maxZ`) is accepted and its
@@ -281,7 +281,12 @@ pub fn limit(value: Option<&str>) -> Result<usize, ApiError> {
 /// `offset`: a whole number ≥ 0.
 pub fn offset(value: Option<&str>) -> Result<usize, ApiError> {
     value.map_or(Ok(0), |text| {
-        text.parse::<usize>().map_err(|_| {
+        // Read as the document's int64, so a number past it is refused as it says.
+        let offset = text
+            .parse::<i64>()
+            .ok()
+            .and_then(|n| usize::try_from(n).ok());
+        offset.ok_or_else(|| {
             ApiError::parameter(
                 "offset",
                 format!("{text:?} is not a whole number of at least 0"),
@@ -345,6 +350,18 @@ mod tests {
         assert_eq!(limit(Some("99999999999999999999999")), Ok(MAX_LIMIT));
         for bad in ["0", "-1", "1.5", "ten", ""] {
             assert!(limit(Some(bad)).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn offset_is_a_whole_number_in_the_documented_int64_range() {
+        assert_eq!(offset(None), Ok(0));
+        assert_eq!(
+            offset(Some("9223372036854775807")),
+            Ok(usize::try_from(i64::MAX).unwrap())
+        );
+        for bad in ["9223372036854775808", "-1", "1.5", ""] {
+            assert!(offset(Some(bad)).is_err(), "{bad:?}");
         }
     }
 

@@ -67,7 +67,7 @@ pub struct Source {
     /// The title of the article, report or page.
     pub title: String,
     /// Where to read it (`http` or `https`).
-    #[schema(format = "uri")]
+    #[schema(format = "iri")]
     pub url: String,
     /// When it was published; `None` where the source shows no date (format 2 only).
     #[serde(skip_serializing_if = "Option::is_none")]

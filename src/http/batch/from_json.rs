@@ -26,7 +26,7 @@ struct Collection<'a> {
     #[serde(rename = "type", default)]
     kind: String,
     #[serde(borrow, default)]
-    features: Vec<&'a RawValue>,
+    features: Option<Vec<&'a RawValue>>,
 }
 
 /// The collection's shape, to say where it is wrong when [`Collection`] fails.
@@ -118,11 +118,17 @@ fn checked(
             ),
         )]));
     }
-    if collection.features.len() > max_points {
+    let Some(features) = collection.features else {
+        return Err(ApiError::InvalidBody(vec![body_problem(
+            "/features".into(),
+            "features is missing; a FeatureCollection lists its features (`[]` for none)".into(),
+        )]));
+    };
+    if features.len() > max_points {
         return Err(ApiError::TooLarge(format!(
             "the batch has {} points; this server takes at most {max_points} per request \
              (--batch-points; send more as text/csv)",
-            collection.features.len()
+            features.len()
         )));
     }
     let parse = |(c, features): (usize, &[&RawValue])| {
@@ -136,7 +142,7 @@ fn checked(
         }
         (probes, problems)
     };
-    let parts: Vec<&[&RawValue]> = collection.features.chunks(CHUNK_POINTS).collect();
+    let parts: Vec<&[&RawValue]> = features.chunks(CHUNK_POINTS).collect();
     let workers = std::thread::available_parallelism()
         .map_or(1, NonZeroUsize::get)
         .min(parts.len());
@@ -167,7 +173,7 @@ fn checked(
             all.into_iter().map(|(_, parsed)| parsed).collect()
         })
     };
-    let mut points = Vec::with_capacity(collection.features.len());
+    let mut points = Vec::with_capacity(features.len());
     let mut problems = Vec::new();
     for (probes, why) in parsed {
         points.extend(probes);
@@ -246,10 +252,9 @@ impl<'de> Visitor<'de> for ValidCollection {
                 }
             }
         }
-        if kind {
-            Ok(features.unwrap_or_default())
-        } else {
-            Err(invalid())
+        match features {
+            Some(features) if kind => Ok(features),
+            _ => Err(invalid()),
         }
     }
 }
@@ -570,6 +575,20 @@ mod tests {
             assert_eq!(probe.pos.lon(), i as f64 * 1e-4);
             assert_eq!(probe.at, at());
         }
+    }
+
+    #[test]
+    fn a_collection_needs_its_features_member_but_may_list_none() {
+        assert_eq!(
+            problems(r#"{"type":"FeatureCollection"}"#),
+            [(
+                "/features".into(),
+                "features is missing; a FeatureCollection lists its features (`[]` for none)"
+                    .into()
+            )]
+        );
+        let empty = r#"{"type":"FeatureCollection","features":[]}"#;
+        assert!(points(empty.as_bytes(), at(), true).unwrap().is_empty());
     }
 
     #[test]
