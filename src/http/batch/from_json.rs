@@ -588,7 +588,7 @@ mod tests {
             )]
         );
         let empty = r#"{"type":"FeatureCollection","features":[]}"#;
-        assert!(points(empty.as_bytes(), at(), true).unwrap().is_empty());
+        assert!(points(empty.as_bytes(), at(), true, MAX).unwrap().is_empty());
     }
 
     #[test]
