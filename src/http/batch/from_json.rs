@@ -85,7 +85,11 @@ pub fn points(bytes: &[u8], default_at: Date, geojson_ids: bool) -> Result<Vec<P
 
 /// The batch split into its features, each parsed and checked on every core, every problem
 /// reported with a pointer to its value.
-fn checked(bytes: &[u8], default_at: Date, geojson_ids: bool) -> Result<Vec<Probe>, ApiError> {
+pub(in crate::http) fn checked(
+    bytes: &[u8],
+    default_at: Date,
+    geojson_ids: bool,
+) -> Result<Vec<Probe>, ApiError> {
     let collection: Collection<'_> = serde_json::from_slice(bytes).map_err(|error| {
         // Not JSON at all (400), or JSON of the wrong shape: find where (422).
         let mut de = serde_json::Deserializer::from_slice(bytes);
@@ -171,9 +175,13 @@ fn checked(bytes: &[u8], default_at: Date, geojson_ids: bool) -> Result<Vec<Prob
 
 /// The common case, a valid batch, in one pass: the collection is read straight into points,
 /// without splitting it into features first. `None` when anything is wrong with the body or
-/// any point (or the batch has too many points): [`chunks`] then reads it again, slowly, to say
+/// any point (or the batch has too many points): [`checked`] then reads it again, slowly, to say
 /// exactly what and where.
-fn valid(bytes: &[u8], default_at: Date, geojson_ids: bool) -> Option<Vec<Probe>> {
+pub(in crate::http) fn valid(
+    bytes: &[u8],
+    default_at: Date,
+    geojson_ids: bool,
+) -> Option<Vec<Probe>> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let seed = ValidCollection(ValidFeature {
         default_at,
