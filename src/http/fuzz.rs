@@ -13,20 +13,22 @@ use super::batch::{from_csv, from_json};
 use super::problem::ApiError;
 use crate::model::Date;
 
-/// The one-pass JSON batch reader alone: the points when it takes the body, `None` when it
-/// leaves the body to [`json_batch_checked`].
+/// The one-pass JSON batch reader alone (after the UTF-8 check both readers share): the points
+/// when it takes the body, `None` when it leaves the body to [`json_batch_checked`].
 #[must_use]
 pub fn json_batch_fast(bytes: &[u8], default_at: Date, geojson_ids: bool) -> Option<Vec<Probe>> {
-    from_json::valid(bytes, default_at, geojson_ids)
+    let text = from_json::utf8(bytes).ok()?;
+    from_json::valid(text, default_at, geojson_ids)
 }
 
-/// The checked JSON batch reader alone, which says what is wrong and where.
+/// The checked JSON batch reader alone (after the UTF-8 check both readers share), which says
+/// what is wrong and where.
 pub fn json_batch_checked(
     bytes: &[u8],
     default_at: Date,
     geojson_ids: bool,
 ) -> Result<Vec<Probe>, ApiError> {
-    from_json::checked(bytes, default_at, geojson_ids)
+    from_json::checked(from_json::utf8(bytes)?, default_at, geojson_ids)
 }
 
 /// A CSV batch body checked and spooled as the handler does it, then every point read back from
