@@ -13,6 +13,8 @@ mod cache;
 mod edit;
 mod extract;
 mod features;
+#[doc(hidden)]
+pub mod fuzz;
 mod limits;
 mod meta;
 mod ogc;

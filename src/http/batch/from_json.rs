@@ -83,23 +83,43 @@ pub fn points(
     geojson_ids: bool,
     max_points: NonZeroUsize,
 ) -> Result<Vec<Probe>, ApiError> {
-    match valid(bytes, default_at, geojson_ids, max_points.get()) {
+    let text = utf8(bytes)?;
+    match valid(text, default_at, geojson_ids, max_points.get()) {
         Some(probes) => Ok(probes),
-        None => checked(bytes, default_at, geojson_ids, max_points.get()),
+        None => checked(text, default_at, geojson_ids, max_points.get()),
     }
+}
+
+/// The body as text. JSON is UTF-8 (RFC 8259): a body that is not is refused whole (400), also
+/// when the bad bytes are in a member the batch does not read, which serde skips unchecked.
+pub(in crate::http) fn utf8(bytes: &[u8]) -> Result<&str, ApiError> {
+    std::str::from_utf8(bytes).map_err(|e| {
+        let at = e.valid_up_to();
+        let before = &bytes[..at];
+        let line = before.split(|&b| b == b'\n').count();
+        let column = at
+            - before
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(0, |n| n + 1)
+            + 1;
+        ApiError::MalformedBody(format!(
+            "invalid UTF-8 at line {line} column {column} (byte {at})"
+        ))
+    })
 }
 
 /// The batch split into its features, each parsed and checked on every core, every problem
 /// reported with a pointer to its value.
-fn checked(
-    bytes: &[u8],
+pub(in crate::http) fn checked(
+    text: &str,
     default_at: Date,
     geojson_ids: bool,
     max_points: usize,
 ) -> Result<Vec<Probe>, ApiError> {
-    let collection: Collection<'_> = serde_json::from_slice(bytes).map_err(|error| {
+    let collection: Collection<'_> = serde_json::from_str(text).map_err(|error| {
         // Not JSON at all (400), or JSON of the wrong shape: find where (422).
-        let mut de = serde_json::Deserializer::from_slice(bytes);
+        let mut de = serde_json::Deserializer::from_str(text);
         match serde_path_to_error::deserialize::<_, CollectionShape>(&mut de) {
             Err(e) => json_problem("", &e.path().to_string(), e.inner()),
             Ok(_) => json_problem("", "", &error),
@@ -188,15 +208,15 @@ fn checked(
 
 /// The common case, a valid batch, in one pass: the collection is read straight into points,
 /// without splitting it into features first. `None` when anything is wrong with the body or
-/// any point (or the batch has too many points): [`chunks`] then reads it again, slowly, to say
+/// any point (or the batch has too many points): [`checked`] then reads it again, slowly, to say
 /// exactly what and where.
-fn valid(
-    bytes: &[u8],
+pub(in crate::http) fn valid(
+    text: &str,
     default_at: Date,
     geojson_ids: bool,
     max_points: usize,
 ) -> Option<Vec<Probe>> {
-    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let mut de = serde_json::Deserializer::from_str(text);
     let seed = ValidCollection(
         ValidFeature {
             default_at,
@@ -588,7 +608,11 @@ mod tests {
             )]
         );
         let empty = r#"{"type":"FeatureCollection","features":[]}"#;
-        assert!(points(empty.as_bytes(), at(), true, MAX).unwrap().is_empty());
+        assert!(
+            points(empty.as_bytes(), at(), true, MAX)
+                .unwrap()
+                .is_empty()
+        );
     }
 
     #[test]
@@ -662,11 +686,8 @@ mod tests {
             "{detail}"
         );
         // The one-pass reader gives up at the limit too, so the checking reader says why.
-        assert!(valid(batch(3).as_bytes(), at(), false, 2).is_none());
-        assert_eq!(
-            valid(batch(2).as_bytes(), at(), false, 2).map(|p| p.len()),
-            Some(2)
-        );
+        assert!(valid(&batch(3), at(), false, 2).is_none());
+        assert_eq!(valid(&batch(2), at(), false, 2).map(|p| p.len()), Some(2));
     }
 
     #[test]
@@ -693,6 +714,28 @@ mod tests {
     }
 
     #[test]
+    fn a_body_that_is_not_utf8_is_refused_whole() {
+        // Found by fuzzing (fuzz/regressions/batch/json-invalid-utf8-in-ignored-member): the
+        // one-pass reader skipped the member it does not read without checking its bytes, and
+        // answered a body that the checked reader refuses.
+        let body = b"{\"type\":\"FeatureCollection\",\"features\":[\n\
+            {\"type\":\"Feature\",\"geometry\":{\"type\":\"Point\",\"coordinates\":[1,2]},\n\
+            \"other\":{\"d\xe1te\":1}}]}";
+        let error = points(body, at(), false, MAX).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "request body is not valid JSON: invalid UTF-8 at line 3 column 12 (byte 119)"
+        );
+        assert!(matches!(error, ApiError::MalformedBody(_)));
+        // Also where the checked reader skips the member unread.
+        let top = b"{\"type\":\"FeatureCollection\",\"x\":\"\xff\",\"features\":[]}";
+        assert!(matches!(
+            points(top, at(), false, MAX),
+            Err(ApiError::MalformedBody(_))
+        ));
+    }
+
+    #[test]
     fn the_one_pass_reader_reads_what_the_checked_one_does() {
         let bodies = [
             r#"{"features":[],"type":"FeatureCollection"}"#,
@@ -705,11 +748,8 @@ mod tests {
                  "properties":{"date":null}}]}"#,
         ];
         for body in bodies {
-            let fast = valid(body.as_bytes(), at(), true, MAX_BATCH_POINTS).expect(body);
-            assert_eq!(
-                fast,
-                checked(body.as_bytes(), at(), true, MAX_BATCH_POINTS).unwrap()
-            );
+            let fast = valid(body, at(), true, MAX_BATCH_POINTS).expect(body);
+            assert_eq!(fast, checked(body, at(), true, MAX_BATCH_POINTS).unwrap());
         }
         // What the one-pass reader leaves to the checked one: escaped names, wrong types,
         // duplicates, bad values; the answer is the checked reader's.
@@ -726,11 +766,7 @@ mod tests {
             r#"{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Point","coordinates":[1,2]}}]} x"#,
         ];
         for body in others {
-            assert_eq!(
-                valid(body.as_bytes(), at(), true, MAX_BATCH_POINTS),
-                None,
-                "{body}"
-            );
+            assert_eq!(valid(body, at(), true, MAX_BATCH_POINTS), None, "{body}");
         }
         assert_eq!(
             points(others[1].as_bytes(), at(), true, MAX).unwrap()[0].at,
