@@ -38,74 +38,67 @@ pub struct DbHealth {
     pub last_error: Option<DbError>,
 }
 
-/// [`DbHealth`] behind a lock held only to copy or set it.
+/// [`DbHealth`], and when a write last failed, behind one lock held only to copy or set them.
 #[derive(Debug)]
-pub(super) struct Tracker {
-    health: Mutex<DbHealth>,
+pub(super) struct Tracker(Mutex<Tracked>);
+
+#[derive(Debug)]
+struct Tracked {
+    health: DbHealth,
     /// When a write last failed because the database was unavailable.
-    refused_since: Mutex<Option<Instant>>,
+    refused_since: Option<Instant>,
 }
 
 impl Tracker {
     pub(super) fn new(state: DbState) -> Self {
-        Self {
-            health: Mutex::new(DbHealth {
+        Self(Mutex::new(Tracked {
+            health: DbHealth {
                 state,
                 last_error: None,
-            }),
-            refused_since: Mutex::new(None),
-        }
+            },
+            refused_since: None,
+        }))
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Tracked> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     pub(super) fn get(&self) -> DbHealth {
-        self.health
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone()
+        self.lock().health.clone()
     }
 
     /// A write or probe succeeded.
     pub(super) fn ok(&self) {
-        self.health
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .state = DbState::Ok;
-        *self
-            .refused_since
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = None;
+        let mut tracked = self.lock();
+        tracked.health.state = DbState::Ok;
+        tracked.refused_since = None;
     }
 
     /// A write or probe found the database unavailable; `write`: a write, after which writes
     /// are refused at once for [`REFUSE_FOR`].
     pub(super) fn failed(&self, reason: &'static str, write: bool) {
-        let mut health = self
-            .health
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        health.state = DbState::Unavailable;
-        health.last_error = Some(DbError {
+        let mut tracked = self.lock();
+        tracked.health.state = DbState::Unavailable;
+        tracked.health.last_error = Some(DbError {
             time: jiff::Timestamp::now(),
             reason,
         });
         if write {
-            *self
-                .refused_since
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Instant::now());
+            tracked.refused_since = Some(Instant::now());
         }
     }
 
     /// Why a write should be refused without trying the database: one failed for being
     /// unavailable less than [`REFUSE_FOR`] ago.
     pub(super) fn refusal(&self) -> Option<&'static str> {
-        let since = *self
+        let tracked = self.lock();
+        let recent = tracked
             .refused_since
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let recent = since.is_some_and(|t| t.elapsed() < REFUSE_FOR);
-        let health = self.get();
-        match (recent, health.state, health.last_error) {
+            .is_some_and(|t| t.elapsed() < REFUSE_FOR);
+        match (recent, tracked.health.state, &tracked.health.last_error) {
             (true, DbState::Unavailable, Some(e)) => Some(e.reason),
             _ => None,
         }
