@@ -292,18 +292,17 @@ fn export_and_backup_commands_carry_the_stored_edits() {
         .enable_all()
         .build()
         .unwrap();
-    runtime
-        .block_on(store.append(NewChange {
-            kind: ChangeKind::Control,
-            target: "ghab-plain".into(),
-            key: "2015-08-15".into(),
-            before: None,
-            after: Some(entry),
-            author: "editor".into(),
-            reverts: None,
-            form: frontline::geodata::change::FORM,
-        }))
-        .unwrap();
+    let change = NewChange {
+        kind: ChangeKind::Control,
+        target: "ghab-plain".into(),
+        key: "2015-08-15".into(),
+        before: None,
+        after: Some(entry),
+        author: "editor".into(),
+        reverts: None,
+        form: frontline::geodata::change::FORM,
+    };
+    runtime.block_on(store.append(change, 0)).unwrap();
     drop(store);
 
     // The query applies the edit; the export writes it into files that check clean.

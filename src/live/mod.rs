@@ -198,6 +198,11 @@ impl Live {
     /// `error` from a write, with the database's health updated: an unavailable database is
     /// [`LiveError::Unavailable`].
     fn write_failed(&self, error: StoreError) -> LiveError {
+        if let StoreError::Conflict { .. } = error {
+            return LiveError::Conflict(format!(
+                "{error}: another server sharing the change log wrote it; read it again and retry"
+            ));
+        }
         match error.unavailable() {
             Some(reason) => {
                 tracing::warn!("a write failed: {error}");
@@ -440,9 +445,10 @@ impl Live {
         subject: ChangeKind,
         effect: Effect,
     ) -> Result<Outcome, LiveError> {
+        let base = writer.last_touch(&new.target, &new.key);
         let stored = self
             .store()?
-            .append(new)
+            .append(new, base)
             .await
             .map_err(|e| self.write_failed(e))?;
         self.inner.db.ok();

@@ -158,6 +158,11 @@ impl Replay {
                 &change.change.key,
             );
         } else {
+            // Still the latest change to its entry, as the log sees it.
+            self.last_touch.insert(
+                (change.change.target.clone(), change.change.key.clone()),
+                change.id,
+            );
             self.last_id = change.id;
         }
         let c = &change.change;

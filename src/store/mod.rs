@@ -127,6 +127,21 @@ pub enum StoreError {
     /// The blocking task running the query failed.
     #[error("database task failed: {0}")]
     Task(String),
+    /// The entry changed since the writer read it: the latest stored change to it is not the
+    /// one the writer based its change on (another server sharing the log wrote it).
+    #[error(
+        "{target} {key}: the latest change to this entry is {found}, not {base} as when it was read"
+    )]
+    Conflict {
+        /// The region or item.
+        target: String,
+        /// The entry.
+        key: String,
+        /// The latest change to the entry the writer had seen (0: none).
+        base: i64,
+        /// The latest change to the entry in the log.
+        found: i64,
+    },
     /// A backup could not be made; a backup never replaces an existing file.
     #[error("cannot back up database {path} to {out}: {reason}")]
     Backup {
@@ -173,12 +188,46 @@ pub trait Store: Send + Sync + 'static {
         Box::pin(async { Ok(()) })
     }
 
-    /// Appends `change` and returns it with its id and time, once it is durable.
-    fn append(&self, change: NewChange) -> BoxFuture<'_, Result<Change, StoreError>>;
+    /// Appends `change` and returns it with its id and time, once it is durable, provided the
+    /// latest stored change to the same entry (same `target` and `key`) is still `base` (0:
+    /// none): the change's `before` was read from a state that had seen exactly up to `base`.
+    /// Otherwise nothing is written and the answer is [`StoreError::Conflict`]. The check and
+    /// the append are one atomic step, also against other processes sharing the log.
+    fn append(&self, change: NewChange, base: i64) -> BoxFuture<'_, Result<Change, StoreError>>;
 
     /// Up to `limit` changes with id greater than `after`, in ascending id order.
     fn since(&self, after: i64, limit: usize) -> BoxFuture<'_, Result<Vec<Change>, StoreError>>;
 
     /// The change with this id, if any.
     fn get(&self, id: i64) -> BoxFuture<'_, Result<Option<Change>, StoreError>>;
+
+    /// Wakes its receivers whenever another process may have appended changes, with the
+    /// highest change id announced so far; also after reconnecting, when announcements may
+    /// have been missed. Receivers read [`Store::since`] to learn what is new. `None` (the
+    /// default): the store announces nothing, and followers must poll.
+    fn announcements(&self) -> Option<tokio::sync::watch::Receiver<i64>> {
+        None
+    }
+
+    /// The geodata files' texts, when the store itself holds the data set (a database shared
+    /// by several servers is the source of truth). `None` (the default): serve the files.
+    fn geodata(&self) -> BoxFuture<'_, Result<Option<GeodataTexts>, StoreError>> {
+        Box::pin(async { Ok(None) })
+    }
+}
+
+/// The texts of a data set's files, as a store keeps them; parsed with the loader's checks by
+/// [`crate::geodata::parse`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GeodataTexts {
+    /// `factions.json`.
+    pub factions: String,
+    /// `regions.geojson`.
+    pub regions: String,
+    /// `events.geojson`, if the data set has one.
+    pub events: Option<String>,
+    /// `places.geojson`, if the data set has one.
+    pub places: Option<String>,
+    /// `control.geojson`, if the data set has one.
+    pub control: Option<String>,
 }

@@ -157,12 +157,32 @@ impl Store for SqliteStore {
         })
     }
 
-    fn append(&self, change: NewChange) -> BoxFuture<'_, Result<Change, StoreError>> {
+    fn append(&self, change: NewChange, base: i64) -> BoxFuture<'_, Result<Change, StoreError>> {
         self.blocking(move |conn, path| {
             let err = |e| sqlite_error(path, e);
-            let time = jiff::Timestamp::now();
             let text = |v: &Option<serde_json::Value>| v.as_ref().map(serde_json::Value::to_string);
-            let tx = conn.transaction().map_err(err)?;
+            // `IMMEDIATE` takes the write lock first, so no other process appends to the
+            // entry between the check and the insert.
+            let tx = conn
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                .map_err(err)?;
+            let found: i64 = tx
+                .prepare_cached(
+                    "SELECT coalesce(max(id), 0) FROM changes WHERE target = ?1 AND key = ?2",
+                )
+                .and_then(|mut stmt| {
+                    stmt.query_row(params![change.target, change.key], |r| r.get(0))
+                })
+                .map_err(err)?;
+            if found != base {
+                return Err(StoreError::Conflict {
+                    target: change.target,
+                    key: change.key,
+                    base,
+                    found,
+                });
+            }
+            let time = jiff::Timestamp::now();
             tx.execute(
                 "INSERT INTO changes (time, kind, target, key, before, after, author, reverts, form)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -305,7 +325,7 @@ mod tests {
         let store = SqliteStore::open_in_memory().unwrap();
         for i in 0..5 {
             let c = store
-                .append(control("ghab-plain", &format!("2015-08-1{i}"), "ed"))
+                .append(control("ghab-plain", &format!("2015-08-1{i}"), "ed"), 0)
                 .await
                 .unwrap();
             assert_eq!(c.id, i + 1);
@@ -328,7 +348,7 @@ mod tests {
         {
             let store = SqliteStore::open(&path).unwrap();
             store
-                .append(control("ghab-plain", "2015-08-11", "ed"))
+                .append(control("ghab-plain", "2015-08-11", "ed"), 0)
                 .await
                 .unwrap();
         }
@@ -385,7 +405,10 @@ mod tests {
                     let mut ids = Vec::new();
                     for i in 0..50 {
                         let c = store
-                            .append(control(&format!("r{w}"), &format!("{i}"), &format!("w{w}")))
+                            .append(
+                                control(&format!("r{w}"), &format!("{i}"), &format!("w{w}")),
+                                0,
+                            )
                             .await
                             .unwrap();
                         ids.push(c.id);
@@ -416,6 +439,42 @@ mod tests {
         assert_eq!(keys.len(), 400);
     }
 
+    #[tokio::test]
+    async fn an_append_based_on_a_stale_entry_is_a_conflict_and_writes_nothing() {
+        let store = SqliteStore::open_in_memory().unwrap();
+        let first = store
+            .append(control("ghab-plain", "2015-08-11", "ed"), 0)
+            .await
+            .unwrap();
+        // Another entry of the same region, and the same entry elsewhere, are not in the way.
+        store
+            .append(control("ghab-plain", "2015-09-01", "ed"), 0)
+            .await
+            .unwrap();
+        store
+            .append(control("al-ghab", "2015-08-11", "ed"), 0)
+            .await
+            .unwrap();
+        let err = store
+            .append(control("ghab-plain", "2015-08-11", "late"), 0)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, StoreError::Conflict { base: 0, found, .. } if found == first.id),
+            "{err:?}"
+        );
+        assert_eq!(
+            err.to_string(),
+            "ghab-plain 2015-08-11: the latest change to this entry is 1, not 0 as when it was read"
+        );
+        assert_eq!(store.since(0, 10).await.unwrap().len(), 3);
+        let next = store
+            .append(control("ghab-plain", "2015-08-11", "ed"), first.id)
+            .await
+            .unwrap();
+        assert_eq!(next.id, 4);
+    }
+
     /// A fresh directory for one test's files.
     fn test_dir(name: &str) -> std::path::PathBuf {
         let dir =
@@ -433,7 +492,7 @@ mod tests {
         for from in ["2015-08-11", "2015-09-01", "2016-01-22"] {
             appended.push(
                 store
-                    .append(control("ghab-plain", from, "ed"))
+                    .append(control("ghab-plain", from, "ed"), 0)
                     .await
                     .unwrap(),
             );
@@ -442,7 +501,7 @@ mod tests {
         store.backup(&out).unwrap();
         // Later changes go to the live database only.
         store
-            .append(control("ghab-plain", "2017-01-01", "ed"))
+            .append(control("ghab-plain", "2017-01-01", "ed"), 0)
             .await
             .unwrap();
 
@@ -455,7 +514,7 @@ mod tests {
         );
         // The copy is a working store: ids continue after the last backed-up change.
         assert_eq!(
-            copy.append(control("x", "2020-01-01", "ed"))
+            copy.append(control("x", "2020-01-01", "ed"), 0)
                 .await
                 .unwrap()
                 .id,
@@ -470,7 +529,7 @@ mod tests {
         let dir = test_dir("backup-exists");
         let store = SqliteStore::open(&dir.join("live.db")).unwrap();
         store
-            .append(control("ghab-plain", "2015-08-11", "ed"))
+            .append(control("ghab-plain", "2015-08-11", "ed"), 0)
             .await
             .unwrap();
         let out = dir.join("taken.db");
