@@ -135,6 +135,12 @@ async fn a_valid_entry_is_stored_with_its_author_and_served_at_once() {
     .expect(StatusCode::CREATED);
     assert_eq!(reply.header(header::LOCATION), "/api/changes/1");
     let change = reply.json();
+    // The Location names the stored change.
+    let stored = send(app(state.clone()), get("/api/changes/1"))
+        .await
+        .expect(StatusCode::OK)
+        .json();
+    assert_eq!(stored, change);
     assert_eq!(
         (
             change["kind"].as_str(),

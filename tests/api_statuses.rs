@@ -437,6 +437,25 @@ fn table() -> Vec<Row> {
         &json!(null),
     ));
 
+    // One change, where a write's Location points: 1 to 3 exist by now.
+    rows.push(get("getChange", 200, Editing, "/api/changes/1"));
+    rows.push(request(
+        "getChange",
+        304,
+        Editing,
+        "GET",
+        "/api/changes/1",
+        &[("If-None-Match", "*")],
+        "",
+    ));
+    rows.push(get("getChange", 400, Editing, "/api/changes/1?f=xml"));
+    rows.push(get("getChange", 404, Editing, "/api/changes/999"));
+    rows.push(get("getChange", 503, Busy, "/api/changes/1"));
+    rows.push(Row {
+        operation: "getChange",
+        status: 500,
+        how: How::CoveredBy(PANIC),
+    });
     for operation in ["postControl", "postItem", "revertChange"] {
         rows.push(Row {
             operation,

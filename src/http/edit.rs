@@ -373,6 +373,37 @@ pub async fn changes(
     Ok(json_response("application/json", &body))
 }
 
+/// `GET /api/changes/{id}`: one change of the log (where a write's `Location` points).
+#[utoipa::path(
+    get,
+    path = "/api/changes/{changeId}",
+    operation_id = "getChange",
+    tag = EDITING,
+    summary = "One change",
+    description = "The change with this id, as the log holds it (a write's `Location` points \
+                   here). Needs no token. A change never changes once stored.",
+    params(
+        ("changeId" = i64, Path, minimum = 1, example = 1, description = "A change id from the log; anything else is answered 404."),
+        FormatOnly,
+    ),
+    responses(
+        (status = 200, description = "The change.", body = ChangeOut, content_type = "application/json"),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+    )
+)]
+pub async fn change(
+    State(state): State<AppState>,
+    PathParams(id): PathParams<String>,
+    Params(p): Params<FormatOnly>,
+) -> Result<Response, ApiError> {
+    super::params::format(p.f.as_deref())?;
+    let missing = || ApiError::NotFound(format!("no change {id:?}"));
+    let number: i64 = id.parse().map_err(|_| missing())?;
+    let change = state.live().change(number).await?.ok_or_else(missing)?;
+    Ok(json_response("application/json", &change_out(&change)))
+}
+
 /// `GET /api/changes/stream`: Server-Sent Events, one `change` event per committed change.
 /// A read-only server sends none. Ends when the server shuts down.
 #[utoipa::path(

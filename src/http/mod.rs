@@ -82,6 +82,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(edit::whoami))
         .routes(routes!(edit::post_control))
         .routes(routes!(edit::changes))
+        .routes(routes!(edit::change))
         .routes(routes!(edit::stream))
         .routes(routes!(edit::revert))
 }

@@ -482,6 +482,17 @@ impl Live {
         }
     }
 
+    /// The stored change `id`; `None` when there is none, or no change log.
+    ///
+    /// # Errors
+    /// When the store cannot be read.
+    pub async fn change(&self, id: i64) -> Result<Option<Change>, LiveError> {
+        match &self.inner.store {
+            Some(store) => Ok(store.get(id).await?),
+            None => Ok(None),
+        }
+    }
+
     /// Reloads the geodata files from `dir`, replays the change log on top and swaps the result
     /// in; only the shapes whose geometry changed are rebuilt. Returns a one-line summary.
     ///
