@@ -420,6 +420,8 @@ fn serve(args: &ServeArgs) -> Result<ExitCode, Failure> {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tower_http=info")),
         )
         .with_writer(io::stderr)
+        // Colours only on a terminal: not in files, journald or pipes.
+        .with_ansi(io::IsTerminal::is_terminal(&io::stderr()))
         .init();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -230,6 +230,19 @@ fn requests_over_the_concurrency_limit_get_503_and_the_rest_are_served() {
         .unwrap();
     assert_eq!(Reply::read(after).status, 200);
     drop(stream);
+
+    // Refusals are logged as warnings, not errors, and a piped log has no terminal colours.
+    let logged = Instant::now();
+    while !server.stderr().contains("request refused for now") && logged.elapsed() < PATIENCE {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let log = server.stderr();
+    assert!(log.contains("WARN"), "{log}");
+    assert!(!log.contains("ERROR"), "a refusal is not an error: {log}");
+    assert!(
+        !log.contains('\u{1b}'),
+        "no colour codes in a piped log: {log}"
+    );
 }
 
 #[test]

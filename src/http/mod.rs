@@ -137,7 +137,24 @@ fn with_layers(router: Router, limits: &Limits) -> Router {
             ApiError::Internal("a handler panicked".into()).into_response()
         }))
         .layer(axum::middleware::map_response(security::headers))
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().on_failure(log_failure))
+}
+
+/// Logs a failed request: a 503 (load shed, timeout, database unavailable) is the server
+/// protecting itself and says so with `Retry-After`, so a warning; anything else an error.
+fn log_failure(
+    class: tower_http::classify::ServerErrorsFailureClass,
+    latency: Duration,
+    _span: &tracing::Span,
+) {
+    use tower_http::classify::ServerErrorsFailureClass as Class;
+    let ms = latency.as_millis();
+    match class {
+        Class::StatusCode(status) if status == axum::http::StatusCode::SERVICE_UNAVAILABLE => {
+            tracing::warn!(%status, latency_ms = ms, "request refused for now");
+        }
+        class => tracing::error!(%class, latency_ms = ms, "request failed"),
+    }
 }
 
 /// The timeout layer answers a bare 503; give it our problem body.

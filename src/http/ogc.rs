@@ -773,8 +773,11 @@ fn page_links(
         .split('&')
         .filter(|pair| !pair.is_empty())
         .filter(|pair| {
-            let key = pair.split('=').next().unwrap_or("");
-            key != "offset" && key != "limit"
+            // Compared decoded, so `off%73et=` is dropped like `offset=`.
+            let key = form_urlencoded::parse(pair.as_bytes())
+                .next()
+                .map(|(k, _)| k);
+            !matches!(key.as_deref(), Some("offset" | "limit"))
         })
         .collect();
     let url = |offset: usize| {
