@@ -574,11 +574,18 @@ async fn an_own_change_applied_ahead_of_another_servers_is_not_applied_twice_nor
     assert_eq!(history(&a), history(&b));
     assert_eq!(history(&a).len(), 4);
     assert_eq!(a.snapshot().version, b.snapshot().version);
-    // A reload reads the whole log again and announces nothing it had applied.
-    let dir = fixture();
-    a.reload(&dir, geodata::DataLimits::DEFAULT).await.unwrap();
-    assert_eq!(a.snapshot().last_change, 2);
-    assert_eq!(announced(&mut feed), Vec::<i64>::new());
+    // A reload reads the whole log again: it announces only what it had not applied.
+    let later = committed(
+        b.put_control("big", &entry("2018-01-01", "held", &["red"]), "ed")
+            .await
+            .unwrap(),
+    );
+    a.reload(&fixture(), geodata::DataLimits::DEFAULT)
+        .await
+        .unwrap();
+    assert_eq!(a.snapshot().last_change, later.id);
+    assert_eq!(announced(&mut feed), [later.id]);
+    assert_eq!(history(&a).len(), 5);
 }
 
 #[tokio::test]
