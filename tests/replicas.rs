@@ -49,6 +49,43 @@ fn write(port: u16, from: &str, note: &str) -> Option<i64> {
     Some(change["id"].as_i64().unwrap())
 }
 
+/// Entries each server writes while the other writes too.
+const EACH: usize = 12;
+
+/// Writes on the servers on `ports` at once: each [`EACH`] entries only it writes, each
+/// followed by a write of one entry both write (stored, or refused with 409 because the other
+/// server wrote it since this one read it). Every acknowledged write as (id, from, note).
+fn write_on_both_at_once(ports: [u16; 2]) -> Vec<(i64, String, String)> {
+    std::thread::scope(|scope| {
+        let writers: Vec<_> = ports
+            .iter()
+            .enumerate()
+            .map(|(s, &port)| {
+                scope.spawn(move || {
+                    let mut acked = Vec::new();
+                    for day in 1..=EACH {
+                        let own = format!("{}-02-{day:02}", 2031 + s);
+                        let note = format!("server {s}, write {day}.");
+                        let Some(id) = write(port, &own, &note) else {
+                            panic!("{own} is written by server {s} only, yet refused");
+                        };
+                        acked.push((id, own, note.clone()));
+                        let shared = format!("shared: {note}");
+                        if let Some(id) = write(port, "2033-03-03", &shared) {
+                            acked.push((id, "2033-03-03".into(), shared));
+                        }
+                    }
+                    acked
+                })
+            })
+            .collect();
+        writers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap())
+            .collect()
+    })
+}
+
 /// Waits until `server` has reached change `id`, by its `/readyz?min_change=`; how long it took.
 fn reached(server: &Server, id: i64) -> Duration {
     let start = Instant::now();
@@ -124,40 +161,8 @@ fn two_servers_on_one_database_apply_every_write_exactly_once_and_say_how_far_th
     assert!(status.contains(" 400 "), "{status}");
 
     // Writes on both at once: each its own entries, and all of them the same one.
-    const EACH: usize = 12;
-    let ports = [a.port, b.port];
     let started = Instant::now();
-    let acknowledged: Vec<(i64, String, String)> = std::thread::scope(|scope| {
-        let writers: Vec<_> = ports
-            .iter()
-            .enumerate()
-            .map(|(s, &port)| {
-                scope.spawn(move || {
-                    let mut acked = Vec::new();
-                    for day in 1..=EACH {
-                        let own = format!("{}-02-{day:02}", 2031 + s);
-                        let note = format!("server {s}, write {day}.");
-                        if let Some(id) = write(port, &own, &note) {
-                            acked.push((id, own, note.clone()));
-                        } else {
-                            panic!("{own} is written by server {s} only, yet refused");
-                        }
-                        // The shared entry: stored, or refused because the other server
-                        // wrote it since this one read it.
-                        let shared = format!("shared: {note}");
-                        if let Some(id) = write(port, "2033-03-03", &shared) {
-                            acked.push((id, "2033-03-03".into(), shared));
-                        }
-                    }
-                    acked
-                })
-            })
-            .collect();
-        writers
-            .into_iter()
-            .flat_map(|w| w.join().unwrap())
-            .collect()
-    });
+    let acknowledged = write_on_both_at_once([a.port, b.port]);
     let writing = started.elapsed();
     let last = acknowledged.iter().map(|(id, ..)| *id).max().unwrap();
     let lags = [reached(&a, last), reached(&b, last)];
