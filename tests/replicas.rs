@@ -10,6 +10,8 @@
 mod common;
 
 use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
 use common::server::{Server, post_to, remove_db, scratch_db};
@@ -105,6 +107,35 @@ fn reached(server: &Server, id: i64) -> Duration {
     }
 }
 
+/// Opens `/api/changes/stream` on `server` and reads its head: every change the server applies
+/// from now on comes on it.
+fn open_stream(server: &Server) -> TcpStream {
+    let mut stream = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    stream.set_read_timeout(Some(PATIENCE)).unwrap();
+    write!(
+        stream,
+        "GET /api/changes/stream HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+    )
+    .unwrap();
+    let head = read_until(&mut stream, "\r\n\r\n");
+    assert!(head.starts_with("HTTP/1.1 200 "), "{head}");
+    stream
+}
+
+/// Reads `stream` until `needle` arrives (failing after [`PATIENCE`]); the text read.
+fn read_until(stream: &mut TcpStream, needle: &str) -> String {
+    let mut text = String::new();
+    let mut buf = [0u8; 4096];
+    while !text.contains(needle) {
+        let n = stream
+            .read(&mut buf)
+            .unwrap_or_else(|e| panic!("waiting for {needle:?} after {text:?}: {e}"));
+        assert!(n > 0, "the stream ended before {needle:?}: {text:?}");
+        text.push_str(&String::from_utf8_lossy(&buf[..n]));
+    }
+    text
+}
+
 /// The Ghab plain's history entries a server serves, as statement id → note, failing on a
 /// statement listed twice.
 fn ghab_entries(server: &Server) -> BTreeMap<String, String> {
@@ -133,10 +164,13 @@ fn two_servers_on_one_database_apply_every_write_exactly_once_and_say_how_far_th
     ];
     let a = Server::start_editing(&db, &env);
     let b = Server::start_editing(&db, &env);
+    let mut stream = open_stream(&b);
 
-    // One write on A shows on B within about the polling interval.
+    // One write on A shows on B within about the polling interval, and on B's change stream.
     let first = write(a.port, "2030-01-01", "First.").unwrap();
     let lag = reached(&b, first);
+    let event = read_until(&mut stream, &format!("\"id\":{first},"));
+    assert!(event.contains("event: change"), "{event}");
     eprintln!(
         "a write on one server was applied on the other after {lag:?} (polling every {POLL} s)"
     );
