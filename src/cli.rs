@@ -176,6 +176,11 @@ pub struct ServeArgs {
     /// environment variable, the server is read-only.
     #[arg(long, env = "FRONTLINE_TOKEN_FILE")]
     pub token_file: Option<PathBuf>,
+    /// Seconds between two reads of the edits database for changes other servers sharing it
+    /// made (decimals allowed), which this server then applies and shows; 0 turns polling
+    /// off, leaving only the database's own announcements (SQLite makes none).
+    #[arg(long, env = "FRONTLINE_POLL_INTERVAL", default_value_t = PollInterval(Some(crate::live::DEFAULT_POLL)))]
+    pub poll_interval: PollInterval,
     /// What requests may send and take.
     #[command(flatten)]
     pub limits: LimitArgs,
@@ -263,6 +268,30 @@ impl std::str::FromStr for Seconds {
             ));
         }
         Ok(Self(Duration::from_secs_f64(secs)))
+    }
+}
+
+/// How often the change log is polled: `0` for never, else as [`Seconds`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PollInterval(pub Option<Duration>);
+
+impl std::fmt::Display for PollInterval {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Some(period) => write!(f, "{}", Seconds(period)),
+            None => f.write_str("0"),
+        }
+    }
+}
+
+impl std::str::FromStr for PollInterval {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        if s.trim().parse::<f64>() == Ok(0.0) {
+            return Ok(Self(None));
+        }
+        s.parse::<Seconds>().map(|period| Self(Some(period.0)))
     }
 }
 
@@ -450,6 +479,8 @@ fn serve(args: &ServeArgs) -> Result<ExitCode, Failure> {
             args.data.limits(),
         ));
         tokio::spawn(probe_database(live.clone()));
+        // Ends when the server closes `live`.
+        let _follower = live.follow(args.poll_interval.0);
         let state = crate::http::AppState::new(live, tokens).with_limits(args.limits.limits());
         print(&format!("listening on http://{bound}\n"))?;
         crate::http::serve(listener, state, shutdown_signal())
@@ -856,6 +887,23 @@ mod tests {
             panic!("expected serve")
         };
         assert_eq!((s.addr.port(), s.data.data.to_str()), (0, Some("x")));
+        assert_eq!(s.poll_interval.0, Some(crate::live::DEFAULT_POLL));
+    }
+
+    #[test]
+    fn a_poll_interval_of_zero_turns_polling_off_and_a_bad_one_is_named() {
+        let interval = |text: &str| {
+            Cli::try_parse_from(["frontline", &format!("--poll-interval={text}")])
+                .map(|c| c.serve.poll_interval)
+        };
+        assert_eq!(interval("0").unwrap(), PollInterval(None));
+        assert_eq!(
+            interval("0.25").unwrap(),
+            PollInterval(Some(Duration::from_millis(250)))
+        );
+        let error = interval("-1").unwrap_err().to_string();
+        assert!(error.contains("\"-1\" seconds is out of range"), "{error}");
+        assert_eq!(PollInterval(None).to_string(), "0");
     }
 
     #[test]

@@ -13,7 +13,8 @@
 //!   versioned form [`geodata::change`] defines and never reads them.
 //! * [`live`]: the one owner of the served data: the current snapshot (engine and data), the
 //!   store, the writer lock, the change feed, reloads and shutdown. Opens the geodata with the
-//!   log replayed on top; applies, reverts and announces edits.
+//!   log replayed on top; applies, reverts and announces edits, its own and those of other
+//!   servers sharing the log.
 //! * [`audit`]: the warnings `frontline check` adds to the loader's: statements the rule never
 //!   puts in force, region-wide entries that end finer statements (found by the [`engine`],
 //!   worded as [`geodata`] warnings).

@@ -247,6 +247,22 @@ fn table() -> Vec<Row> {
         ),
     });
 
+    // The readiness check: outside the cap on requests in flight too; 503 until the server has
+    // reached `min_change`.
+    rows.push(get("getReadiness", 200, Editing, "/readyz"));
+    rows.push(get("getReadiness", 400, Editing, "/readyz?min_change=-1"));
+    rows.push(get(
+        "getReadiness",
+        503,
+        Editing,
+        "/readyz?min_change=1000000",
+    ));
+    rows.push(Row {
+        operation: "getReadiness",
+        status: 500,
+        how: How::CoveredBy(PANIC),
+    });
+
     // Who am I.
     let bearer = format!("Bearer {TOKEN}");
     let token = [("Authorization", bearer.as_str())];
@@ -345,6 +361,16 @@ fn table() -> Vec<Row> {
         &entry("2018-01-01", "Plain text.").to_string(),
     ));
     rows.push(write("postControl", 422, control, &json!({})));
+    rows.push(Row {
+        operation: "postControl",
+        status: 409,
+        how: How::CoveredBy(
+            "src/live/tests.rs: \
+             a_write_conflicting_with_another_servers_is_refused_then_the_retry_succeeds \
+             (another server sharing the database writes the entry between this one's catch-up \
+             and its append; http/problem.rs answers LiveError::Conflict with 409)",
+        ),
+    });
     rows.push(anonymous(
         "postControl",
         503,

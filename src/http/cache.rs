@@ -18,7 +18,7 @@ const CACHE_CONTROL: &str = "public, max-age=60";
 pub(super) fn uncached(path: &str) -> bool {
     matches!(
         path,
-        "/healthz" | "/api/whoami" | "/api/changes" | "/api/changes/stream"
+        "/healthz" | "/readyz" | "/api/whoami" | "/api/changes" | "/api/changes/stream"
     )
 }
 

@@ -171,6 +171,7 @@ fn written(outcome: &Outcome) -> Response {
         (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
         (status = 413, response = PayloadTooLarge),
         (status = 415, response = UnsupportedMediaType),
         (status = 422, response = InvalidEdit),
@@ -251,14 +252,7 @@ pub async fn post_item(
     let base = p
         .base
         .as_deref()
-        .map(|text| {
-            text.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
-                ApiError::parameter(
-                    "base",
-                    format!("{text:?} is not a change id (a whole number of at least 0)"),
-                )
-            })
-        })
+        .map(|text| super::params::change_id("base", text))
         .transpose()?;
     let outcome = if collection == "events" {
         state.live().put_event(body.get(), &author).await?
@@ -339,12 +333,7 @@ pub async fn changes(
     super::params::format(p.f.as_deref())?;
     let since = match p.since.as_deref() {
         None => 0,
-        Some(t) => t.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
-            ApiError::parameter(
-                "since",
-                format!("{t:?} is not a change id (a whole number of at least 0)"),
-            )
-        })?,
+        Some(t) => super::params::change_id("since", t)?,
     };
     let limit = match p.limit.as_deref() {
         None => 1000,

@@ -22,9 +22,9 @@ use super::problem::ApiError;
 
 /// The change stream's path: its connections are counted apart and never time out.
 pub(super) const STREAM_PATH: &str = "/api/changes/stream";
-/// Paths outside every limit on concurrency: the health check must answer when the server is
-/// busy (it does no I/O).
-const UNLIMITED_PATHS: [&str; 1] = ["/healthz"];
+/// Paths outside every limit on concurrency: the health and readiness checks must answer when
+/// the server is busy (they do no I/O).
+const UNLIMITED_PATHS: [&str; 2] = ["/healthz", "/readyz"];
 
 /// Every limit of the server, with the defaults `frontline serve` starts with.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -9,8 +9,8 @@ use utoipa::ToSchema;
 
 use super::extract::Params;
 use super::ogc::json_response;
-use super::openapi::{self, BadRequest, QUERIES, SERVICE, ServiceDescription};
-use super::params::{self, FormatOnly, StatsParams};
+use super::openapi::{self, BadRequest, NotReady, QUERIES, SERVICE, ServiceDescription};
+use super::params::{self, FormatOnly, ReadyParams, StatsParams};
 use super::problem::ApiError;
 use super::state::AppState;
 use crate::answer::{ControlAnswer, StatementAnswer, km2};
@@ -49,8 +49,10 @@ struct Health<'a> {
     status: &'static str,
     /// Hash of the data files being served and the last change applied.
     data_version: &'a str,
-    /// Id of the last stored change applied to the data served (0: none).
-    #[schema(example = 42)]
+    /// The change this server has reached: every stored change up to this id is applied to
+    /// the data served (0: none). Servers sharing a database reach each other's changes
+    /// within about a polling interval; `/readyz?min_change=` waits for one.
+    #[schema(minimum = 0, example = 42)]
     change_id: i64,
     /// Whether the edits database takes writes, as the last write or the server's probe
     /// (every few seconds) found: `ok`; `unavailable` (locked by another process, read-only,
@@ -124,6 +126,64 @@ pub async fn healthz(State(state): State<AppState>) -> Response {
             }),
         },
     )
+}
+
+/// The server serves, and has applied every change asked for.
+#[derive(Serialize, ToSchema)]
+struct Ready {
+    /// Always `ready`.
+    #[schema(example = "ready")]
+    status: &'static str,
+    /// The change this server has reached: every stored change up to this id is applied.
+    #[schema(minimum = 0, example = 42)]
+    change_id: i64,
+}
+
+/// `GET /readyz[?min_change=N]`.
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    operation_id = "getReadiness",
+    tag = SERVICE,
+    summary = "Readiness check",
+    description = "Whether the server serves and, with `min_change`, has applied every stored \
+                   change up to that id: a load balancer's readiness probe, or a client that \
+                   wrote on one server waiting until another shows the write. 503 with \
+                   `Retry-After` until then, and while the server shuts down. Answered from \
+                   memory, never cached.",
+    params(ReadyParams),
+    responses(
+        (status = 200, description = "Ready.", body = Ready, content_type = "application/json"),
+        (status = 400, response = BadRequest),
+        (status = 503, response = NotReady),
+    )
+)]
+pub async fn readyz(
+    State(state): State<AppState>,
+    Params(p): Params<ReadyParams>,
+) -> Result<Response, ApiError> {
+    let wanted = p
+        .min_change
+        .as_deref()
+        .map(|text| params::change_id("min_change", text))
+        .transpose()?;
+    if state.live().closed() {
+        return Err(ApiError::NotReady("the server is shutting down".into()));
+    }
+    let reached = state.snapshot().last_change;
+    if let Some(wanted) = wanted.filter(|wanted| *wanted > reached) {
+        return Err(ApiError::NotReady(format!(
+            "min_change {wanted}: this server has reached change {reached} (every change up to \
+             it is applied), not yet {wanted}; ask again shortly"
+        )));
+    }
+    Ok(json_response(
+        "application/json",
+        &Ready {
+            status: "ready",
+            change_id: reached,
+        },
+    ))
 }
 
 /// A statement of control on the day it takes effect.

@@ -69,6 +69,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(assets::file).map(|home| home.fallback(assets::file)))
         .routes(routes!(assets::places))
         .routes(routes!(meta::healthz))
+        .routes(routes!(meta::readyz))
         .routes(routes!(ogc::landing))
         .routes(routes!(ogc::conformance))
         .routes(routes!(ogc::collections))

@@ -110,10 +110,12 @@ shared_responses! {
     MethodNotAllowed => problem(
         "Method Not Allowed: the path exists, but not with this method for this resource.",
     );
-    /// 409, for a revert of a superseded change.
+    /// 409, for a revert of a superseded change or an entry another server changed.
     Conflict => problem(
-        "Conflict: a later change superseded this one on the same entry; add `?force=true` to \
-         revert it anyway.",
+        "Conflict: for a revert, a later change superseded this one on the same entry (add \
+         `?force=true` to revert it anyway); for a control area, another change came since \
+         `base`; or another server sharing the database changed the entry since this one read \
+         it: this server has read it now, so read it again and retry.",
     );
     /// 413, for a body or batch over the limits.
     PayloadTooLarge => problem(&format!(
@@ -157,13 +159,21 @@ shared_responses! {
              `--max-streams`). `Retry-After` says when to try again.",
             REQUEST_TIMEOUT.as_secs(),
         ));
-        let retry_after = HeaderBuilder::new()
-            .description(Some("Seconds to wait before trying again."))
-            .schema(Some(ObjectBuilder::new().schema_type(Type::Integer).minimum(Some(1))))
-            .build();
         response
             .headers
-            .insert("Retry-After".into(), RefOr::T(retry_after));
+            .insert("Retry-After".into(), RefOr::T(retry_after()));
+        response
+    };
+    /// 503, from the readiness check.
+    NotReady => {
+        let mut response = problem(
+            "Service Unavailable: not ready: the server has not applied every change up to \
+             `min_change` yet (the problem's `detail` says which change it has reached), or it \
+             is shutting down. `Retry-After` says when to ask again.",
+        );
+        response
+            .headers
+            .insert("Retry-After".into(), RefOr::T(retry_after()));
         response
     };
     /// 408, which any operation with a request body may answer.
@@ -209,6 +219,18 @@ fn problem(description: &str) -> Response {
             PROBLEM,
             Content::new(Some(Ref::from_schema_name(Problem::name()))),
         )
+        .build()
+}
+
+/// The `Retry-After` response header of a 503.
+fn retry_after() -> utoipa::openapi::header::Header {
+    HeaderBuilder::new()
+        .description(Some("Seconds to wait before trying again."))
+        .schema(Some(
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .minimum(Some(1)),
+        ))
         .build()
 }
 
@@ -290,7 +312,10 @@ impl ServiceDescription {
                 }
                 let responses = &mut operation.responses.responses;
                 responses.insert("500".into(), reference::<InternalServerError>());
-                responses.insert("503".into(), reference::<ServiceUnavailable>());
+                // An operation's own 503 (the readiness check's) says more.
+                responses
+                    .entry("503".into())
+                    .or_insert_with(reference::<ServiceUnavailable>);
             }
         }
         if let Some(components) = api.components.as_mut() {

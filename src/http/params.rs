@@ -142,6 +142,17 @@ pub struct ItemParams {
     pub f: Option<String>,
 }
 
+/// `GET /readyz`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ReadyParams {
+    /// Ready only once this server has applied every change up to this id (a change id a
+    /// write answered, on this server or another sharing the database).
+    #[param(value_type = Option<i64>, minimum = 0, example = 42)]
+    pub min_change: Option<String>,
+}
+
 /// Default page size for items.
 pub const DEFAULT_LIMIT: usize = 100;
 /// Largest page; larger requests are capped, as OGC API – Features says.
@@ -256,6 +267,16 @@ pub fn date(name: &'static str, value: &str) -> Result<Date, ApiError> {
         ApiError::parameter(
             name,
             format!("{value:?} is not a date (expected YYYY-MM-DD)"),
+        )
+    })
+}
+
+/// A change id parameter: a whole number ≥ 0.
+pub fn change_id(name: &'static str, text: &str) -> Result<i64, ApiError> {
+    text.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
+        ApiError::parameter(
+            name,
+            format!("{text:?} is not a change id (a whole number of at least 0)"),
         )
     })
 }

@@ -78,6 +78,10 @@ pub enum ApiError {
     /// The request took too long (503).
     #[error("{0}")]
     Unavailable(String),
+    /// The server has not reached the change asked for, or is shutting down (503, with a
+    /// shorter `Retry-After`: following the change log takes well under a second).
+    #[error("{0}")]
+    NotReady(String),
     /// Something failed on our side (500); the detail is logged, never sent.
     #[error("internal error: {0}")]
     Internal(String),
@@ -143,6 +147,8 @@ impl RowProblem {
 
 /// What a 503 asks the client to wait before it tries again, in seconds.
 const RETRY_AFTER_SECS: &str = "2";
+/// What a 503 from the readiness check asks the client to wait, in seconds.
+const NOT_READY_RETRY_AFTER_SECS: &str = "1";
 
 /// An RFC 9457 problem.
 #[derive(Serialize, ToSchema)]
@@ -212,7 +218,7 @@ impl ApiError {
             Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
-            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable(_) | Self::NotReady(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -303,10 +309,14 @@ impl IntoResponse for ApiError {
             );
         }
         if status == StatusCode::SERVICE_UNAVAILABLE {
-            response.headers_mut().insert(
-                header::RETRY_AFTER,
-                header::HeaderValue::from_static(RETRY_AFTER_SECS),
-            );
+            let secs = if matches!(self, Self::NotReady(_)) {
+                NOT_READY_RETRY_AFTER_SECS
+            } else {
+                RETRY_AFTER_SECS
+            };
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from_static(secs));
         }
         response
     }

@@ -9,13 +9,21 @@
 //!    lock, reads the item once, takes its `before` from the current state, appends the change
 //!    durably, applies it to a copy of the data that shares the spatial index, installs the new
 //!    snapshot and announces the change to subscribers;
-//! 3. [`Live::reload`] swaps in new geodata files with the log replayed on top, rebuilding only
+//! 3. [`Live::follow`] applies the changes other servers sharing the change log commit: woken
+//!    by the store's announcements and by polling, it reads the log after the change this
+//!    server has reached, applies what it has not applied yet under the writer lock and
+//!    announces it, as a write does (a write catches up the same way first);
+//! 4. [`Live::reload`] swaps in new geodata files with the log replayed on top, rebuilding only
 //!    the shapes whose geometry changed;
-//! 4. [`Live::close`] ends every subscription, so a server can shut down with streams open.
+//! 5. [`Live::close`] ends every subscription and the follower, so a server can shut down with
+//!    streams open.
 //!
-//! Readers never wait: [`Live::snapshot`] is a lock-free load of an `Arc`. Only writers take the
-//! lock, which keeps the log order and the order in which snapshots are installed the same.
+//! Readers never wait: [`Live::snapshot`] is a lock-free load of an `Arc`. Only writers (and the
+//! follower) take the lock, so snapshots are installed in the order changes are applied, and
+//! [`applied`] tracks exactly which changes that is.
 
+mod applied;
+mod follow;
 mod health;
 mod replay;
 mod snapshot;
@@ -27,11 +35,13 @@ use arc_swap::ArcSwap;
 use tokio::sync::{Mutex, MutexGuard, broadcast, watch};
 use tokio_stream::{Stream, StreamExt};
 
-use crate::engine::Engine;
+use crate::engine::{Edit, Engine};
 use crate::geodata::change::{self, BodyProblem, FORM};
 use crate::geodata::{self, DataLimits, Loaded, Report};
 use crate::model::parse_date;
 use crate::store::{Change, ChangeKind, NewChange, Store, StoreError};
+use applied::Applied;
+pub use follow::DEFAULT_POLL;
 pub use health::{DbError, DbHealth, DbState};
 use replay::{Effect, Replay};
 pub use snapshot::{RegionRef, Snapshot};
@@ -105,10 +115,12 @@ struct Inner {
     current: ArcSwap<Snapshot>,
     /// The durable log of edits; `None` serves the files as they are and takes no edits.
     store: Option<Arc<dyn Store>>,
-    /// Held while a change is stored and applied (and during a reload); holds what each
-    /// applied change was about, for reverts.
+    /// Held while a change is stored and applied (and during a reload, and while the log is
+    /// read and applied); holds what each applied change was about, for reverts, and exactly
+    /// which changes are applied.
     writer: Mutex<Replay>,
-    /// Every committed change, in log order.
+    /// Every change applied after start-up, in the order it was applied: this server's own
+    /// when committed, other servers' when read from the log.
     feed: broadcast::Sender<Arc<Change>>,
     /// Turns `true` on [`Live::close`].
     closing: watch::Sender<bool>,
@@ -130,7 +142,11 @@ impl Live {
     /// calling thread.
     #[must_use]
     pub fn new(loaded: Loaded) -> Self {
-        let snapshot = Snapshot::build(Engine::new(loaded.dataset), loaded.version, 0);
+        let snapshot = Snapshot::build(
+            Engine::new(loaded.dataset),
+            loaded.version,
+            &Applied::default(),
+        );
         Self::from_parts(snapshot, None, Replay::default())
     }
 
@@ -146,9 +162,12 @@ impl Live {
         } = loaded;
         let engine = blocking(move || Engine::new(dataset)).await?;
         let mut replay = Replay::default();
-        let engine = replay_all(store.as_ref(), &engine, &mut replay).await?;
-        let last = replay.last_id;
-        let snapshot = blocking(move || Snapshot::build(engine, version, last)).await?;
+        let engine = read_log(store.as_ref(), &engine, &mut replay, |_| false)
+            .await
+            .into_engine(engine)?
+            .0;
+        let applied = replay.applied.clone();
+        let snapshot = blocking(move || Snapshot::build(engine, version, &applied)).await?;
         Ok(Self::from_parts(snapshot, Some(store), replay))
     }
 
@@ -251,7 +270,7 @@ impl Live {
     ) -> Result<Outcome, LiveError> {
         self.writable()?;
         let mut writer = self.inner.writer.lock().await;
-        let current = self.snapshot();
+        let current = self.caught_up(&mut writer).await?;
         let data = current.engine.dataset();
         if data.region(region).is_none() {
             return Err(LiveError::NotFound(format!("no region {region:?}")));
@@ -292,7 +311,7 @@ impl Live {
     pub async fn put_event(&self, json: &str, author: &str) -> Result<Outcome, LiveError> {
         self.writable()?;
         let mut writer = self.inner.writer.lock().await;
-        let current = self.snapshot();
+        let current = self.caught_up(&mut writer).await?;
         let data = current.engine.dataset();
         let is_region = |id: &str| data.regions.index_of(id).is_some();
         let event = change::event(json, &is_region, data.format).map_err(LiveError::Invalid)?;
@@ -325,7 +344,7 @@ impl Live {
     ) -> Result<Outcome, LiveError> {
         self.writable()?;
         let mut writer = self.inner.writer.lock().await;
-        let current = self.snapshot();
+        let current = self.caught_up(&mut writer).await?;
         let data = current.engine.dataset();
         let region = |id: &str| data.region(id).map(|r| &r.geometry);
         let area = change::area(json, &replay::faction_ids(data), &region, data.format)
@@ -389,6 +408,7 @@ impl Live {
     pub async fn revert(&self, id: i64, force: bool, author: &str) -> Result<Outcome, LiveError> {
         let store = self.writable()?;
         let mut writer = self.inner.writer.lock().await;
+        let current = self.caught_up(&mut writer).await?;
         let target = store
             .get(id)
             .await
@@ -401,7 +421,6 @@ impl Live {
                 "change {id} was superseded by change {newer} on the same entry; add ?force=true to revert it anyway"
             )));
         }
-        let current = self.snapshot();
         let data = current.engine.dataset();
         let subject = writer
             .subject_of(&target)
@@ -446,12 +465,20 @@ impl Live {
         effect: Effect,
     ) -> Result<Outcome, LiveError> {
         let base = writer.last_touch(&new.target, &new.key);
-        let stored = self
-            .store()?
-            .append(new, base)
-            .await
-            .map_err(|e| self.write_failed(e))?;
+        let stored = match self.store()?.append(new, base).await {
+            Ok(stored) => stored,
+            Err(conflict @ StoreError::Conflict { .. }) => {
+                // Another server wrote the entry after this one caught up: read it now, so
+                // that the editor's retry starts from it.
+                if let Err(e) = self.catch_up_locked(writer).await {
+                    tracing::warn!("cannot read the change log after a conflict: {e}");
+                }
+                return Err(self.write_failed(conflict));
+            }
+            Err(e) => return Err(self.write_failed(e)),
+        };
         self.inner.db.ok();
+        writer.applied.own(stored.id);
         writer.record(
             stored.id,
             subject,
@@ -463,7 +490,11 @@ impl Live {
             id: stored.id,
             reason,
         })?;
-        let snapshot = current.next(edit.finish(), current.files_version.clone(), stored.id);
+        let snapshot = current.next(
+            edit.finish(),
+            current.files_version.clone(),
+            &writer.applied,
+        );
         self.inner.current.store(Arc::new(snapshot));
         let stored = Arc::new(stored);
         // Nobody listening is not an error.
@@ -513,25 +544,35 @@ impl Live {
         } = loaded;
         let engine = blocking(move || previous.engine.reloaded(dataset)).await?;
         let mut replay = Replay::default();
-        let engine = match &self.inner.store {
-            Some(store) => replay_all(store.as_ref(), &engine, &mut replay).await?,
-            None => engine,
+        // The changes this server had not applied yet are announced, as the follower would.
+        let (engine, fresh) = match &self.inner.store {
+            Some(store) => {
+                let seen = &writer.applied;
+                read_log(store.as_ref(), &engine, &mut replay, |id| {
+                    !seen.contains(id)
+                })
+                .await
+                .into_engine(engine)?
+            }
+            None => (engine, Vec::new()),
         };
         let summary = format!(
             "{} regions, {} events",
             engine.dataset().regions.len(),
             engine.dataset().events.len()
         );
-        let last = replay.last_id;
-        let snapshot = blocking(move || current.next(engine, version, last)).await?;
+        let applied = replay.applied.clone();
+        let snapshot = blocking(move || current.next(engine, version, &applied)).await?;
         self.inner.current.store(Arc::new(snapshot));
         *writer = replay;
+        self.announce(fresh);
         Ok(summary)
     }
 
-    /// Every change committed from now on, in log order; ends when [`Live::close`] is called
-    /// (at once if it already was). A subscriber more than 1,024 changes behind skips the
-    /// changes it missed.
+    /// Every change applied from now on, once each, in the order this server applies them (log
+    /// order, except that its own changes may come before lower ids another server sharing
+    /// the log committed meanwhile); ends when [`Live::close`] is called (at once if it
+    /// already was). A subscriber more than 1,024 changes behind skips the changes it missed.
     pub fn subscribe(&self) -> impl Stream<Item = Arc<Change>> + Send + 'static {
         let changes = tokio_stream::wrappers::BroadcastStream::new(self.inner.feed.subscribe())
             .filter_map(Result::ok);
@@ -545,10 +586,24 @@ impl Live {
             .filter_map(|change| change)
     }
 
-    /// Ends every subscription, present and future: call it when shutting down, so that
-    /// long-lived responses finish.
+    /// Ends every subscription, present and future, and the follower: call it when shutting
+    /// down, so that long-lived responses finish.
     pub fn close(&self) {
         self.inner.closing.send_replace(true);
+    }
+
+    /// Whether [`Live::close`] was called: the server is shutting down.
+    #[must_use]
+    pub fn closed(&self) -> bool {
+        *self.inner.closing.borrow()
+    }
+
+    /// Sends `changes` to the subscribers.
+    fn announce(&self, changes: Vec<Change>) {
+        for change in changes {
+            // Nobody listening is not an error.
+            let _ = self.inner.feed.send(Arc::new(change));
+        }
     }
 }
 
@@ -572,26 +627,68 @@ fn item_change(
     }
 }
 
-/// Applies every change in `store` on top of `engine`, in log order. Changes that no longer
-/// apply are logged as warnings and skipped; they stay in the log.
-async fn replay_all(
+/// What [`read_log`] did.
+struct LogRead {
+    /// The changes applied on top of the engine; `None` when no change was read.
+    edit: Option<Edit>,
+    /// The changes read and applied that `keep` chose, in log order.
+    kept: Vec<Change>,
+    /// Why reading stopped before the end of the log; what was read until then is applied.
+    failed: Option<StoreError>,
+}
+
+impl LogRead {
+    /// The engine with the changes applied (`engine` itself when none was read), and the
+    /// changes kept; or the store's error.
+    fn into_engine(self, engine: Engine) -> Result<(Engine, Vec<Change>), LiveError> {
+        if let Some(e) = self.failed {
+            return Err(e.into());
+        }
+        Ok((self.edit.map_or(engine, Edit::finish), self.kept))
+    }
+}
+
+/// Reads the log from the change `replay` has reached to its end and applies, on top of
+/// `engine`, every change `replay` has not applied yet, in log order; keeps those for which
+/// `keep(id)` holds. Changes that no longer apply are logged as warnings and skipped; they stay
+/// in the log and count as applied.
+async fn read_log(
     store: &dyn Store,
     engine: &Engine,
     replay: &mut Replay,
-) -> Result<Engine, LiveError> {
-    let mut edit = engine.edit();
-    let mut after = 0;
+    keep: impl Fn(i64) -> bool,
+) -> LogRead {
+    let mut read = LogRead {
+        edit: None,
+        kept: Vec::new(),
+        failed: None,
+    };
     loop {
-        let page = store.since(after, REPLAY_PAGE).await?;
-        let Some(last) = page.last() else { break };
-        after = last.id;
-        for change in &page {
-            if let Err(why) = replay.apply_stored(&mut edit, change) {
+        let page = match store.since(replay.applied.reached(), REPLAY_PAGE).await {
+            Ok(page) => page,
+            Err(e) => {
+                read.failed = Some(e);
+                break;
+            }
+        };
+        let full = page.len() == REPLAY_PAGE;
+        for change in page {
+            let edit = read.edit.get_or_insert_with(|| engine.edit());
+            if !replay.applied.read(change.id) {
+                continue;
+            }
+            if let Err(why) = replay.apply_stored(edit, &change) {
                 tracing::warn!(change = change.id, "stored change not applied: {why}");
             }
+            if keep(change.id) {
+                read.kept.push(change);
+            }
+        }
+        if !full {
+            break;
         }
     }
-    Ok(edit.finish())
+    read
 }
 
 /// Runs CPU-bound work on the blocking pool.

@@ -11,6 +11,8 @@ use crate::geodata::change::{self, FORM};
 use crate::model::{AreaStatement, ControlEntry, Dataset, Event, parse_date};
 use crate::store::{Change, ChangeKind};
 
+use super::applied::Applied;
+
 /// A change, read: what it puts or removes.
 #[derive(Debug, Clone)]
 pub(super) enum Effect {
@@ -96,8 +98,8 @@ pub(super) struct Replay {
     /// The last change to each entry, by target and key (what a revert must not undo
     /// silently).
     last_touch: HashMap<(String, String), i64>,
-    /// The id of the last change applied (0: none).
-    pub(super) last_id: i64,
+    /// Exactly which changes are applied.
+    pub(super) applied: Applied,
 }
 
 impl Replay {
@@ -107,13 +109,21 @@ impl Replay {
     }
 
     /// Records that change `id` touched the entry `key` of the item `target` of kind
-    /// `subject`.
+    /// `subject`. Changes may be recorded out of id order (a server applies its own change
+    /// before a lower one from another server sharing the log), so the latest is the highest.
     pub(super) fn record(&mut self, id: i64, subject: ChangeKind, target: &str, key: &str) {
         self.subjects.insert(id, subject);
-        self.latest.insert((subject, target.to_owned()), id);
-        self.last_touch
-            .insert((target.to_owned(), key.to_owned()), id);
-        self.last_id = id;
+        raise(&mut self.latest, (subject, target.to_owned()), id);
+        self.touched(target, key, id);
+    }
+
+    /// Records that change `id` touched the entry `key` of `target`.
+    fn touched(&mut self, target: &str, key: &str, id: i64) {
+        raise(
+            &mut self.last_touch,
+            (target.to_owned(), key.to_owned()),
+            id,
+        );
     }
 
     /// The last change to the entry `key` of `target` (0: none).
@@ -159,15 +169,17 @@ impl Replay {
             );
         } else {
             // Still the latest change to its entry, as the log sees it.
-            self.last_touch.insert(
-                (change.change.target.clone(), change.change.key.clone()),
-                change.id,
-            );
-            self.last_id = change.id;
+            self.touched(&change.change.target, &change.change.key, change.id);
         }
         let c = &change.change;
         read(subject?, &c.target, &c.key, c.after.as_ref(), c.form, edit)?.apply(edit)
     }
+}
+
+/// Sets `map[key]` to `id` unless it holds a higher id.
+fn raise<K: std::hash::Hash + Eq>(map: &mut HashMap<K, i64>, key: K, id: i64) {
+    let latest = map.entry(key).or_insert(id);
+    *latest = (*latest).max(id);
 }
 
 /// The ids of the factions, for checking references.
@@ -288,7 +300,7 @@ mod tests {
         replay.apply_stored(&mut edit, &revert).unwrap();
         assert_eq!(edit.region("big").unwrap().history.len(), 2);
         assert_eq!(replay.subject(2), Some(ChangeKind::Control));
-        assert_eq!(replay.last_id, 2);
+        assert_eq!(replay.last_touch("big", "2013-01-01"), 2);
     }
 
     #[test]

@@ -1,9 +1,11 @@
 //! One served state of the data, never mutated after it is built.
 
+use std::fmt::Write as _;
 use std::sync::Arc;
 
 use serde_json::value::RawValue;
 
+use super::applied::Applied;
 use crate::engine::Engine;
 use crate::model::Region;
 
@@ -15,11 +17,13 @@ pub struct Snapshot {
     /// Each region's geometry as `GeoJSON` text, serialised once rather than per request and
     /// shared by every snapshot with the same geometry.
     geometries: Arc<[Box<RawValue>]>,
-    /// Hash of the data files and the last change applied; part of every `ETag`.
+    /// Hash of the data files and of which changes are applied; part of every `ETag`. Two
+    /// servers sharing a change log serve the same version only with the same changes.
     pub version: String,
     /// Hash of the geodata files alone.
     pub files_version: String,
-    /// Id of the last stored change applied (0: none).
+    /// The change this server has reached: every stored change up to it is applied (0: none).
+    /// Some of this server's own later changes may be applied too.
     pub last_change: i64,
 }
 
@@ -39,33 +43,38 @@ pub struct RegionRef<'a> {
 impl Snapshot {
     /// The first snapshot of an engine: serialises every region's geometry (CPU-bound: call it
     /// from a blocking thread for large data).
-    pub(super) fn build(engine: Engine, files_version: String, last_change: i64) -> Self {
+    pub(super) fn build(engine: Engine, files_version: String, applied: &Applied) -> Self {
         let geometries = serialise(&engine);
-        Self::with(engine, geometries, files_version, last_change)
+        Self::with(engine, geometries, files_version, applied)
     }
 
     /// The snapshot after an edit or a reload: keeps the serialised geometry when the engine
     /// shares this one's spatial index (the geometry did not change).
-    pub(super) fn next(&self, engine: Engine, files_version: String, last_change: i64) -> Self {
+    pub(super) fn next(&self, engine: Engine, files_version: String, applied: &Applied) -> Self {
         let geometries = if Arc::ptr_eq(engine.spatial(), self.engine.spatial()) {
             Arc::clone(&self.geometries)
         } else {
             serialise(&engine)
         };
-        Self::with(engine, geometries, files_version, last_change)
+        Self::with(engine, geometries, files_version, applied)
     }
 
     fn with(
         engine: Engine,
         geometries: Arc<[Box<RawValue>]>,
         files_version: String,
-        last_change: i64,
+        applied: &Applied,
     ) -> Self {
-        let version = if last_change > 0 {
+        let last_change = applied.reached();
+        let mut version = if last_change > 0 {
             format!("{files_version}-{last_change}")
         } else {
             files_version.clone()
         };
+        for id in applied.ahead() {
+            // Writing to a String cannot fail.
+            let _ = write!(version, "+{id}");
+        }
         Self {
             engine,
             geometries,

@@ -219,3 +219,411 @@ async fn a_reload_keeps_the_index_when_only_histories_change_and_replays_the_log
     assert!(Arc::ptr_eq(&after, &live.snapshot()));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A database file for servers that share it; removed (with its WAL files) when dropped.
+struct SharedDb(PathBuf);
+
+impl SharedDb {
+    fn new(label: &str) -> Self {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let path = std::env::temp_dir().join(format!(
+            "frontline-live-{label}-{}-{n}.db",
+            std::process::id()
+        ));
+        let shared = Self(path);
+        shared.remove();
+        shared
+    }
+
+    fn store(&self) -> SqliteStore {
+        SqliteStore::open(&self.0).unwrap()
+    }
+
+    /// A server over the fixture with this database.
+    async fn server(&self) -> Live {
+        server_on(Arc::new(self.store())).await
+    }
+
+    fn remove(&self) {
+        for suffix in ["", "-wal", "-shm"] {
+            let mut name = self.0.as_os_str().to_owned();
+            name.push(suffix);
+            let _ = std::fs::remove_file(PathBuf::from(name));
+        }
+    }
+}
+
+impl Drop for SharedDb {
+    fn drop(&mut self) {
+        self.remove();
+    }
+}
+
+async fn server_on(store: Arc<dyn Store>) -> Live {
+    Live::open(geodata::load(&fixture()).unwrap(), store)
+        .await
+        .unwrap()
+}
+
+/// The ids a server announced since `feed` subscribed, in order, without waiting: every
+/// announcement is sent before the write or catch-up that makes it returns.
+fn announced(feed: &mut broadcast::Receiver<Arc<Change>>) -> Vec<i64> {
+    let mut ids = Vec::new();
+    while let Ok(change) = feed.try_recv() {
+        ids.push(change.id);
+    }
+    ids
+}
+
+/// Region `big`'s history as `(from, factions)`.
+fn history(live: &Live) -> Vec<(String, Vec<String>)> {
+    live.snapshot()
+        .region_by_id("big")
+        .unwrap()
+        .region
+        .history
+        .iter()
+        .map(|e| {
+            (
+                e.from.to_string(),
+                e.factions.iter().map(ToString::to_string).collect(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_write_on_one_server_appears_on_the_other_after_a_follow_step() {
+    let db = SharedDb::new("follow");
+    let (a, b) = (db.server().await, db.server().await);
+    let mut feed = b.inner.feed.subscribe();
+    let written = committed(
+        a.put_control("big", &entry("2016-01-01", "held", &["blue"]), "ed")
+            .await
+            .unwrap(),
+    );
+    assert_eq!(history(&b).len(), 2, "not read yet");
+    assert_eq!(b.snapshot().last_change, 0);
+    assert_eq!(b.catch_up().await.unwrap(), written.id);
+    assert_eq!(history(&b), history(&a));
+    assert_eq!(b.snapshot().last_change, written.id);
+    assert_eq!(b.snapshot().version, a.snapshot().version);
+    assert_eq!(announced(&mut feed), [written.id]);
+    // Nothing new: nothing applied or announced again.
+    let before = b.snapshot();
+    assert_eq!(b.catch_up().await.unwrap(), written.id);
+    assert!(Arc::ptr_eq(&before, &b.snapshot()));
+    assert_eq!(announced(&mut feed), Vec::<i64>::new());
+}
+
+#[tokio::test]
+async fn a_follower_task_applies_other_servers_writes_and_stops_on_close() {
+    let db = SharedDb::new("follower");
+    let (a, b) = (db.server().await, db.server().await);
+    let follower = b.follow(Some(Duration::from_millis(10))).unwrap();
+    let written = committed(
+        a.put_control("big", &entry("2016-01-01", "held", &["blue"]), "ed")
+            .await
+            .unwrap(),
+    );
+    let start = std::time::Instant::now();
+    while b.snapshot().last_change < written.id {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "change {} not applied on the follower within 30 s",
+            written.id
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert_eq!(history(&b), history(&a));
+    b.close();
+    tokio::time::timeout(Duration::from_secs(5), follower)
+        .await
+        .expect("the follower ends on close")
+        .unwrap();
+    assert!(
+        b.follow(None).is_none(),
+        "with neither polling nor announcements nothing follows"
+    );
+}
+
+/// One step of an interleaving: a server writes the next of its entries, or catches up.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Step {
+    Write(usize),
+    Follow(usize),
+}
+
+/// Every ordering of `steps` (a multiset), each once.
+fn orderings(steps: &[Step]) -> Vec<Vec<Step>> {
+    if steps.is_empty() {
+        return vec![Vec::new()];
+    }
+    let mut out = Vec::new();
+    let mut tried = Vec::new();
+    for (i, step) in steps.iter().enumerate() {
+        if tried.contains(step) {
+            continue;
+        }
+        tried.push(*step);
+        let mut rest = steps.to_vec();
+        rest.remove(i);
+        for mut tail in orderings(&rest) {
+            tail.insert(0, *step);
+            out.push(tail);
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn writes_on_two_servers_are_applied_exactly_once_on_both_in_every_order() {
+    use Step::{Follow, Write};
+    let all = orderings(&[Write(0), Write(0), Write(1), Write(1), Follow(0), Follow(1)]);
+    assert_eq!(all.len(), 180);
+    for order in all {
+        let db = SharedDb::new("orders");
+        let servers = [db.server().await, db.server().await];
+        let mut feeds = servers.each_ref().map(|s| s.inner.feed.subscribe());
+        let mut written = Vec::new();
+        for step in &order {
+            match *step {
+                Write(s) => {
+                    // Distinct entries: server 0 writes 2016-01-0N, server 1 2017-01-0N.
+                    let from = format!("{}-01-0{}", 2016 + s, written.len() + 1);
+                    let change = committed(
+                        servers[s]
+                            .put_control("big", &entry(&from, "held", &["blue"]), "ed")
+                            .await
+                            .unwrap(),
+                    );
+                    written.push(change.id);
+                }
+                Follow(s) => {
+                    servers[s].catch_up().await.unwrap();
+                }
+            }
+        }
+        for server in &servers {
+            server.catch_up().await.unwrap();
+        }
+        written.sort_unstable();
+        for (s, feed) in feeds.iter_mut().enumerate() {
+            let mut seen = announced(feed);
+            seen.sort_unstable();
+            assert_eq!(
+                seen, written,
+                "server {s}, order {order:?}: each change once"
+            );
+            assert_eq!(servers[s].snapshot().last_change, 4, "order {order:?}");
+        }
+        assert_eq!(history(&servers[0]).len(), 6, "order {order:?}");
+        assert_eq!(
+            history(&servers[0]),
+            history(&servers[1]),
+            "order {order:?}"
+        );
+        assert_eq!(servers[0].snapshot().version, servers[1].snapshot().version);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_writes_on_two_following_servers_are_applied_exactly_once_on_both() {
+    const EACH: usize = 20;
+    let db = SharedDb::new("concurrent");
+    let servers = [db.server().await, db.server().await];
+    let mut feeds = servers.each_ref().map(|s| s.inner.feed.subscribe());
+    let followers = servers
+        .each_ref()
+        .map(|s| s.follow(Some(Duration::from_millis(2))).unwrap());
+    // Both servers write at once, each its own entries (server 0 in 2016, server 1 in 2017).
+    let writers: Vec<_> = servers
+        .iter()
+        .enumerate()
+        .map(|(s, server)| {
+            let server = server.clone();
+            tokio::spawn(async move {
+                let mut ids = Vec::new();
+                for day in 1..=EACH {
+                    let from = format!("{}-01-{day:02}", 2016 + s);
+                    let outcome = server
+                        .put_control("big", &entry(&from, "held", &["blue"]), "ed")
+                        .await;
+                    ids.push(committed(outcome.unwrap()).id);
+                }
+                ids
+            })
+        })
+        .collect();
+    let mut written = Vec::new();
+    for writer in writers {
+        written.extend(writer.await.unwrap());
+    }
+    written.sort_unstable();
+    let last = *written.last().unwrap();
+    assert_eq!(written.len(), 2 * EACH);
+    let start = std::time::Instant::now();
+    while servers.iter().any(|s| s.snapshot().last_change < last) {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "not every server reached change {last} within 30 s"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    for server in &servers {
+        server.close();
+    }
+    for follower in followers {
+        follower.await.unwrap();
+    }
+    for (s, feed) in feeds.iter_mut().enumerate() {
+        let mut seen = announced(feed);
+        seen.sort_unstable();
+        assert_eq!(seen, written, "server {s}: each change announced once");
+    }
+    assert_eq!(history(&servers[0]).len(), 2 + 2 * EACH);
+    assert_eq!(history(&servers[0]), history(&servers[1]));
+    assert_eq!(servers[0].snapshot().version, servers[1].snapshot().version);
+}
+
+/// A store that runs a hook (another server's write) right before its next append: what
+/// happens when another server commits between this one's catch-up and its own append.
+struct Interleaved {
+    inner: SqliteStore,
+    hook: std::sync::Mutex<Option<crate::store::BoxFuture<'static, ()>>>,
+}
+
+impl Interleaved {
+    fn before_next_append(&self, hook: impl std::future::Future<Output = ()> + Send + 'static) {
+        *self.hook.lock().unwrap() = Some(Box::pin(hook));
+    }
+}
+
+impl Store for Interleaved {
+    fn append(
+        &self,
+        change: crate::store::NewChange,
+        base: i64,
+    ) -> crate::store::BoxFuture<'_, Result<Change, StoreError>> {
+        let hook = self.hook.lock().unwrap().take();
+        Box::pin(async move {
+            if let Some(hook) = hook {
+                hook.await;
+            }
+            self.inner.append(change, base).await
+        })
+    }
+
+    fn since(
+        &self,
+        after: i64,
+        limit: usize,
+    ) -> crate::store::BoxFuture<'_, Result<Vec<Change>, StoreError>> {
+        self.inner.since(after, limit)
+    }
+
+    fn get(&self, id: i64) -> crate::store::BoxFuture<'_, Result<Option<Change>, StoreError>> {
+        self.inner.get(id)
+    }
+}
+
+/// Server A over an [`Interleaved`] store, and server B, sharing `db`.
+async fn interleaved(db: &SharedDb) -> (Live, Arc<Interleaved>, Live) {
+    let store = Arc::new(Interleaved {
+        inner: db.store(),
+        hook: std::sync::Mutex::new(None),
+    });
+    let a = server_on(Arc::clone(&store) as Arc<dyn Store>).await;
+    (a, store, db.server().await)
+}
+
+#[tokio::test]
+async fn an_own_change_applied_ahead_of_another_servers_is_not_applied_twice_nor_the_other_skipped()
+{
+    let db = SharedDb::new("ahead");
+    let (a, store, b) = interleaved(&db).await;
+    let mut feed = a.inner.feed.subscribe();
+    let other = b.clone();
+    store.before_next_append(async move {
+        committed(
+            other
+                .put_control("big", &entry("2017-01-01", "held", &["red"]), "ed")
+                .await
+                .unwrap(),
+        );
+    });
+    let own = committed(
+        a.put_control("big", &entry("2016-01-01", "held", &["blue"]), "ed")
+            .await
+            .unwrap(),
+    );
+    assert_eq!(own.id, 2, "B's change took id 1 in between");
+    let ahead = a.snapshot();
+    assert_eq!(ahead.last_change, 0, "change 1 is not applied yet");
+    assert!(ahead.version.ends_with("+2"), "{}", ahead.version);
+    assert_eq!(history(&a).len(), 3);
+    assert_eq!(a.catch_up().await.unwrap(), 2);
+    assert_eq!(
+        announced(&mut feed),
+        [2, 1],
+        "each once, the own change first"
+    );
+    b.catch_up().await.unwrap();
+    assert_eq!(history(&a), history(&b));
+    assert_eq!(history(&a).len(), 4);
+    assert_eq!(a.snapshot().version, b.snapshot().version);
+    // A reload reads the whole log again: it announces only what it had not applied.
+    let later = committed(
+        b.put_control("big", &entry("2018-01-01", "held", &["red"]), "ed")
+            .await
+            .unwrap(),
+    );
+    a.reload(&fixture(), geodata::DataLimits::DEFAULT)
+        .await
+        .unwrap();
+    assert_eq!(a.snapshot().last_change, later.id);
+    assert_eq!(announced(&mut feed), [later.id]);
+    assert_eq!(history(&a).len(), 5);
+}
+
+#[tokio::test]
+async fn a_write_conflicting_with_another_servers_is_refused_then_the_retry_succeeds() {
+    let db = SharedDb::new("conflict");
+    let (a, store, b) = interleaved(&db).await;
+    let other = b.clone();
+    store.before_next_append(async move {
+        committed(
+            other
+                .put_control("big", &entry("2016-01-01", "held", &["red"]), "bob")
+                .await
+                .unwrap(),
+        );
+    });
+    let refused = a
+        .put_control("big", &entry("2016-01-01", "held", &["blue"]), "ed")
+        .await;
+    let Err(LiveError::Conflict(why)) = refused else {
+        panic!("expected a conflict, got {refused:?}")
+    };
+    assert!(
+        why.contains("big 2016-01-01") && why.contains("is 1, not 0"),
+        "{why}"
+    );
+    // A has read B's change while answering, so the retry is based on it.
+    assert_eq!(a.snapshot().last_change, 1);
+    let retried = committed(
+        a.put_control("big", &entry("2016-01-01", "held", &["blue"]), "ed")
+            .await
+            .unwrap(),
+    );
+    assert_eq!(retried.id, 2);
+    assert_eq!(
+        retried.change.before.as_ref().unwrap()["factions"],
+        json!(["red"]),
+        "the retry replaces B's entry"
+    );
+    b.catch_up().await.unwrap();
+    assert_eq!(history(&a), history(&b));
+}
