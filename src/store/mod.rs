@@ -1,17 +1,20 @@
 //! Durable edits applied on top of the bundled geodata: an append-only log of changes behind
-//! the [`Store`] trait. The only module that touches a database: SQLite in [`SqliteStore`].
+//! the [`Store`] trait. The only module that touches a database: SQLite in [`SqliteStore`],
+//! PostgreSQL in [`PostgresStore`].
 //!
 //! The trait's methods return boxed futures, so an async driver (PostgreSQL, for several
 //! replicas sharing one database) fits without changing callers; [`SqliteStore`] runs every
 //! SQLite call on tokio's blocking pool.
 
 mod migrations;
+mod postgres;
 mod sqlite;
 
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 
+pub use postgres::{ControlPiece, Existing, MapState, PostgresStore, is_postgres_url, redact};
 pub use sqlite::SqliteStore;
 
 /// A `Send` future borrowed from the store.
@@ -221,4 +224,18 @@ pub struct GeodataTexts {
     pub places: Option<String>,
     /// `control.geojson`, if the data set has one.
     pub control: Option<String>,
+}
+
+impl GeodataTexts {
+    /// The texts as the loader takes them.
+    #[must_use]
+    pub fn texts(&self) -> crate::geodata::Texts<'_> {
+        crate::geodata::Texts {
+            factions: &self.factions,
+            regions: &self.regions,
+            events: self.events.as_deref(),
+            places: self.places.as_deref(),
+            control: self.control.as_deref(),
+        }
+    }
 }
