@@ -19,6 +19,8 @@ use crate::http::Limits;
 use crate::live::Live;
 use crate::model::{Dataset, Date, LonLat, parse_date, today_utc};
 
+mod postgres;
+
 const EXIT_CODES: &str = "\
 Exit status:
   0  success (a query outside every region is a success, answered with `nearest`)
@@ -52,7 +54,12 @@ pub enum Command {
     /// Write the geodata files with the stored edits applied (so an editor can commit them).
     Export(ExportArgs),
     /// Copy a live edits database consistently (use this, not cp: the WAL may hold writes).
+    /// SQLite only: back up PostgreSQL with `pg_dump`.
     Backup(BackupArgs),
+    /// Replace the data set held in a PostgreSQL database with the geodata files, checked.
+    Import(ImportArgs),
+    /// Copy a SQLite edits database into an empty PostgreSQL one, ids and times kept.
+    Migrate(MigrateArgs),
     /// Write a deterministic synthetic data set, for benchmarks only (not a real place).
     Synth(SynthArgs),
     /// Time the engine on a batch of points in process (`scripts/bench-compare`; hidden).
@@ -63,9 +70,38 @@ pub enum Command {
 /// The edits database, for commands that read it.
 #[derive(Debug, Args)]
 pub struct DbArgs {
-    /// The SQLite database of edits; its changes are applied on top of the geodata files.
-    #[arg(long, env = "FRONTLINE_DB", default_value = "frontline.db")]
+    /// The database of edits, applied on top of the data set: a SQLite file, or a PostgreSQL
+    /// URL (`postgres://user:password@host/db`), which also holds the data set.
+    #[arg(
+        long,
+        env = "FRONTLINE_DB",
+        default_value = "frontline.db",
+        hide_env_values = true
+    )]
     pub db: PathBuf,
+}
+
+/// What `import` stores, where.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The PostgreSQL database (`postgres://user:password@host/db`).
+    #[arg(long, env = "FRONTLINE_DB", hide_env_values = true)]
+    pub db: PathBuf,
+    /// The geodata files to store.
+    #[command(flatten)]
+    pub data: DataArgs,
+}
+
+/// What `migrate` copies, where.
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    /// The SQLite edits database to copy.
+    #[arg(long)]
+    pub from: PathBuf,
+    /// The PostgreSQL database to copy into (`postgres://user:password@host/db`); its change
+    /// log must be empty.
+    #[arg(long)]
+    pub to: PathBuf,
 }
 
 /// Where to export to.
@@ -169,8 +205,16 @@ pub struct ServeArgs {
     /// Where the geodata lives.
     #[command(flatten)]
     pub data: DataArgs,
-    /// The SQLite database of edits (created if missing); back it up with `frontline backup`.
-    #[arg(long, env = "FRONTLINE_DB", default_value = "frontline.db")]
+    /// The database of edits: a SQLite file (created if missing; back it up with `frontline
+    /// backup`), or a PostgreSQL URL (`postgres://user:password@host/db`) shared by several
+    /// servers, which then also holds the data set (seeded from `--data` when empty; the files
+    /// are not watched; back it up with `pg_dump`).
+    #[arg(
+        long,
+        env = "FRONTLINE_DB",
+        default_value = "frontline.db",
+        hide_env_values = true
+    )]
     pub db: PathBuf,
     /// Editors' tokens, one `name:token` per line. With neither this nor the `FRONTLINE_TOKEN`
     /// environment variable, the server is read-only.
@@ -345,6 +389,8 @@ pub fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Some(Command::Query(args)) => query(&args),
         Some(Command::Export(args)) => export(&args),
         Some(Command::Backup(args)) => backup(&args),
+        Some(Command::Import(args)) => postgres::import(&args),
+        Some(Command::Migrate(args)) => postgres::migrate(&args),
         Some(Command::Synth(args)) => synth(&args),
         Some(Command::BenchBatch(args)) => bench_batch(&args),
     }
@@ -352,12 +398,19 @@ pub fn run(cli: Cli) -> Result<ExitCode, Failure> {
 
 /// The geodata in `data`, served with the edits in `db` applied when that database exists.
 fn open_data(data: &DataArgs, db: &Path) -> Result<(Live, tokio::runtime::Runtime), Failure> {
+    if let Some(url) = postgres::postgres_url(db) {
+        let runtime = current_thread_runtime()?;
+        let live = runtime.block_on(async {
+            let (store, loaded) = postgres::open(url, data, false).await?;
+            Live::open(loaded, Arc::new(store))
+                .await
+                .context("cannot read the edits database")
+                .map_err(Failure::usage)
+        })?;
+        return Ok((live, runtime));
+    }
     let loaded = load_or_fail(data)?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")
-        .map_err(Failure::usage)?;
+    let runtime = current_thread_runtime()?;
     if !db.exists() {
         return Ok((Live::new(loaded), runtime));
     }
@@ -371,8 +424,17 @@ fn open_data(data: &DataArgs, db: &Path) -> Result<(Live, tokio::runtime::Runtim
     Ok((live, runtime))
 }
 
+/// A runtime for a command that waits on a database.
+fn current_thread_runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+        .map_err(Failure::usage)
+}
+
 fn export(args: &ExportArgs) -> Result<ExitCode, Failure> {
-    if !args.db.db.exists() {
+    if postgres::postgres_url(&args.db.db).is_none() && !args.db.db.exists() {
         return Err(Failure::usage(anyhow!(
             "edits database {} does not exist",
             args.db.db.display()
@@ -417,6 +479,12 @@ fn synth(args: &SynthArgs) -> Result<ExitCode, Failure> {
 }
 
 fn backup(args: &BackupArgs) -> Result<ExitCode, Failure> {
+    if postgres::postgres_url(&args.db.db).is_some() {
+        return Err(Failure::usage(anyhow!(
+            "backup copies a SQLite database; back up PostgreSQL with pg_dump, e.g. \
+             `pg_dump --format=custom --file=frontline.dump DBNAME` (restore with pg_restore)"
+        )));
+    }
     if !args.db.db.exists() {
         return Err(Failure::usage(anyhow!(
             "edits database {} does not exist",
@@ -439,10 +507,12 @@ fn backup(args: &BackupArgs) -> Result<ExitCode, Failure> {
 }
 
 fn serve(args: &ServeArgs) -> Result<ExitCode, Failure> {
-    let loaded = load_or_fail(&args.data)?;
-    for w in &loaded.warnings {
-        eprintln_line(&w.to_string());
-    }
+    let pg_url = postgres::postgres_url(&args.db);
+    // With PostgreSQL the data set comes from the database, once connected.
+    let loaded = match pg_url {
+        None => Some(load_or_fail(&args.data)?),
+        Some(_) => None,
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -466,18 +536,42 @@ fn serve(args: &ServeArgs) -> Result<ExitCode, Failure> {
             .local_addr()
             .map_err(|e| Failure::usage(e.into()))?;
         let tokens = editor_tokens(args.token_file.as_deref())?;
-        let store = crate::store::SqliteStore::open(&args.db)
-            .context("cannot open the edits database")
-            .map_err(Failure::usage)?;
-        let live = Live::open(loaded, Arc::new(store))
+        let mut pg_store = None;
+        let (store, loaded): (Arc<dyn crate::store::Store>, Loaded) = match (pg_url, loaded) {
+            (Some(url), _) => {
+                let (store, loaded) = postgres::open(url, &args.data, true).await?;
+                pg_store = Some(store.clone());
+                (Arc::new(store), loaded)
+            }
+            (None, loaded) => {
+                let store = crate::store::SqliteStore::open(&args.db)
+                    .context("cannot open the edits database")
+                    .map_err(Failure::usage)?;
+                let loaded = loaded.ok_or_else(|| Failure::usage(anyhow!("no data set")))?;
+                (Arc::new(store), loaded)
+            }
+        };
+        for w in &loaded.warnings {
+            eprintln_line(&w.to_string());
+        }
+        let live = Live::open(loaded, store)
             .await
             .context("cannot read the edits database")
             .map_err(Failure::usage)?;
-        tokio::spawn(watch_geodata(
-            live.clone(),
-            args.data.data.clone(),
-            args.data.limits(),
-        ));
+        // The database is the source of truth with PostgreSQL: the files are read again only
+        // by `frontline import`.
+        match pg_store {
+            None => {
+                tokio::spawn(watch_geodata(
+                    live.clone(),
+                    args.data.data.clone(),
+                    args.data.limits(),
+                ));
+            }
+            Some(store) => {
+                tokio::spawn(postgres::keep_control_map(live.clone(), store));
+            }
+        }
         tokio::spawn(probe_database(live.clone()));
         // Ends when the server closes `live`.
         let _follower = live.follow(args.poll_interval.0);

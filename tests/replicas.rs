@@ -1,8 +1,12 @@
-//! Two real `frontline serve` processes sharing one SQLite database file stay in sync by
-//! polling it: a write on one shows on the other within about the polling interval (the lag is
-//! reported), writes on both at once are each stored and applied exactly once on both, and a
-//! write to the same entry on both is either stored or refused with 409, never lost or doubled.
-//! `/readyz?min_change=N` answers 503 until a server has reached change N.
+//! Real `frontline serve` processes sharing one change log stay in sync, on one SQLite file (by
+//! polling) and on PostgreSQL (by LISTEN/NOTIFY and polling): a write on one shows on the other
+//! (the lag is reported), writes on both at once are each stored and applied exactly once on
+//! both, and a write to the same entry on both is either stored or refused with 409, never lost
+//! or doubled. `/readyz?min_change=N` answers 503 until a server has reached change N.
+//!
+//! On PostgreSQL also: with polling off a write still arrives through NOTIFY within 5 s; with
+//! the database stopped reads go on and writes answer 503, then resume when it is back; and a
+//! replica killed with SIGKILL catches up when started again.
 
 #![allow(clippy::unwrap_used, reason = "tests fail loudly")]
 #![allow(clippy::print_stderr, reason = "the test reports the replication lag")]
@@ -12,8 +16,10 @@ mod common;
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::net::TcpStream;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
+use common::postgres::PgCluster;
 use common::server::{Server, post_to, remove_db, scratch_db};
 use serde_json::{Value, json};
 
@@ -30,16 +36,21 @@ fn entry(from: &str, note: &str) -> String {
     .to_string()
 }
 
-/// Writes a control entry of the Ghab plain on the server on `port`: the change id when it was
-/// stored (201), `None` when it was refused as a conflict (409); anything else fails.
-fn write(port: u16, from: &str, note: &str) -> Option<i64> {
-    let (status, body) = post_to(
+/// Posts a control entry of the Ghab plain to the server on `port`: the status line and body.
+fn try_write(port: u16, from: &str, note: &str) -> (String, String) {
+    post_to(
         port,
         "/api/regions/ghab-plain/control",
         TOKEN,
         &entry(from, note),
     )
-    .unwrap();
+    .unwrap()
+}
+
+/// Writes a control entry of the Ghab plain on the server on `port`: the change id when it was
+/// stored (201), `None` when it was refused as a conflict (409); anything else fails.
+fn write(port: u16, from: &str, note: &str) -> Option<i64> {
+    let (status, body) = try_write(port, from, note);
     if status.contains(" 409 ") {
         return None;
     }
@@ -155,62 +166,34 @@ fn ghab_entries(server: &Server) -> BTreeMap<String, String> {
     entries
 }
 
-#[test]
-fn two_servers_on_one_database_apply_every_write_exactly_once_and_say_how_far_they_are() {
-    let db = scratch_db("replicas");
-    let env = [
-        ("FRONTLINE_TOKEN", TOKEN),
-        ("FRONTLINE_POLL_INTERVAL", POLL),
-    ];
-    let a = Server::start_editing(&db, &env);
-    let b = Server::start_editing(&db, &env);
-    let mut stream = open_stream(&b);
+/// A server editing the change log `db` (a SQLite file or a PostgreSQL URL), polling it every
+/// `poll` seconds (`0`: never).
+fn replica(db: &Path, poll: &str) -> Server {
+    Server::start_editing(
+        db,
+        &[
+            ("FRONTLINE_TOKEN", TOKEN),
+            ("FRONTLINE_POLL_INTERVAL", poll),
+        ],
+    )
+}
 
-    // One write on A shows on B within about the polling interval, and on B's change stream.
-    let first = write(a.port, "2030-01-01", "First.").unwrap();
-    let lag = reached(&b, first);
-    let event = read_until(&mut stream, &format!("\"id\":{first},"));
-    assert!(event.contains("event: change"), "{event}");
-    eprintln!(
-        "a write on one server was applied on the other after {lag:?} (polling every {POLL} s)"
-    );
-    assert_eq!(b.get_json("/healthz")["change_id"], first);
-    assert_eq!(ghab_entries(&b)["ghab-plain@2030-01-01"], "First.");
-
-    // Readiness: plain, reached, and not yet reached (with the change reached named).
-    assert_eq!(b.get_json("/readyz")["status"], "ready");
-    assert_eq!(
-        b.get_json(&format!("/readyz?min_change={first}"))["change_id"],
-        first
-    );
-    let (status, body) = b.get(&format!("/readyz?min_change={}", first + 1000));
-    assert!(status.contains(" 503 "), "{status}\n{body}");
-    let problem: Value = serde_json::from_str(&body).unwrap();
-    let detail = problem["detail"].as_str().unwrap();
-    assert!(
-        detail.contains(&format!("has reached change {first}")),
-        "{detail}"
-    );
-    let (status, _) = b.get("/readyz?min_change=soon");
-    assert!(status.contains(" 400 "), "{status}");
-
-    // Writes on both at once: each its own entries, and all of them the same one.
-    let started = Instant::now();
-    let acknowledged = write_on_both_at_once([a.port, b.port]);
-    let writing = started.elapsed();
-    let last = acknowledged.iter().map(|(id, ..)| *id).max().unwrap();
-    let lags = [reached(&a, last), reached(&b, last)];
-    eprintln!(
-        "{} writes acknowledged in {writing:?} on both servers at once; the last, change {last}, \
-         reached on each after {lags:?}",
-        acknowledged.len()
-    );
-
-    // The log holds exactly the acknowledged writes, once each.
+/// Every acknowledged write `(id, from, note)` is in the log exactly once (and nothing else),
+/// every one of `servers` has applied it, and all serve the same entries, each entry as the
+/// last write to it left it.
+fn all_present(servers: &[&Server], acknowledged: &[(i64, String, String)]) {
     let mut expected: Vec<i64> = acknowledged.iter().map(|(id, ..)| *id).collect();
-    expected.push(first);
     expected.sort_unstable();
-    for server in [&a, &b] {
+    let last = *expected.last().unwrap();
+    let mut latest = BTreeMap::new();
+    let mut sorted: Vec<_> = acknowledged.iter().collect();
+    sorted.sort_by_key(|(id, ..)| *id);
+    for (_, from, note) in sorted {
+        latest.insert(format!("ghab-plain@{from}"), note.clone());
+    }
+    let mut served = Vec::new();
+    for server in servers {
+        reached(server, last);
         let log = server.get_json("/api/changes?since=0&limit=10000");
         let ids: Vec<i64> = log["changes"]
             .as_array()
@@ -220,32 +203,164 @@ fn two_servers_on_one_database_apply_every_write_exactly_once_and_say_how_far_th
             .collect();
         assert_eq!(ids, expected, "the log on port {}", server.port);
         assert_eq!(server.get_json("/healthz")["change_id"], last);
+        let entries = ghab_entries(server);
+        for (statement, note) in &latest {
+            assert_eq!(
+                entries.get(statement),
+                Some(note),
+                "{statement} on port {}",
+                server.port
+            );
+        }
+        served.push((entries, server.get_json("/healthz")["data_version"].clone()));
     }
-
-    // Both serve every acknowledged entry, once; the shared entry as its last write left it.
-    let latest: BTreeMap<&str, &str> = {
-        let mut sorted: Vec<_> = acknowledged.iter().collect();
-        sorted.sort_by_key(|(id, ..)| *id);
-        sorted
-            .into_iter()
-            .map(|(_, from, note)| (from.as_str(), note.as_str()))
-            .collect()
-    };
-    let served = [ghab_entries(&a), ghab_entries(&b)];
-    assert_eq!(served[0], served[1], "both servers serve the same entries");
-    for (from, note) in latest {
-        assert_eq!(
-            served[0]
-                .get(&format!("ghab-plain@{from}"))
-                .map(String::as_str),
-            Some(note),
-            "entry {from}"
-        );
-    }
-    assert_eq!(
-        a.get_json("/healthz")["data_version"],
-        b.get_json("/healthz")["data_version"]
+    assert!(
+        served.windows(2).all(|w| w[0] == w[1]),
+        "every server serves the same entries at the same data version"
     );
+}
+
+/// What two servers on one change log must do, whatever the store: a write on one reaches the
+/// other (and its change stream), `/readyz` says how far each is, and writes on both at once
+/// are each applied exactly once on both. The acknowledged writes.
+fn stay_in_sync(a: &Server, b: &Server) -> Vec<(i64, String, String)> {
+    let mut stream = open_stream(b);
+
+    // One write on A shows on B, and on B's change stream.
+    let first = write(a.port, "2030-01-01", "First.").unwrap();
+    let lag = reached(b, first);
+    let event = read_until(&mut stream, &format!("\"id\":{first},"));
+    assert!(event.contains("event: change"), "{event}");
+    let back = write(b.port, "2030-01-02", "Back.").unwrap();
+    let lags = [lag, reached(a, back)];
+    eprintln!("a write on one server was applied on the other after {lags:?}");
+    assert_eq!(ghab_entries(b)["ghab-plain@2030-01-01"], "First.");
+
+    // Readiness: plain, reached, and not yet reached (with the change reached named).
+    assert_eq!(b.get_json("/readyz")["status"], "ready");
+    assert_eq!(
+        b.get_json(&format!("/readyz?min_change={back}"))["change_id"],
+        back
+    );
+    let (status, body) = b.get(&format!("/readyz?min_change={}", back + 1000));
+    assert!(status.contains(" 503 "), "{status}\n{body}");
+    let problem: Value = serde_json::from_str(&body).unwrap();
+    let detail = problem["detail"].as_str().unwrap();
+    assert!(
+        detail.contains(&format!("has reached change {back}")),
+        "{detail}"
+    );
+    let (status, _) = b.get("/readyz?min_change=soon");
+    assert!(status.contains(" 400 "), "{status}");
+
+    // Writes on both at once: each its own entries, and all of them the same one.
+    let started = Instant::now();
+    let mut acknowledged = write_on_both_at_once([a.port, b.port]);
+    eprintln!(
+        "{} writes acknowledged in {:?} on both servers at once",
+        acknowledged.len(),
+        started.elapsed()
+    );
+    acknowledged.push((first, "2030-01-01".into(), "First.".into()));
+    acknowledged.push((back, "2030-01-02".into(), "Back.".into()));
+    all_present(&[a, b], &acknowledged);
+    acknowledged
+}
+
+#[test]
+fn two_servers_on_one_sqlite_file_apply_every_write_exactly_once_and_say_how_far_they_are() {
+    let db = scratch_db("replicas");
+    let a = replica(&db, POLL);
+    let b = replica(&db, POLL);
+    stay_in_sync(&a, &b);
     drop((a, b));
     remove_db(&db);
+}
+
+/// Longest a write may take to arrive through LISTEN/NOTIFY alone.
+const NOTIFY_PATIENCE: Duration = Duration::from_secs(5);
+
+#[test]
+fn replicas_on_postgresql_stay_in_sync_through_a_database_restart_and_a_replica_crash() {
+    let Some(mut cluster) = PgCluster::start() else {
+        return;
+    };
+    let url = cluster.create_database("frontline");
+    let url = Path::new(&url);
+    // The first replica seeds the empty database from the geodata files; the second loads the
+    // data set from the database.
+    let a = replica(url, POLL);
+    let mut b = replica(url, POLL);
+    let mut acknowledged = stay_in_sync(&a, &b);
+
+    // Polling off: LISTEN/NOTIFY alone carries the write.
+    let c = replica(url, "0");
+    let id = write(a.port, "2034-04-04", "Through NOTIFY.").unwrap();
+    acknowledged.push((id, "2034-04-04".into(), "Through NOTIFY.".into()));
+    let start = Instant::now();
+    while c.get_json("/healthz")["change_id"].as_i64().unwrap() < id {
+        assert!(
+            start.elapsed() < NOTIFY_PATIENCE,
+            "change {id} did not arrive through NOTIFY within {NOTIFY_PATIENCE:?}:\n{}",
+            c.stderr()
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    eprintln!(
+        "with polling off, a write arrived through NOTIFY after {:?}",
+        start.elapsed()
+    );
+    drop(c);
+
+    // The database goes down: reads go on, writes fail cleanly with 503.
+    cluster.stop();
+    for server in [&a, &b] {
+        let (status, body) = server.get("/api/collections/regions/items/ghab-plain");
+        assert!(
+            status.contains(" 200 "),
+            "a read with the database down: {status}\n{body}"
+        );
+    }
+    let (status, body) = try_write(a.port, "2035-05-05", "While down.");
+    assert!(
+        status.contains(" 503 "),
+        "a write with the database down: {status}\n{body}"
+    );
+    // It comes back: writes resume on both, and both catch up.
+    cluster.start_again();
+    for (i, server) in [&a, &b].into_iter().enumerate() {
+        let from = format!("2035-05-{:02}", 10 + i);
+        let note = format!("After the restart, on replica {i}.");
+        let start = Instant::now();
+        let id = loop {
+            let (status, body) = try_write(server.port, &from, &note);
+            if status.contains(" 201 ") {
+                let change: Value = serde_json::from_str(&body).unwrap();
+                break change["id"].as_i64().unwrap();
+            }
+            assert!(status.contains(" 503 "), "{status}\n{body}");
+            assert!(
+                start.elapsed() < PATIENCE,
+                "writes did not resume within {PATIENCE:?}: {body}\n{}",
+                server.stderr()
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        };
+        eprintln!(
+            "writes resumed on replica {i} {:?} after the restart",
+            start.elapsed()
+        );
+        acknowledged.push((id, from, note));
+    }
+    all_present(&[&a, &b], &acknowledged);
+
+    // A replica crashes; writes go on elsewhere; started again, it catches up.
+    b.kill_hard();
+    for day in 1..=5 {
+        let from = format!("2036-06-{day:02}");
+        let note = format!("While replica 1 is down, {day}.");
+        acknowledged.push((write(a.port, &from, &note).unwrap(), from, note));
+    }
+    let b = replica(url, POLL);
+    all_present(&[&a, &b], &acknowledged);
 }

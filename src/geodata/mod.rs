@@ -161,6 +161,41 @@ pub fn load_within(dir: &Path, limits: DataLimits) -> Result<Loaded, Report> {
     parse_into(texts, limits.file_vertices, report)
 }
 
+/// The texts of the data set's files in `dir`, unparsed, each at most `limits.file_bytes`
+/// (to store them: a database shared by several servers holds the data set).
+///
+/// # Errors
+/// A [`Report`] naming each required file that is missing and each file that cannot be read
+/// or is too large.
+pub fn read_texts(dir: &Path, limits: DataLimits) -> Result<crate::store::GeodataTexts, Report> {
+    let mut report = Report::default();
+    let mut read = |name: &str, required: bool| match read_file(&dir.join(name), limits.file_bytes)
+    {
+        Ok(text) => Some(text),
+        Err(kind) => {
+            if required || kind != ProblemKind::Missing {
+                problem(&mut report, name, kind);
+            }
+            None
+        }
+    };
+    let factions = read(FACTIONS, true);
+    let regions = read(REGIONS, true);
+    let events = read(EVENTS, false);
+    let places = read(PLACES, false);
+    let control = read(CONTROL, false);
+    match (factions, regions) {
+        (Some(factions), Some(regions)) if report.is_valid() => Ok(crate::store::GeodataTexts {
+            factions,
+            regions,
+            events,
+            places,
+            control,
+        }),
+        _ => Err(report),
+    }
+}
+
 /// The text of the file at `path`, at most `limit` bytes: a larger file is refused from its
 /// size before anything is read (and one that grows past the limit while it is read, when
 /// the read reaches it).
@@ -194,6 +229,15 @@ fn read_file(path: &Path, limit: u64) -> Result<String, ProblemKind> {
 /// A [`Report`] with every problem found.
 pub fn parse(texts: Texts<'_>) -> Result<Loaded, Report> {
     parse_into(texts, DataLimits::DEFAULT.file_vertices, Report::default())
+}
+
+/// Validates a data set given as texts, a file holding at most `limits.file_vertices`
+/// vertices; see [`load_within`].
+///
+/// # Errors
+/// A [`Report`] with every problem found.
+pub fn parse_within(texts: Texts<'_>, limits: DataLimits) -> Result<Loaded, Report> {
+    parse_into(texts, limits.file_vertices, Report::default())
 }
 
 fn parse_into(texts: Texts<'_>, max_vertices: usize, mut report: Report) -> Result<Loaded, Report> {

@@ -1,17 +1,20 @@
 //! Durable edits applied on top of the bundled geodata: an append-only log of changes behind
-//! the [`Store`] trait. The only module that touches SQLite.
+//! the [`Store`] trait. The only module that touches a database: SQLite in [`SqliteStore`],
+//! PostgreSQL in [`PostgresStore`].
 //!
 //! The trait's methods return boxed futures, so an async driver (PostgreSQL, for several
 //! replicas sharing one database) fits without changing callers; [`SqliteStore`] runs every
 //! SQLite call on tokio's blocking pool.
 
 mod migrations;
+mod postgres;
 mod sqlite;
 
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 
+pub use postgres::{ControlPiece, Existing, MapState, PostgresStore, is_postgres_url, redact};
 pub use sqlite::SqliteStore;
 
 /// A `Send` future borrowed from the store.
@@ -96,13 +99,15 @@ pub struct Change {
 #[non_exhaustive]
 pub enum StoreError {
     /// The database could not be opened, read or written.
-    #[error("database {path}: {source}")]
-    Sqlite {
-        /// The database file (or `:memory:`).
-        path: String,
-        /// What SQLite said.
-        #[source]
-        source: rusqlite::Error,
+    #[error("database {store}: {message}")]
+    Database {
+        /// The database: its file (or `:memory:`), or a PostgreSQL URL without its password.
+        store: String,
+        /// What the driver said.
+        message: String,
+        /// Why the database cannot be written for now, in a few words, when that is what
+        /// failed (see [`StoreError::unavailable`]); classified by the driver's module.
+        unavailable: Option<&'static str>,
     },
     /// The database was written by a newer frontline.
     #[error("database {path} has schema version {found}; this frontline knows up to {known}")]
@@ -156,25 +161,14 @@ pub enum StoreError {
 
 impl StoreError {
     /// Why the database cannot be written for now, in a few words without its path, when
-    /// that is what failed: it is locked by another process, read-only, out of space or
-    /// failing I/O. `None` for every other error.
+    /// that is what failed: it is locked by another process, read-only, out of space, failing
+    /// I/O, or (a database server) unreachable, shutting down or refusing connections. The
+    /// server then answers 503 to writes and goes on serving reads. `None` for every other
+    /// error.
     #[must_use]
     pub fn unavailable(&self) -> Option<&'static str> {
-        use rusqlite::ErrorCode as C;
-        let Self::Sqlite {
-            source: rusqlite::Error::SqliteFailure(e, _),
-            ..
-        } = self
-        else {
-            return None;
-        };
-        match e.code {
-            C::DatabaseBusy | C::DatabaseLocked => {
-                Some("the database is locked by another process")
-            }
-            C::ReadOnly | C::PermissionDenied => Some("the database is read-only"),
-            C::DiskFull => Some("the disk holding the database is full"),
-            C::SystemIoFailure | C::CannotOpen => Some("the database cannot be read or written"),
+        match self {
+            Self::Database { unavailable, .. } => *unavailable,
             _ => None,
         }
     }
@@ -230,4 +224,18 @@ pub struct GeodataTexts {
     pub places: Option<String>,
     /// `control.geojson`, if the data set has one.
     pub control: Option<String>,
+}
+
+impl GeodataTexts {
+    /// The texts as the loader takes them.
+    #[must_use]
+    pub fn texts(&self) -> crate::geodata::Texts<'_> {
+        crate::geodata::Texts {
+            factions: &self.factions,
+            regions: &self.regions,
+            events: self.events.as_deref(),
+            places: self.places.as_deref(),
+            control: self.control.as_deref(),
+        }
+    }
 }

@@ -96,10 +96,31 @@ impl SqliteStore {
     }
 }
 
+#[expect(
+    clippy::needless_pass_by_value,
+    reason = "called as `map_err(|e| sqlite_error(path, e))`"
+)]
 fn sqlite_error(path: &str, source: rusqlite::Error) -> StoreError {
-    StoreError::Sqlite {
-        path: path.to_owned(),
-        source,
+    StoreError::Database {
+        store: path.to_owned(),
+        unavailable: unavailable(&source),
+        message: source.to_string(),
+    }
+}
+
+/// Why SQLite cannot write for now, when that is what `e` says: another process holds the
+/// lock, the file is read-only, the disk is full or failing.
+fn unavailable(e: &rusqlite::Error) -> Option<&'static str> {
+    use rusqlite::ErrorCode as C;
+    let rusqlite::Error::SqliteFailure(e, _) = e else {
+        return None;
+    };
+    match e.code {
+        C::DatabaseBusy | C::DatabaseLocked => Some("the database is locked by another process"),
+        C::ReadOnly | C::PermissionDenied => Some("the database is read-only"),
+        C::DiskFull => Some("the disk holding the database is full"),
+        C::SystemIoFailure | C::CannotOpen => Some("the database cannot be read or written"),
+        _ => None,
     }
 }
 
@@ -560,5 +581,44 @@ mod tests {
             "{err}"
         );
         assert!(!out.exists());
+    }
+
+    #[tokio::test]
+    async fn a_locked_database_is_unavailable_and_says_where() {
+        let dir = test_dir("locked");
+        let path = dir.join("locked.db");
+        let store = SqliteStore::open(&path).unwrap();
+        let other = Connection::open(&path).unwrap();
+        other.execute_batch("BEGIN IMMEDIATE").unwrap();
+        let err = store.probe().await.unwrap_err();
+        assert_eq!(
+            err.unavailable(),
+            Some("the database is locked by another process"),
+            "{err}"
+        );
+        assert!(
+            err.to_string()
+                .starts_with(&format!("database {}: ", path.display())),
+            "{err}"
+        );
+        other.execute_batch("ROLLBACK").unwrap();
+        store.probe().await.unwrap();
+        drop((store, other));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_query_error_is_not_unavailability() {
+        let store = SqliteStore::open_in_memory().unwrap();
+        let conn = store.conn.lock().unwrap();
+        let e = conn
+            .execute_batch("SELECT * FROM no_such_table")
+            .unwrap_err();
+        let err = sqlite_error(":memory:", e);
+        assert_eq!(err.unavailable(), None);
+        assert_eq!(
+            err.to_string(),
+            "database :memory:: no such table: no_such_table"
+        );
     }
 }

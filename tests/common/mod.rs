@@ -4,6 +4,7 @@
 #![allow(dead_code, reason = "each test crate uses a different subset")]
 #![allow(clippy::unwrap_used, reason = "tests fail loudly")]
 
+pub mod postgres;
 pub mod server;
 
 use std::path::Path;
