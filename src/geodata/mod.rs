@@ -133,30 +133,16 @@ pub fn load(dir: &Path) -> Result<Loaded, Report> {
 /// A [`Report`] with every problem found (missing, unreadable or too large files among them).
 pub fn load_within(dir: &Path, limits: DataLimits) -> Result<Loaded, Report> {
     let mut report = Report::default();
-    let mut read = |name: &str, required: bool| match read_file(&dir.join(name), limits.file_bytes)
-    {
-        Ok(text) => Some(text),
-        Err(kind) => {
-            if required || kind != ProblemKind::Missing {
-                problem(&mut report, name, kind);
-            }
-            None
-        }
-    };
-    let factions = read(FACTIONS, true);
-    let regions = read(REGIONS, true);
-    let events = read(EVENTS, false);
-    let places = read(PLACES, false);
-    let control = read(CONTROL, false);
-    let (Some(factions), Some(regions)) = (factions, regions) else {
+    let files = read_files(dir, limits, &mut report);
+    let (Some(factions), Some(regions)) = (&files.factions, &files.regions) else {
         return Err(report);
     };
     let texts = Texts {
-        factions: &factions,
-        regions: &regions,
-        events: events.as_deref(),
-        places: places.as_deref(),
-        control: control.as_deref(),
+        factions,
+        regions,
+        events: files.events.as_deref(),
+        places: files.places.as_deref(),
+        control: files.control.as_deref(),
     };
     parse_into(texts, limits.file_vertices, report)
 }
@@ -169,21 +155,13 @@ pub fn load_within(dir: &Path, limits: DataLimits) -> Result<Loaded, Report> {
 /// or is too large.
 pub fn read_texts(dir: &Path, limits: DataLimits) -> Result<crate::store::GeodataTexts, Report> {
     let mut report = Report::default();
-    let mut read = |name: &str, required: bool| match read_file(&dir.join(name), limits.file_bytes)
-    {
-        Ok(text) => Some(text),
-        Err(kind) => {
-            if required || kind != ProblemKind::Missing {
-                problem(&mut report, name, kind);
-            }
-            None
-        }
-    };
-    let factions = read(FACTIONS, true);
-    let regions = read(REGIONS, true);
-    let events = read(EVENTS, false);
-    let places = read(PLACES, false);
-    let control = read(CONTROL, false);
+    let GeodataFiles {
+        factions,
+        regions,
+        events,
+        places,
+        control,
+    } = read_files(dir, limits, &mut report);
     match (factions, regions) {
         (Some(factions), Some(regions)) if report.is_valid() => Ok(crate::store::GeodataTexts {
             factions,
@@ -193,6 +171,37 @@ pub fn read_texts(dir: &Path, limits: DataLimits) -> Result<crate::store::Geodat
             control,
         }),
         _ => Err(report),
+    }
+}
+
+/// Each file of a data set as read; `None` when it is missing or could not be read.
+struct GeodataFiles {
+    factions: Option<String>,
+    regions: Option<String>,
+    events: Option<String>,
+    places: Option<String>,
+    control: Option<String>,
+}
+
+/// Reads the data set's files in `dir`, each at most `limits.file_bytes`, adding to `report`
+/// each required file that is missing and each file that cannot be read or is too large.
+fn read_files(dir: &Path, limits: DataLimits, report: &mut Report) -> GeodataFiles {
+    let mut read = |name: &str, required: bool| match read_file(&dir.join(name), limits.file_bytes)
+    {
+        Ok(text) => Some(text),
+        Err(kind) => {
+            if required || kind != ProblemKind::Missing {
+                problem(report, name, kind);
+            }
+            None
+        }
+    };
+    GeodataFiles {
+        factions: read(FACTIONS, true),
+        regions: read(REGIONS, true),
+        events: read(EVENTS, false),
+        places: read(PLACES, false),
+        control: read(CONTROL, false),
     }
 }
 

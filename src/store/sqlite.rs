@@ -460,42 +460,6 @@ mod tests {
         assert_eq!(keys.len(), 400);
     }
 
-    #[tokio::test]
-    async fn an_append_based_on_a_stale_entry_is_a_conflict_and_writes_nothing() {
-        let store = SqliteStore::open_in_memory().unwrap();
-        let first = store
-            .append(control("ghab-plain", "2015-08-11", "ed"), 0)
-            .await
-            .unwrap();
-        // Another entry of the same region, and the same entry elsewhere, are not in the way.
-        store
-            .append(control("ghab-plain", "2015-09-01", "ed"), 0)
-            .await
-            .unwrap();
-        store
-            .append(control("al-ghab", "2015-08-11", "ed"), 0)
-            .await
-            .unwrap();
-        let err = store
-            .append(control("ghab-plain", "2015-08-11", "late"), 0)
-            .await
-            .unwrap_err();
-        assert!(
-            matches!(err, StoreError::Conflict { base: 0, found, .. } if found == first.id),
-            "{err:?}"
-        );
-        assert_eq!(
-            err.to_string(),
-            "ghab-plain 2015-08-11: the latest change to this entry is 1, not 0 as when it was read"
-        );
-        assert_eq!(store.since(0, 10).await.unwrap().len(), 3);
-        let next = store
-            .append(control("ghab-plain", "2015-08-11", "ed"), first.id)
-            .await
-            .unwrap();
-        assert_eq!(next.id, 4);
-    }
-
     /// A fresh directory for one test's files.
     fn test_dir(name: &str) -> std::path::PathBuf {
         let dir =
