@@ -104,6 +104,35 @@ fn head(method: &str, path: &str, headers: &str) -> String {
     format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n{headers}\r\n")
 }
 
+/// With `--max-in-flight 1`: starts a batch whose body is still coming, so it holds the only
+/// place, and returns it with the answer to `probe` that shows it does (a 503, or whatever
+/// `probe` got when [`PATIENCE`] ran out). A request from before may still hold the place for a
+/// moment, and then the batch itself is refused: it is started again.
+fn hold_the_only_place(server: &Server, probe: impl Fn() -> Reply) -> (TcpStream, Reply) {
+    let start = Instant::now();
+    loop {
+        let mut slow = connect(server);
+        let headers = "Content-Type: application/geo+json\r\nContent-Length: 10000\r\n";
+        slow.write_all(head("POST", "/api/query", headers).as_bytes())
+            .unwrap();
+        slow.write_all(b"{\"type\":").unwrap();
+        loop {
+            let reply = probe();
+            if reply.status == 503 || start.elapsed() > PATIENCE {
+                return (slow, reply);
+            }
+            // Answered already: the batch was refused, not admitted.
+            slow.set_nonblocking(true).unwrap();
+            let refused = slow.peek(&mut [0u8; 1]).is_ok_and(|n| n > 0);
+            slow.set_nonblocking(false).unwrap();
+            if refused {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
 #[test]
 fn a_body_declared_too_large_is_refused_before_it_is_sent() {
     let server = serve(&[("FRONTLINE_BATCH_CSV_ROWS", "10")]);
@@ -193,24 +222,13 @@ fn requests_over_the_concurrency_limit_get_503_and_the_rest_are_served() {
     assert!(reply.problem().contains("--max-streams"));
 
     // One request in flight: a batch whose body is still coming.
-    let mut slow = connect(&server);
-    let headers = "Content-Type: application/geo+json\r\nContent-Length: 10000\r\n";
-    slow.write_all(head("POST", "/api/query", headers).as_bytes())
-        .unwrap();
-    slow.write_all(b"{\"type\":").unwrap();
-    let busy = Instant::now();
-    let reply = loop {
-        // The slow request may not have been admitted yet: ask until it has.
+    let (mut slow, reply) = hold_the_only_place(&server, || {
         let mut other = connect(&server);
         other
             .write_all(head("GET", "/api/timeline", "").as_bytes())
             .unwrap();
-        let reply = Reply::read(other);
-        if reply.status != 200 || busy.elapsed() > PATIENCE {
-            break reply;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
+        Reply::read(other)
+    });
     assert_eq!(reply.status, 503, "{}", reply.body);
     assert!(reply.problem().contains("--max-in-flight"));
     assert_eq!(reply.header("retry-after"), "2");
@@ -273,19 +291,8 @@ fn an_answer_before_the_body_is_read_says_connection_close_and_closes() {
         assert_eq!(reply.status, 415, "{}", reply.body);
         assert_eq!(reply.header("connection"), "close", "415 for {size} bytes");
 
-        let mut slow = connect(&server);
-        let headers = "Content-Type: application/geo+json\r\nContent-Length: 10000\r\n";
-        slow.write_all(head("POST", "/api/query", headers).as_bytes())
-            .unwrap();
-        slow.write_all(b"{\"type\":").unwrap();
-        let busy = Instant::now();
-        let reply = loop {
-            let reply = keep_alive("application/geo+json", &body);
-            if reply.status == 503 || busy.elapsed() > PATIENCE {
-                break reply;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        };
+        let (mut slow, reply) =
+            hold_the_only_place(&server, || keep_alive("application/geo+json", &body));
         assert_eq!(reply.status, 503, "{}", reply.body);
         assert_eq!(reply.header("connection"), "close", "503 for {size} bytes");
         assert_eq!(reply.header("retry-after"), "2");
