@@ -94,6 +94,55 @@ pub struct Change {
     pub change: NewChange,
 }
 
+/// A stored row as a driver read it, before the checks every store makes: its kind must be
+/// known, its `before` and `after` JSON, its form a version number.
+struct StoredRow {
+    id: i64,
+    time: Result<jiff::Timestamp, String>,
+    kind: String,
+    target: String,
+    key: String,
+    before: Option<String>,
+    after: Option<String>,
+    author: String,
+    reverts: Option<i64>,
+    form: i64,
+}
+
+impl StoredRow {
+    /// The change the row holds; [`StoreError::Corrupt`] naming the row and what is wrong.
+    fn into_change(self, store: &str) -> Result<Change, StoreError> {
+        let id = self.id;
+        let corrupt = |reason: String| StoreError::Corrupt {
+            path: store.to_owned(),
+            id,
+            reason,
+        };
+        let json = |text: Option<String>, column: &str| {
+            text.map(|t| {
+                serde_json::from_str(&t).map_err(|e| corrupt(format!("{column} is not JSON: {e}")))
+            })
+            .transpose()
+        };
+        let form = self.form;
+        Ok(Change {
+            id,
+            time: self.time.map_err(|why| corrupt(format!("time {why}")))?,
+            change: NewChange {
+                kind: ChangeKind::parse(&self.kind)
+                    .ok_or_else(|| corrupt(format!("kind {:?}", self.kind)))?,
+                target: self.target,
+                key: self.key,
+                before: json(self.before, "before")?,
+                after: json(self.after, "after")?,
+                author: self.author,
+                reverts: self.reverts,
+                form: u32::try_from(form).map_err(|_| corrupt(format!("form {form}")))?,
+            },
+        })
+    }
+}
+
 /// Why the store could not do what was asked.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]

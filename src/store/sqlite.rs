@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::migrations::{MIGRATIONS, latest};
-use super::{BoxFuture, Change, ChangeKind, NewChange, Store, StoreError};
+use super::{BoxFuture, Change, NewChange, Store, StoreError, StoredRow};
 
 /// How long a statement waits for another connection's lock before it fails with "busy": a
 /// write meanwhile holds the writer lock, so keep it short (the request timeout is longer).
@@ -129,36 +129,20 @@ const COLUMNS: &str = "id, time, kind, target, key, before, after, author, rever
 /// Reads one row of `COLUMNS`.
 fn row_to_change(path: &str, row: &rusqlite::Row<'_>) -> Result<Change, StoreError> {
     let err = |e| sqlite_error(path, e);
-    let id: i64 = row.get(0).map_err(err)?;
-    let corrupt = |reason: String| StoreError::Corrupt {
-        path: path.to_owned(),
-        id,
-        reason,
-    };
     let time: String = row.get(1).map_err(err)?;
-    let kind: String = row.get(2).map_err(err)?;
-    let json = |text: Option<String>, column: &str| {
-        text.map(|t| {
-            serde_json::from_str(&t).map_err(|e| corrupt(format!("{column} is not JSON: {e}")))
-        })
-        .transpose()
-    };
-    Ok(Change {
-        id,
-        time: time
-            .parse()
-            .map_err(|e| corrupt(format!("time {time:?}: {e}")))?,
-        change: NewChange {
-            kind: ChangeKind::parse(&kind).ok_or_else(|| corrupt(format!("kind {kind:?}")))?,
-            target: row.get(3).map_err(err)?,
-            key: row.get(4).map_err(err)?,
-            before: json(row.get(5).map_err(err)?, "before")?,
-            after: json(row.get(6).map_err(err)?, "after")?,
-            author: row.get(7).map_err(err)?,
-            reverts: row.get(8).map_err(err)?,
-            form: row.get(9).map_err(err)?,
-        },
-    })
+    StoredRow {
+        id: row.get(0).map_err(err)?,
+        time: time.parse().map_err(|e| format!("{time:?}: {e}")),
+        kind: row.get(2).map_err(err)?,
+        target: row.get(3).map_err(err)?,
+        key: row.get(4).map_err(err)?,
+        before: row.get(5).map_err(err)?,
+        after: row.get(6).map_err(err)?,
+        author: row.get(7).map_err(err)?,
+        reverts: row.get(8).map_err(err)?,
+        form: row.get(9).map_err(err)?,
+    }
+    .into_change(path)
 }
 
 impl Store for SqliteStore {
@@ -319,6 +303,7 @@ fn sync_new_file(path: &Path) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::ChangeKind;
     use serde_json::json;
 
     fn control(target: &str, from: &str, author: &str) -> NewChange {

@@ -19,7 +19,7 @@ use tokio::sync::watch;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{AsyncMessage, NoTls};
 
-use super::{BoxFuture, Change, ChangeKind, GeodataTexts, NewChange, Store, StoreError};
+use super::{BoxFuture, Change, GeodataTexts, NewChange, Store, StoreError, StoredRow};
 use schema::{MIGRATIONS, latest};
 
 /// The channel appends are announced on; the payload is the change's id.
@@ -409,36 +409,21 @@ const COLUMNS: &str = "id, (extract(epoch FROM time) * 1000000)::bigint, kind, t
 /// Reads one row of `COLUMNS`.
 fn row_to_change(shown: &str, row: &tokio_postgres::Row) -> Result<Change, StoreError> {
     let err = |e: tokio_postgres::Error| pg_error(shown, &e);
-    let id: i64 = row.try_get(0).map_err(err)?;
-    let corrupt = |reason: String| StoreError::Corrupt {
-        path: shown.to_owned(),
-        id,
-        reason,
-    };
     let micros: i64 = row.try_get(1).map_err(err)?;
-    let kind: String = row.try_get(2).map_err(err)?;
-    let json = |text: Option<String>, column: &str| {
-        text.map(|t| {
-            serde_json::from_str(&t).map_err(|e| corrupt(format!("{column} is not JSON: {e}")))
-        })
-        .transpose()
-    };
     let form: i32 = row.try_get(9).map_err(err)?;
-    Ok(Change {
-        id,
-        time: jiff::Timestamp::from_microsecond(micros)
-            .map_err(|e| corrupt(format!("time {micros} µs: {e}")))?,
-        change: NewChange {
-            kind: ChangeKind::parse(&kind).ok_or_else(|| corrupt(format!("kind {kind:?}")))?,
-            target: row.try_get(3).map_err(err)?,
-            key: row.try_get(4).map_err(err)?,
-            before: json(row.try_get(5).map_err(err)?, "before")?,
-            after: json(row.try_get(6).map_err(err)?, "after")?,
-            author: row.try_get(7).map_err(err)?,
-            reverts: row.try_get(8).map_err(err)?,
-            form: u32::try_from(form).map_err(|_| corrupt(format!("form {form}")))?,
-        },
-    })
+    StoredRow {
+        id: row.try_get(0).map_err(err)?,
+        time: jiff::Timestamp::from_microsecond(micros).map_err(|e| format!("{micros} µs: {e}")),
+        kind: row.try_get(2).map_err(err)?,
+        target: row.try_get(3).map_err(err)?,
+        key: row.try_get(4).map_err(err)?,
+        before: row.try_get(5).map_err(err)?,
+        after: row.try_get(6).map_err(err)?,
+        author: row.try_get(7).map_err(err)?,
+        reverts: row.try_get(8).map_err(err)?,
+        form: i64::from(form),
+    }
+    .into_change(shown)
 }
 
 /// Inserts `change` as it is (id and time included, or a new id when `id` is `None`) inside
