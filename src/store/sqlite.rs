@@ -445,6 +445,27 @@ mod tests {
         assert_eq!(keys.len(), 400);
     }
 
+    #[tokio::test]
+    async fn a_hand_edited_row_is_reported_by_id_and_column() {
+        let store = SqliteStore::open_in_memory().unwrap();
+        store
+            .conn
+            .lock()
+            .unwrap()
+            .execute_batch(
+                "INSERT INTO changes (time, kind, target, key, after, author)
+                 VALUES ('2024-06-01T12:00:00Z', 'control', 'ghab-plain', '2015-08-11', '{oops', 'ed')",
+            )
+            .unwrap();
+        let err = store.since(0, 10).await.unwrap_err();
+        assert!(matches!(err, StoreError::Corrupt { id: 1, .. }), "{err:?}");
+        assert!(
+            err.to_string()
+                .starts_with("database :memory:: change 1: after is not JSON"),
+            "{err}"
+        );
+    }
+
     /// A fresh directory for one test's files.
     fn test_dir(name: &str) -> std::path::PathBuf {
         let dir =
