@@ -387,10 +387,19 @@ pub async fn change(
     Params(p): Params<FormatOnly>,
 ) -> Result<Response, ApiError> {
     super::params::format(p.f.as_deref())?;
-    let missing = || ApiError::NotFound(format!("no change {id:?}"));
-    let number: i64 = id.parse().map_err(|_| missing())?;
-    let change = state.live().change(number).await?.ok_or_else(missing)?;
+    let id = change_id(&id)?;
+    let change = state
+        .live()
+        .change(id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no change {id}")))?;
     Ok(json_response("application/json", &change_out(&change)))
+}
+
+/// The `{changeId}` of a path: anything but a whole number names no change (404).
+fn change_id(text: &str) -> Result<i64, ApiError> {
+    text.parse()
+        .map_err(|_| ApiError::NotFound(format!("no change {text:?}")))
 }
 
 /// `GET /api/changes/stream`: Server-Sent Events, one `change` event per committed change.
@@ -462,9 +471,7 @@ pub async fn revert(
     Params(p): Params<RevertParams>,
 ) -> Result<Response, ApiError> {
     let author = state.editor(&headers)?;
-    let id: i64 = id
-        .parse()
-        .map_err(|_| ApiError::NotFound(format!("no change {id:?}")))?;
+    let id = change_id(&id)?;
     let force = super::params::flag("force", p.force.as_deref())?;
     let outcome = state.live().revert(id, force, &author).await?;
     Ok(written(&outcome))
