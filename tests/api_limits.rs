@@ -12,6 +12,7 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
+use common::raw::Reply;
 use common::server::{Server, scratch_db};
 use serde_json::Value;
 
@@ -29,75 +30,25 @@ fn connect(server: &Server) -> TcpStream {
     stream
 }
 
-/// A response's status line, lower-cased header lines and body, read until the server closes
-/// the connection (every request here says `Connection: close`).
-struct Reply {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: String,
+/// Reads an answer until the server closes the connection (every request here says
+/// `Connection: close`).
+fn read_reply(mut stream: TcpStream) -> Reply {
+    let mut raw = Vec::new();
+    if let Err(e) = stream.read_to_end(&mut raw) {
+        assert!(
+            !raw.is_empty(),
+            "no answer within {PATIENCE:?}: {e} (the server waited for the client)"
+        );
+    }
+    Reply::parse(&raw, "the answer")
 }
 
-impl Reply {
-    fn read(mut stream: TcpStream) -> Self {
-        let mut raw = Vec::new();
-        if let Err(e) = stream.read_to_end(&mut raw) {
-            assert!(
-                !raw.is_empty(),
-                "no answer within {PATIENCE:?}: {e} (the server waited for the client)"
-            );
-        }
-        let text = String::from_utf8_lossy(&raw).into_owned();
-        let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-        let mut lines = head.lines();
-        let status = lines
-            .next()
-            .and_then(|l| l.split(' ').nth(1))
-            .and_then(|s| s.parse().ok())
-            .unwrap_or_else(|| panic!("no status line in {text:?}"));
-        let headers = lines
-            .filter_map(|l| l.split_once(':'))
-            .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
-            .collect();
-        Self {
-            status,
-            headers,
-            body: body.to_owned(),
-        }
-    }
-
-    fn header(&self, name: &str) -> &str {
-        self.headers
-            .iter()
-            .find(|(n, _)| n == name)
-            .map_or("", |(_, v)| v.as_str())
-    }
-
-    /// The problem's `detail`, checking that the body is a problem with the reply's status.
-    fn problem(&self) -> String {
-        assert_eq!(self.header("content-type"), "application/problem+json");
-        let problem: Value = serde_json::from_str(dechunk(&self.body).trim()).unwrap();
-        assert_eq!(problem["status"], self.status, "{problem}");
-        problem["detail"].as_str().unwrap().to_owned()
-    }
-}
-
-/// The body of a chunked response, or the body as it is.
-fn dechunk(body: &str) -> String {
-    let mut out = String::new();
-    let mut rest = body;
-    loop {
-        let Some((size, tail)) = rest.split_once("\r\n") else {
-            return body.to_owned();
-        };
-        let Ok(size) = usize::from_str_radix(size.trim(), 16) else {
-            return body.to_owned();
-        };
-        if size == 0 {
-            return out;
-        }
-        out.push_str(&tail[..size]);
-        rest = &tail[size + 2..];
-    }
+/// The problem's `detail` of `reply`, checking that its body is a problem with its status.
+fn problem(reply: &Reply) -> String {
+    assert_eq!(reply.header("content-type"), "application/problem+json");
+    let problem: Value = serde_json::from_str(reply.body.trim()).unwrap();
+    assert_eq!(problem["status"], reply.status, "{problem}");
+    problem["detail"].as_str().unwrap().to_owned()
 }
 
 fn head(method: &str, path: &str, headers: &str) -> String {
@@ -147,9 +98,9 @@ fn a_body_declared_too_large_is_refused_before_it_is_sent() {
         stream
             .write_all(head("POST", "/api/query", &headers).as_bytes())
             .unwrap();
-        let reply = Reply::read(stream);
+        let reply = read_reply(stream);
         assert_eq!(reply.status, 413, "{content_type}: {}", reply.body);
-        let detail = reply.problem();
+        let detail = problem(&reply);
         assert!(
             detail.contains(&declared.to_string()) && detail.contains(limit),
             "{content_type}: {detail}"
@@ -174,9 +125,9 @@ fn a_client_that_pauses_sending_its_body_gets_408() {
             .write_all(head("POST", "/api/query", &headers).as_bytes())
             .unwrap();
         stream.write_all(start).unwrap();
-        let reply = Reply::read(stream);
+        let reply = read_reply(stream);
         assert_eq!(reply.status, 408, "{content_type}: {}", reply.body);
-        assert!(reply.problem().contains("--body-timeout"));
+        assert!(problem(&reply).contains("--body-timeout"));
     }
 }
 
@@ -192,9 +143,9 @@ fn a_request_past_the_timeout_gets_503_with_retry_after() {
         .write_all(head("POST", "/api/query", headers).as_bytes())
         .unwrap();
     stream.write_all(b"{\"type\":").unwrap();
-    let reply = Reply::read(stream);
+    let reply = read_reply(stream);
     assert_eq!(reply.status, 503, "{}", reply.body);
-    assert!(reply.problem().contains("--request-timeout"));
+    assert!(problem(&reply).contains("--request-timeout"));
     assert_eq!(reply.header("retry-after"), "2");
 }
 
@@ -217,9 +168,9 @@ fn requests_over_the_concurrency_limit_get_503_and_the_rest_are_served() {
     second
         .write_all(head("GET", "/api/changes/stream", "").as_bytes())
         .unwrap();
-    let reply = Reply::read(second);
+    let reply = read_reply(second);
     assert_eq!(reply.status, 503, "a second stream: {}", reply.body);
-    assert!(reply.problem().contains("--max-streams"));
+    assert!(problem(&reply).contains("--max-streams"));
 
     // One request in flight: a batch whose body is still coming.
     let (mut slow, reply) = hold_the_only_place(&server, || {
@@ -227,26 +178,26 @@ fn requests_over_the_concurrency_limit_get_503_and_the_rest_are_served() {
         other
             .write_all(head("GET", "/api/timeline", "").as_bytes())
             .unwrap();
-        Reply::read(other)
+        read_reply(other)
     });
     assert_eq!(reply.status, 503, "{}", reply.body);
-    assert!(reply.problem().contains("--max-in-flight"));
+    assert!(problem(&reply).contains("--max-in-flight"));
     assert_eq!(reply.header("retry-after"), "2");
 
     let mut health = connect(&server);
     health
         .write_all(head("GET", "/healthz", "").as_bytes())
         .unwrap();
-    assert_eq!(Reply::read(health).status, 200, "/healthz is never refused");
+    assert_eq!(read_reply(health).status, 200, "/healthz is never refused");
 
     // The slow request ends (its body is invalid JSON): its place is free again.
     slow.write_all(&[b' '; 9992]).unwrap();
-    assert_eq!(Reply::read(slow).status, 400);
+    assert_eq!(read_reply(slow).status, 400);
     let mut after = connect(&server);
     after
         .write_all(head("GET", "/api/timeline", "").as_bytes())
         .unwrap();
-    assert_eq!(Reply::read(after).status, 200);
+    assert_eq!(read_reply(after).status, 200);
     drop(stream);
 
     // Refusals are logged as warnings, not errors, and a piped log has no terminal colours.
@@ -282,7 +233,7 @@ fn an_answer_before_the_body_is_read_says_connection_close_and_closes() {
         );
         stream.write_all(head.as_bytes()).unwrap();
         stream.write_all(body).unwrap();
-        Reply::read(stream)
+        read_reply(stream)
     };
     // A small body and one larger than what the HTTP layer drains by itself.
     for size in [1_000, 300_000] {
@@ -297,7 +248,7 @@ fn an_answer_before_the_body_is_read_says_connection_close_and_closes() {
         assert_eq!(reply.header("connection"), "close", "503 for {size} bytes");
         assert_eq!(reply.header("retry-after"), "2");
         slow.write_all(&[b' '; 9992]).unwrap();
-        assert_eq!(Reply::read(slow).status, 400);
+        assert_eq!(read_reply(slow).status, 400);
     }
     // A request whose body was read keeps its connection.
     let mut stream = connect(&server);
@@ -333,7 +284,7 @@ fn a_client_that_never_finishes_its_request_head_is_disconnected() {
     other
         .write_all(head("GET", "/healthz", "").as_bytes())
         .unwrap();
-    assert_eq!(Reply::read(other).status, 200);
+    assert_eq!(read_reply(other).status, 200);
 }
 
 #[test]
@@ -351,9 +302,9 @@ fn a_path_that_is_not_utf8_is_a_problem() {
             "GET"
         };
         stream.write_all(head(method, path, "").as_bytes()).unwrap();
-        let reply = Reply::read(stream);
+        let reply = read_reply(stream);
         assert_eq!(reply.status, 400, "{path}: {}", reply.body);
-        assert!(reply.problem().contains("path"), "{path}");
+        assert!(problem(&reply).contains("path"), "{path}");
     }
 }
 
@@ -370,7 +321,7 @@ fn every_answer_carries_the_security_headers() {
     ] {
         let mut stream = connect(&server);
         stream.write_all(head(method, path, "").as_bytes()).unwrap();
-        let reply = Reply::read(stream);
+        let reply = read_reply(stream);
         let csp = reply.header("content-security-policy");
         assert!(
             csp.contains("default-src 'none'")

@@ -20,6 +20,7 @@ use std::net::TcpStream;
 use std::path::Path;
 use std::time::Duration;
 
+use common::raw::Reply;
 use common::server::{Server, scratch_db};
 use serde_json::{Value, json};
 
@@ -573,22 +574,6 @@ fn media_types(doc: &Value, operation: &str, status: u16) -> Vec<String> {
     Vec::new()
 }
 
-/// An answer: its status, lower-cased headers and body.
-struct Reply {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: String,
-}
-
-impl Reply {
-    fn header(&self, name: &str) -> &str {
-        self.headers
-            .iter()
-            .find(|(n, _)| n == name)
-            .map_or("", |(_, v)| v.as_str())
-    }
-}
-
 /// Sends a row's request to `port` and reads the answer.
 fn exchange(
     port: u16,
@@ -633,46 +618,7 @@ fn exchange(
             "{method} {path}: no answer within {PATIENCE:?}: {e}"
         );
     }
-    let text = String::from_utf8_lossy(&raw).into_owned();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    let mut lines = head.lines();
-    let status = lines
-        .next()
-        .and_then(|l| l.split(' ').nth(1))
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| panic!("{method} {path}: no status line in {text:?}"));
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
-        .collect();
-    let chunked = headers
-        .iter()
-        .any(|(n, v)| n == "transfer-encoding" && v.contains("chunked"));
-    let body = if chunked {
-        dechunk(body)
-    } else {
-        body.to_owned()
-    };
-    Reply {
-        status,
-        headers,
-        body,
-    }
-}
-
-/// The body of a chunked response.
-fn dechunk(body: &str) -> String {
-    let mut out = String::new();
-    let mut rest = body;
-    while let Some((size, tail)) = rest.split_once("\r\n") {
-        let size = usize::from_str_radix(size.trim(), 16).unwrap();
-        if size == 0 {
-            break;
-        }
-        out.push_str(&tail[..size]);
-        rest = &tail[size + 2..];
-    }
-    out
+    Reply::parse(&raw, &format!("{method} {path}"))
 }
 
 /// What is wrong with `reply` as the answer to `row`: a status other than the row's, an error

@@ -14,6 +14,7 @@ use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::raw::Reply;
 use common::server::{Server, remove_db, scratch_db};
 use serde_json::Value;
 
@@ -64,22 +65,6 @@ fn lock_database(db: &std::path::Path) -> Option<Child> {
     Some(child)
 }
 
-/// A whole response over HTTP/1.0: status, lower-cased headers and body.
-struct Reply {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: String,
-}
-
-impl Reply {
-    fn header(&self, name: &str) -> &str {
-        self.headers
-            .iter()
-            .find(|(n, _)| n == name)
-            .map_or("", |(_, v)| v.as_str())
-    }
-}
-
 fn request(port: u16, method: &str, path: &str, body: &str) -> Reply {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
     stream
@@ -94,23 +79,7 @@ fn request(port: u16, method: &str, path: &str, body: &str) -> Reply {
     .unwrap();
     let mut raw = Vec::new();
     stream.read_to_end(&mut raw).unwrap();
-    let text = String::from_utf8_lossy(&raw).into_owned();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap();
-    let mut lines = head.lines();
-    let status = lines
-        .next()
-        .and_then(|l| l.split(' ').nth(1))
-        .and_then(|s| s.parse().ok())
-        .unwrap();
-    let headers = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
-        .collect();
-    Reply {
-        status,
-        headers,
-        body: body.to_owned(),
-    }
+    Reply::parse(&raw, &format!("{method} {path}"))
 }
 
 fn entry(from: &str) -> String {

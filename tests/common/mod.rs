@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, reason = "tests fail loudly")]
 
 pub mod postgres;
+pub mod raw;
 pub mod server;
 
 use std::path::Path;
