@@ -55,11 +55,14 @@ fn head(method: &str, path: &str, headers: &str) -> String {
     format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n{headers}\r\n")
 }
 
-/// With `--max-in-flight 1`: starts a batch whose body is still coming, so it holds the only
-/// place, and returns it with the answer to `probe` that shows it does (a 503, or whatever
-/// `probe` got when [`PATIENCE`] ran out). A request from before may still hold the place for a
-/// moment, and then the batch itself is refused: it is started again.
-fn hold_the_only_place(server: &Server, probe: impl Fn() -> Reply) -> (TcpStream, Reply) {
+/// With `--max-in-flight 1`: starts a batch whose body is still coming, so that it holds the
+/// only place, and returns it once a `GET` (with `Connection: close`) is refused with 503,
+/// which shows it does. Until the server has taken up the batch's head, the `GET` is served;
+/// and a request from before may still hold the place for a moment, so the batch itself is
+/// refused: it is started again. Waiting here, rather than probing with the request under test,
+/// keeps that request from being admitted by the race and then waiting on a keep-alive
+/// connection for the server's idle timeout.
+fn hold_the_only_place(server: &Server) -> TcpStream {
     let start = Instant::now();
     loop {
         let mut slow = connect(server);
@@ -68,9 +71,16 @@ fn hold_the_only_place(server: &Server, probe: impl Fn() -> Reply) -> (TcpStream
             .unwrap();
         slow.write_all(b"{\"type\":").unwrap();
         loop {
-            let reply = probe();
-            if reply.status == 503 || start.elapsed() > PATIENCE {
-                return (slow, reply);
+            assert!(
+                start.elapsed() < PATIENCE,
+                "a batch whose body is still coming did not hold the only place"
+            );
+            let mut probe = connect(server);
+            probe
+                .write_all(head("GET", "/api/timeline", "").as_bytes())
+                .unwrap();
+            if read_reply(probe).status == 503 {
+                return slow;
             }
             // Answered already: the batch was refused, not admitted.
             slow.set_nonblocking(true).unwrap();
@@ -79,7 +89,7 @@ fn hold_the_only_place(server: &Server, probe: impl Fn() -> Reply) -> (TcpStream
             if refused {
                 break;
             }
-            std::thread::sleep(Duration::from_millis(50));
+            std::thread::sleep(Duration::from_millis(20));
         }
     }
 }
@@ -173,13 +183,12 @@ fn requests_over_the_concurrency_limit_get_503_and_the_rest_are_served() {
     assert!(problem(&reply).contains("--max-streams"));
 
     // One request in flight: a batch whose body is still coming.
-    let (mut slow, reply) = hold_the_only_place(&server, || {
-        let mut other = connect(&server);
-        other
-            .write_all(head("GET", "/api/timeline", "").as_bytes())
-            .unwrap();
-        read_reply(other)
-    });
+    let mut slow = hold_the_only_place(&server);
+    let mut other = connect(&server);
+    other
+        .write_all(head("GET", "/api/timeline", "").as_bytes())
+        .unwrap();
+    let reply = read_reply(other);
     assert_eq!(reply.status, 503, "{}", reply.body);
     assert!(problem(&reply).contains("--max-in-flight"));
     assert_eq!(reply.header("retry-after"), "2");
@@ -242,8 +251,8 @@ fn an_answer_before_the_body_is_read_says_connection_close_and_closes() {
         assert_eq!(reply.status, 415, "{}", reply.body);
         assert_eq!(reply.header("connection"), "close", "415 for {size} bytes");
 
-        let (mut slow, reply) =
-            hold_the_only_place(&server, || keep_alive("application/geo+json", &body));
+        let mut slow = hold_the_only_place(&server);
+        let reply = keep_alive("application/geo+json", &body);
         assert_eq!(reply.status, 503, "{}", reply.body);
         assert_eq!(reply.header("connection"), "close", "503 for {size} bytes");
         assert_eq!(reply.header("retry-after"), "2");
