@@ -17,49 +17,74 @@ const MAX_BANDS: usize = 1 << 16;
 #[derive(Debug, Clone)]
 pub(crate) struct PreparedPolygon {
     bbox: Rect<f64>,
-    /// Every edge of every ring, as (start, end).
-    edges: Vec<(Coord<f64>, Coord<f64>)>,
-    /// Band `b` holds `band_edges[band_starts[b]..band_starts[b + 1]]`.
+    /// Every ring's vertices, one ring after the other, each closed (its last vertex repeats
+    /// its first). Edge `i` runs from vertex `i` to vertex `i + 1`; the step from one ring's
+    /// last vertex to the next ring's first is not an edge and is in no band. Keeping vertices
+    /// rather than (start, end) pairs halves what the polygon holds.
+    vertices: Vec<Coord<f64>>,
+    /// Where each ring ends in `vertices` (exclusive): the next one starts there.
+    ring_ends: Vec<u32>,
+    /// Band `b` holds the edges `band_edges[band_starts[b]..band_starts[b + 1]]`.
     band_starts: Vec<u32>,
     band_edges: Vec<u32>,
     band_height: f64,
 }
 
 impl PreparedPolygon {
-    /// Indexes `polygon`'s edges. `None` for a polygon with no extent (no coordinates).
+    /// Indexes `polygon`'s edges. `None` for a polygon with no extent (no coordinates), or
+    /// with more vertices than an edge number holds.
     pub(crate) fn new(polygon: &Polygon<f64>) -> Option<Self> {
         let bbox = polygon.bounding_rect()?;
-        let edges: Vec<(Coord<f64>, Coord<f64>)> = std::iter::once(polygon.exterior())
-            .chain(polygon.interiors())
-            .flat_map(|ring| ring.lines().map(|l| (l.start, l.end)))
-            .collect();
-        let bands = (edges.len() / EDGES_PER_BAND).clamp(1, MAX_BANDS);
-        let band_height = bbox.height() / bands as f64;
+        let rings = || std::iter::once(polygon.exterior()).chain(polygon.interiors());
+        let mut vertices = Vec::with_capacity(rings().map(|r| r.0.len()).sum());
+        let mut ring_ends = Vec::new();
+        for ring in rings() {
+            vertices.extend_from_slice(&ring.0);
+            ring_ends.push(u32::try_from(vertices.len()).ok()?);
+        }
         let mut prepared = Self {
             bbox,
-            edges,
+            vertices,
+            ring_ends,
             band_starts: Vec::new(),
             band_edges: Vec::new(),
-            band_height,
+            band_height: 0.0,
         };
+        let bands = (prepared.edge_ids().count() / EDGES_PER_BAND).clamp(1, MAX_BANDS);
+        prepared.band_height = bbox.height() / bands as f64;
         prepared.fill_bands(bands);
         Some(prepared)
     }
 
+    /// The number of every edge: every vertex but each ring's last.
+    fn edge_ids(&self) -> impl Iterator<Item = u32> + '_ {
+        let starts = std::iter::once(0).chain(self.ring_ends.iter().copied());
+        starts
+            .zip(&self.ring_ends)
+            .flat_map(|(start, &end)| start..end.saturating_sub(1).max(start))
+    }
+
+    /// Edge `id`'s ends.
+    fn edge(&self, id: u32) -> (Coord<f64>, Coord<f64>) {
+        let i = id as usize;
+        (self.vertices[i], self.vertices[i + 1])
+    }
+
     /// Counting sort of edge ids into bands (compressed rows).
     fn fill_bands(&mut self, bands: usize) {
-        let spans: Vec<(usize, usize)> = self
-            .edges
-            .iter()
-            .map(|(a, b)| {
+        let spans: Vec<(u32, usize, usize)> = self
+            .edge_ids()
+            .map(|id| {
+                let (a, b) = self.edge(id);
                 (
+                    id,
                     self.band(a.y.min(b.y), bands),
                     self.band(a.y.max(b.y), bands),
                 )
             })
             .collect();
         let mut counts = vec![0u32; bands + 1];
-        for &(lo, hi) in &spans {
+        for &(_, lo, hi) in &spans {
             for c in &mut counts[lo + 1..=hi + 1] {
                 *c += 1;
             }
@@ -69,9 +94,9 @@ impl PreparedPolygon {
         }
         let mut next = counts.clone();
         let mut band_edges = vec![0u32; counts[bands] as usize];
-        for (edge, &(lo, hi)) in spans.iter().enumerate() {
+        for &(edge, lo, hi) in &spans {
             for slot in &mut next[lo..=hi] {
-                band_edges[*slot as usize] = u32::try_from(edge).unwrap_or(u32::MAX);
+                band_edges[*slot as usize] = edge;
                 *slot += 1;
             }
         }
@@ -100,7 +125,7 @@ impl PreparedPolygon {
 
     /// Every edge of every ring, as (start, end).
     pub(crate) fn edges(&self) -> impl Iterator<Item = (Coord<f64>, Coord<f64>)> + '_ {
-        self.edges.iter().copied()
+        self.edge_ids().map(|id| self.edge(id))
     }
 
     /// Whether `p` is inside the polygon or on its boundary (a hole's edge is boundary too).
@@ -114,7 +139,7 @@ impl PreparedPolygon {
         let ids = &self.band_edges[self.band_starts[b] as usize..self.band_starts[b + 1] as usize];
         let mut inside = false;
         for &id in ids {
-            let (a, c) = self.edges[id as usize];
+            let (a, c) = self.edge(id);
             let in_y = a.y.min(c.y) <= p.y && p.y <= a.y.max(c.y);
             if !in_y {
                 continue;
@@ -162,6 +187,27 @@ mod tests {
         assert!(!at(5.0, 5.0), "inside the hole");
         assert!(!at(10.000_001, 5.0), "just outside");
         assert!(!at(-1.0, 10.0), "left of a vertex, on its latitude");
+    }
+
+    #[test]
+    fn the_step_from_one_ring_to_the_next_is_no_edge() {
+        // A C open to the right, starting at its upper tip, with a hole in its lower arm: the
+        // segment from the exterior's last vertex (the upper tip) to the hole's first crosses
+        // the gap of the C, which is outside.
+        let c = polygon!(
+            exterior: [(x: 10., y: 10.), (x: 0., y: 10.), (x: 0., y: 0.), (x: 10., y: 0.),
+                       (x: 10., y: 3.), (x: 3., y: 3.), (x: 3., y: 7.), (x: 10., y: 7.),
+                       (x: 10., y: 10.)],
+            interiors: [[(x: 6., y: 1.), (x: 8., y: 1.), (x: 8., y: 2.), (x: 6., y: 2.), (x: 6., y: 1.)]],
+        );
+        let p = PreparedPolygon::new(&c).unwrap();
+        // On the segment from (10, 10) to (6, 1), inside the gap.
+        let on_step = Coord { x: 8.0, y: 5.5 };
+        assert!(!p.contains(on_step));
+        assert!(!c.intersects(&Point::from(on_step)));
+        assert!(p.contains(Coord { x: 7.0, y: 1.0 }), "the hole's edge");
+        assert!(!p.contains(Coord { x: 7.0, y: 1.5 }), "inside the hole");
+        assert_eq!(p.edges().count(), 8 + 4);
     }
 
     #[test]

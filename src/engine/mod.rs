@@ -36,6 +36,7 @@ pub use control::{
     RegionStatus, Scope, Share, Statement, StatementId, StatementKey,
 };
 pub use spatial::Spatial;
+use spatial::Uses;
 
 /// A data set with its spatial indexes, ready for queries.
 #[derive(Debug)]
@@ -106,8 +107,14 @@ impl Engine {
     #[must_use]
     pub fn new(dataset: Dataset) -> Self {
         Self {
-            spatial: Arc::new(Spatial::new(dataset.regions.iter().map(|r| &r.geometry))),
-            areas: Arc::new(Spatial::new(dataset.areas.iter().map(|a| &a.geometry))),
+            spatial: Arc::new(Spatial::new(
+                dataset.regions.iter().map(|r| &r.geometry),
+                Uses::Nearest,
+            )),
+            areas: Arc::new(Spatial::new(
+                dataset.areas.iter().map(|a| &a.geometry),
+                Uses::Containment,
+            )),
             area_from: area_from(&dataset),
             dataset,
             maps: control::MapCache::default(),

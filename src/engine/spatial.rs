@@ -14,6 +14,16 @@ use super::grid::{Grid, Lookup};
 use super::index::{self, Entry, PolygonRef};
 use super::{area, nearest};
 
+/// What an index is for besides finding the polygons that contain a point.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Uses {
+    /// Only that (the control areas).
+    Containment,
+    /// Also the nearest polygon to a point outside every one (the regions): keeps each ring as
+    /// unit vectors and a tree of their arcs, about 24 bytes a vertex more.
+    Nearest,
+}
+
 /// Everything derived from a list of geometries (regions' or control areas'), by position.
 #[derive(Debug)]
 pub struct Spatial {
@@ -29,6 +39,8 @@ pub struct Spatial {
     /// Per region, the km² where it is the smallest region; computed on first use, since
     /// only statistics need it and it costs polygon clipping.
     own_areas_km2: OnceLock<Vec<f64>>,
+    /// What it was built for.
+    uses: Uses,
 }
 
 /// One region's geometry, prepared.
@@ -36,7 +48,8 @@ pub struct Spatial {
 pub(super) struct Shape {
     /// Its polygons prepared for point tests, in geometry order.
     pub(super) prepared: Vec<PreparedPolygon>,
-    /// Its polygons' rings as unit vectors, for the nearest-region search.
+    /// Its polygons' rings as unit vectors, for the nearest-region search (none when the index
+    /// is not for it).
     pub(super) spheres: Vec<nearest::SphereRings>,
     /// Its geodesic area, km²: measured on first use, since the ellipsoidal polygon area costs
     /// a geodesic problem per vertex (most of building a large index) and a point query needs
@@ -45,24 +58,32 @@ pub(super) struct Shape {
 }
 
 impl Shape {
-    fn new(geometry: &MultiPolygon<f64>) -> Self {
+    fn new(geometry: &MultiPolygon<f64>, uses: Uses) -> Self {
+        let spheres = match uses {
+            Uses::Containment => Vec::new(),
+            Uses::Nearest => geometry.iter().map(nearest::SphereRings::new).collect(),
+        };
         Self {
             prepared: geometry.iter().filter_map(PreparedPolygon::new).collect(),
-            spheres: geometry.iter().map(nearest::SphereRings::new).collect(),
+            spheres,
             area_km2: OnceLock::new(),
         }
     }
 }
 
 impl Spatial {
-    /// Prepares every geometry, on every core.
-    pub(super) fn new<'a>(geometries: impl Iterator<Item = &'a MultiPolygon<f64>>) -> Self {
+    /// Prepares every geometry for `uses`, on every core.
+    pub(super) fn new<'a>(
+        geometries: impl Iterator<Item = &'a MultiPolygon<f64>>,
+        uses: Uses,
+    ) -> Self {
         let geometries: Vec<&MultiPolygon<f64>> = geometries.collect();
         Self::from_shapes(
             geometries
                 .par_iter()
-                .map(|g| Arc::new(Shape::new(g)))
+                .map(|g| Arc::new(Shape::new(g, uses)))
                 .collect(),
+            uses,
         )
     }
 
@@ -80,15 +101,16 @@ impl Spatial {
                     old_item(id)
                         .filter(|(_, old_geometry)| *old_geometry == geometry)
                         .map_or_else(
-                            || Arc::new(Shape::new(geometry)),
+                            || Arc::new(Shape::new(geometry, old.uses)),
                             |(j, _)| Arc::clone(&old.shapes[j]),
                         )
                 })
                 .collect(),
+            old.uses,
         )
     }
 
-    fn from_shapes(shapes: Vec<Arc<Shape>>) -> Self {
+    fn from_shapes(shapes: Vec<Arc<Shape>>, uses: Uses) -> Self {
         let boxes = shapes.iter().enumerate().flat_map(|(region, shape)| {
             shape
                 .prepared
@@ -120,6 +142,7 @@ impl Spatial {
             sphere_tree: nearest::build(rings),
             shapes,
             own_areas_km2: OnceLock::new(),
+            uses,
         }
     }
 

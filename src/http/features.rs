@@ -1,7 +1,8 @@
 //! The feature collections' GeoJSON shapes, serialised straight from model values.
 
-use serde::Serialize;
-use serde_json::value::RawValue;
+use geo::{LineString, MultiPolygon, Polygon};
+use serde::ser::SerializeStruct;
+use serde::{Serialize, Serializer};
 use utoipa::ToSchema;
 
 use crate::answer::{ControlAnswer, ShareAnswer, km2};
@@ -31,10 +32,11 @@ pub struct Feature<'a, P> {
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(untagged)]
 pub enum Geometry<'a> {
-    /// Pre-serialised region geometry: a GeoJSON `MultiPolygon`, WGS84.
+    /// A region's, a control area's or a piece of the control map's geometry: a GeoJSON
+    /// `MultiPolygon`, WGS84, written straight from the model.
     #[schema(value_type = Object, title = "MultiPolygon")]
-    Raw(&'a RawValue),
-    /// A geometry computed for the request: a piece of the control map or a front line.
+    Shape(MultiPolygonJson<'a>),
+    /// A geometry computed for the request: a front line.
     #[schema(value_type = Object, title = "Computed")]
     Computed(geojson::Geometry),
     /// An event's location.
@@ -47,6 +49,39 @@ pub enum Geometry<'a> {
         /// Longitude, latitude (degrees, WGS84).
         coordinates: [f64; 2],
     },
+}
+
+/// A `MultiPolygon` as GeoJSON (`coordinates`, then `type`, as the `geojson` crate writes it),
+/// serialised from the geometry itself with no intermediate copy.
+#[derive(Debug, Clone, Copy)]
+pub struct MultiPolygonJson<'a>(pub &'a MultiPolygon<f64>);
+
+impl Serialize for MultiPolygonJson<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        struct Polygons<'a>(&'a MultiPolygon<f64>);
+        struct Rings<'a>(&'a Polygon<f64>);
+        struct Positions<'a>(&'a LineString<f64>);
+        impl Serialize for Polygons<'_> {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_seq(self.0.iter().map(Rings))
+            }
+        }
+        impl Serialize for Rings<'_> {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let rings = std::iter::once(self.0.exterior()).chain(self.0.interiors());
+                s.collect_seq(rings.map(Positions))
+            }
+        }
+        impl Serialize for Positions<'_> {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_seq(self.0.coords().map(|c| [c.x, c.y]))
+            }
+        }
+        let mut geometry = serializer.serialize_struct("Geometry", 2)?;
+        geometry.serialize_field("coordinates", &Polygons(self.0))?;
+        geometry.serialize_field("type", "MultiPolygon")?;
+        geometry.end()
+    }
 }
 
 /// A feature of any collection; serialised as the feature itself.
@@ -364,7 +399,7 @@ pub fn region<'a>(
     };
     Feature::new(
         region.id.to_string(),
-        Geometry::Raw(r.geometry),
+        Geometry::Shape(MultiPolygonJson(r.geometry)),
         RegionProperties {
             name: &region.name,
             name_ar: region.name_ar.as_deref(),
@@ -395,7 +430,7 @@ pub fn period<'a>(
     let faction = e.holder();
     Feature::new(
         period_id(region, e),
-        Geometry::Raw(r.geometry),
+        Geometry::Shape(MultiPolygonJson(r.geometry)),
         PeriodProperties {
             region: &region.id,
             region_name: &region.name,
@@ -415,7 +450,7 @@ pub fn period<'a>(
 /// One period of a statement, with its id `<statement>@<first day>`.
 pub fn statement_period<'a>(
     engine: &'a Engine,
-    period: &ControlPeriod,
+    period: &'a ControlPeriod,
 ) -> Feature<'a, StatementPeriodProperties<'a>> {
     let data = engine.dataset();
     let s = engine.statement(period.key);
@@ -427,7 +462,7 @@ pub fn statement_period<'a>(
     let faction = s.control.holder();
     Feature::new(
         format!("{statement}@{}", period.start),
-        Geometry::Computed(geojson::Geometry::from(&period.geometry)),
+        Geometry::Shape(MultiPolygonJson(&period.geometry)),
         StatementPeriodProperties {
             statement,
             scope: s.scope(),

@@ -10,7 +10,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::extract::{BaseUrl, Params, PathParams};
-use super::features::{self, AnyFeature, Geometry};
+use super::features::{self, AnyFeature, Geometry, MultiPolygonJson};
 use super::openapi::{self, BadRequest, NotFound, OGC};
 use super::params::{self, FormatOnly, ItemParams, ItemsParams};
 use super::problem::ApiError;
@@ -610,7 +610,7 @@ fn control_items(engine: &Engine, f: &Filters<'_>) -> Result<Response, ApiError>
     let features = page(&pieces, f.paging.offset, f.paging.limit)
         .iter()
         .map(|piece| {
-            let geometry = Geometry::Computed(geojson::Geometry::from(&piece.geometry));
+            let geometry = Geometry::Shape(MultiPolygonJson(&piece.geometry));
             let statement = features::statement(engine, piece.key, geometry, piece.km2, Some(at));
             AnyFeature::Statement(statement)
         });
@@ -683,7 +683,7 @@ fn statement_items(engine: &Engine, f: &Filters<'_>) -> Result<Response, ApiErro
 fn area_statement(engine: &Engine, i: usize) -> AnyFeature<'_> {
     let area = &engine.dataset().areas[i];
     let key = StatementKey::Area(i);
-    let geometry = Geometry::Computed(geojson::Geometry::from(&area.geometry));
+    let geometry = Geometry::Shape(MultiPolygonJson(&area.geometry));
     let km2 = engine.statement(key).area_km2;
     AnyFeature::Statement(features::statement(engine, key, geometry, km2, None))
 }
@@ -941,7 +941,7 @@ pub async fn item(
                 .iter()
                 .find(|piece| engine.statement(piece.key).id.to_string() == feature)
                 .ok_or_else(missing)?;
-            let geometry = Geometry::Computed(geojson::Geometry::from(&piece.geometry));
+            let geometry = Geometry::Shape(MultiPolygonJson(&piece.geometry));
             let statement = features::statement(engine, piece.key, geometry, piece.km2, Some(at));
             one(AnyFeature::Statement(statement), links)
         }

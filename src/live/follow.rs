@@ -105,7 +105,7 @@ impl Live {
         let current = self.snapshot();
         let read = read_log(store.as_ref(), &current.engine, writer, |_| true).await;
         if let Some(edit) = read.edit {
-            let snapshot = current.next(
+            let snapshot = Snapshot::new(
                 edit.finish(),
                 current.files_version.clone(),
                 &writer.applied,

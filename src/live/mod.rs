@@ -142,7 +142,7 @@ impl Live {
     /// calling thread.
     #[must_use]
     pub fn new(loaded: Loaded) -> Self {
-        let snapshot = Snapshot::build(
+        let snapshot = Snapshot::new(
             Engine::new(loaded.dataset),
             loaded.version,
             &Applied::default(),
@@ -167,7 +167,7 @@ impl Live {
             .into_engine(engine)?
             .0;
         let applied = replay.applied.clone();
-        let snapshot = blocking(move || Snapshot::build(engine, version, &applied)).await?;
+        let snapshot = Snapshot::new(engine, version, &applied);
         Ok(Self::from_parts(snapshot, Some(store), replay))
     }
 
@@ -490,7 +490,7 @@ impl Live {
             id: stored.id,
             reason,
         })?;
-        let snapshot = current.next(
+        let snapshot = Snapshot::new(
             edit.finish(),
             current.files_version.clone(),
             &writer.applied,
@@ -562,7 +562,7 @@ impl Live {
             engine.dataset().events.len()
         );
         let applied = replay.applied.clone();
-        let snapshot = blocking(move || current.next(engine, version, &applied)).await?;
+        let snapshot = Snapshot::new(engine, version, &applied);
         self.inner.current.store(Arc::new(snapshot));
         *writer = replay;
         self.announce(fresh);

@@ -1,9 +1,6 @@
 //! One served state of the data, never mutated after it is built.
 
 use std::fmt::Write as _;
-use std::sync::Arc;
-
-use serde_json::value::RawValue;
 
 use super::applied::Applied;
 use crate::engine::Engine;
@@ -14,9 +11,6 @@ use crate::model::Region;
 pub struct Snapshot {
     /// The spatial engine, which owns the data set.
     pub engine: Engine,
-    /// Each region's geometry as `GeoJSON` text, serialised once rather than per request and
-    /// shared by every snapshot with the same geometry.
-    geometries: Arc<[Box<RawValue>]>,
     /// Hash of the data files and of which changes are applied; part of every `ETag`. Two
     /// servers sharing a change log serve the same version only with the same changes.
     pub version: String,
@@ -36,35 +30,13 @@ pub struct RegionRef<'a> {
     pub region: &'a Region,
     /// Its geodesic area, km².
     pub area_km2: f64,
-    /// Its geometry as `GeoJSON`.
-    pub geometry: &'a RawValue,
+    /// Its geometry.
+    pub geometry: &'a geo::MultiPolygon<f64>,
 }
 
 impl Snapshot {
-    /// The first snapshot of an engine: serialises every region's geometry (CPU-bound: call it
-    /// from a blocking thread for large data).
-    pub(super) fn build(engine: Engine, files_version: String, applied: &Applied) -> Self {
-        let geometries = serialise(&engine);
-        Self::with(engine, geometries, files_version, applied)
-    }
-
-    /// The snapshot after an edit or a reload: keeps the serialised geometry when the engine
-    /// shares this one's spatial index (the geometry did not change).
-    pub(super) fn next(&self, engine: Engine, files_version: String, applied: &Applied) -> Self {
-        let geometries = if Arc::ptr_eq(engine.spatial(), self.engine.spatial()) {
-            Arc::clone(&self.geometries)
-        } else {
-            serialise(&engine)
-        };
-        Self::with(engine, geometries, files_version, applied)
-    }
-
-    fn with(
-        engine: Engine,
-        geometries: Arc<[Box<RawValue>]>,
-        files_version: String,
-        applied: &Applied,
-    ) -> Self {
+    /// The snapshot of `engine` once `applied` changes are applied to `files_version`'s data.
+    pub(super) fn new(engine: Engine, files_version: String, applied: &Applied) -> Self {
         let last_change = applied.reached();
         let mut version = if last_change > 0 {
             format!("{files_version}-{last_change}")
@@ -77,7 +49,6 @@ impl Snapshot {
         }
         Self {
             engine,
-            geometries,
             version,
             files_version,
             last_change,
@@ -94,7 +65,7 @@ impl Snapshot {
             index,
             region: &self.engine.dataset().regions[index],
             area_km2: self.engine.area_km2(index),
-            geometry: &self.geometries[index],
+            geometry: &self.engine.dataset().regions[index].geometry,
         }
     }
 
@@ -104,17 +75,4 @@ impl Snapshot {
         let index = self.engine.dataset().regions.index_of(id)?;
         Some(self.region(index))
     }
-}
-
-/// Every region's geometry as `GeoJSON` text.
-fn serialise(engine: &Engine) -> Arc<[Box<RawValue>]> {
-    engine
-        .dataset()
-        .regions
-        .iter()
-        .map(|r| {
-            let geometry = geojson::Geometry::from(&r.geometry);
-            serde_json::value::to_raw_value(&geometry).expect("a polygon serialises")
-        })
-        .collect()
 }
