@@ -216,7 +216,7 @@ fn box_tree<'a>(geometries: impl Iterator<Item = &'a MultiPolygon<f64>>) -> RTre
             ))
         })
         .collect();
-    RTree::bulk_load(boxes)
+    super::index::packed(boxes)
 }
 
 /// The km² each piece of a control map has of one region.

@@ -3,7 +3,7 @@
 
 use geo::Rect;
 use rstar::primitives::{GeomWithData, Rectangle};
-use rstar::{AABB, RTree};
+use rstar::{AABB, RTree, RTreeObject};
 
 /// Which polygon an entry stands for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,7 +25,15 @@ pub(crate) fn build(boxes: impl IntoIterator<Item = (Rect<f64>, PolygonRef)>) ->
             GeomWithData::new(Rectangle::from_corners([min.x, min.y], [max.x, max.y]), r)
         })
         .collect();
-    RTree::bulk_load(entries)
+    packed(entries)
+}
+
+/// Bulk-loads `entries` into a tree that holds no spare capacity. rstar's bulk load cuts its
+/// slabs with `Vec::split_off`, so a node can keep the capacity of the whole slab it was cut
+/// from: at 10,000 regions the sphere tree's 20,000 entries held 12.5 MB, five times their
+/// size. A clone allocates every node's children exactly; the first tree is dropped.
+pub(crate) fn packed<T: RTreeObject + Clone>(entries: Vec<T>) -> RTree<T> {
+    RTree::bulk_load(entries).clone()
 }
 
 /// The envelope of a rectangle, for tree queries.

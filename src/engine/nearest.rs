@@ -209,7 +209,7 @@ pub(crate) fn build<'a>(
             })
         })
         .collect();
-    RTree::bulk_load(entries)
+    super::index::packed(entries)
 }
 
 /// The nearest polygon's region index and the geodesic distance in km from `p` to its
