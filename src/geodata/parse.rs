@@ -398,24 +398,52 @@ fn area<'r>(
 }
 
 /// No two areas state control from the same date over the same geometry: one of them could
-/// never be in force, and which one is an accident of the ids.
+/// never be in force, and which one is an accident of the ids. Each geometry is hashed on every
+/// core, without copying it; areas with the same date and hash are compared exactly.
 fn check_same_statements(parsed: &Parsed<AreaStatement>, report: &mut Report) -> bool {
-    let mut seen: HashMap<(crate::model::Date, Vec<u64>), &str> = HashMap::new();
+    let hashes: Vec<u64> = parsed
+        .items
+        .par_iter()
+        .map(|area| shape_hash(&area.geometry))
+        .collect();
+    // (date, hash) → the areas seen with it, in file order.
+    let mut seen: HashMap<(crate::model::Date, u64), Vec<&AreaStatement>> = HashMap::new();
     let before = report.problems.len();
-    for area in &parsed.items {
-        let shape: Vec<u64> = geo::CoordsIter::coords_iter(&area.geometry)
-            .flat_map(|c| [c.x.to_bits(), c.y.to_bits()])
-            .collect();
-        if let Some(first) = seen.insert((area.control.from, shape), &area.id) {
+    for (area, hash) in parsed.items.iter().zip(hashes) {
+        let alike = seen.entry((area.control.from, hash)).or_default();
+        let first = alike
+            .iter()
+            .find(|other| same_shape(&other.geometry, &area.geometry));
+        if let Some(first) = first {
             Sink::new(CONTROL, Item::Feature(area.id.clone()), report).problem(
                 ProblemKind::SameStatement {
-                    first: first.to_owned(),
+                    first: first.id.clone(),
                     from: area.control.from.to_string(),
                 },
             );
+        } else {
+            alike.push(area);
         }
     }
     report.problems.len() == before
+}
+
+/// A hash of a geometry's coordinates, bit for bit, in order (a multiply-rotate hash: fast,
+/// and collisions only cost an exact comparison).
+fn shape_hash(geometry: &geo::MultiPolygon<f64>) -> u64 {
+    geo::CoordsIter::coords_iter(geometry)
+        .flat_map(|c| [c.x.to_bits(), c.y.to_bits()])
+        .fold(0, |h: u64, bits| {
+            (h.rotate_left(5) ^ bits).wrapping_mul(0x517c_c1b7_2722_0a95)
+        })
+}
+
+/// Whether two geometries have the same coordinates, bit for bit, in the same order.
+fn same_shape(a: &geo::MultiPolygon<f64>, b: &geo::MultiPolygon<f64>) -> bool {
+    fn bits(g: &geo::MultiPolygon<f64>) -> impl Iterator<Item = u64> + '_ {
+        geo::CoordsIter::coords_iter(g).flat_map(|c| [c.x.to_bits(), c.y.to_bits()])
+    }
+    bits(a).eq(bits(b))
 }
 
 /// Reads `places.geojson`: named points for labels and search.
