@@ -106,15 +106,15 @@ impl Engine {
     /// call it from a blocking thread.
     #[must_use]
     pub fn new(dataset: Dataset) -> Self {
+        // Each index is built on every core, and the two side by side: their serial parts
+        // (bulk loading the trees) overlap.
+        let (spatial, areas) = rayon::join(
+            || Spatial::new(dataset.regions.iter().map(|r| &r.geometry), Uses::Nearest),
+            || Spatial::new(dataset.areas.iter().map(|a| &a.geometry), Uses::Containment),
+        );
         Self {
-            spatial: Arc::new(Spatial::new(
-                dataset.regions.iter().map(|r| &r.geometry),
-                Uses::Nearest,
-            )),
-            areas: Arc::new(Spatial::new(
-                dataset.areas.iter().map(|a| &a.geometry),
-                Uses::Containment,
-            )),
+            spatial: Arc::new(spatial),
+            areas: Arc::new(areas),
             area_from: area_from(&dataset),
             dataset,
             maps: control::MapCache::default(),

@@ -136,10 +136,14 @@ impl Spatial {
                     .map(move |(polygon, p)| (PolygonRef { region, polygon }, p))
             })
             .collect();
+        let ((tree, grid), sphere_tree) = rayon::join(
+            || rayon::join(|| index::build(boxes), || Grid::new(polygons)),
+            || nearest::build(rings),
+        );
         Self {
-            tree: index::build(boxes),
-            grid: Grid::new(polygons),
-            sphere_tree: nearest::build(rings),
+            tree,
+            grid,
+            sphere_tree,
             shapes,
             own_areas_km2: OnceLock::new(),
             uses,

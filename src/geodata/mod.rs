@@ -17,6 +17,8 @@ mod write;
 use std::io::Read as _;
 use std::path::Path;
 
+use rayon::prelude::*;
+
 pub use change::BodyProblem;
 pub use report::{
     Item, Location, Masked, Problem, ProblemKind, Report, Warning, WarningKind, pointer,
@@ -186,22 +188,29 @@ struct GeodataFiles {
 /// Reads the data set's files in `dir`, each at most `limits.file_bytes`, adding to `report`
 /// each required file that is missing and each file that cannot be read or is too large.
 fn read_files(dir: &Path, limits: DataLimits, report: &mut Report) -> GeodataFiles {
-    let mut read = |name: &str, required: bool| match read_file(&dir.join(name), limits.file_bytes)
-    {
+    // Read on every core: reading is copying from the page cache and checking UTF-8.
+    let names = [FACTIONS, REGIONS, EVENTS, PLACES, CONTROL];
+    let texts: Vec<_> = names
+        .par_iter()
+        .map(|name| read_file(&dir.join(name), limits.file_bytes))
+        .collect();
+    // Problems in the files' order; fields are taken in the same order.
+    let mut read = texts.into_iter().zip(names).map(|(text, name)| match text {
         Ok(text) => Some(text),
         Err(kind) => {
+            let required = name == FACTIONS || name == REGIONS;
             if required || kind != ProblemKind::Missing {
                 problem(report, name, kind);
             }
             None
         }
-    };
+    });
     GeodataFiles {
-        factions: read(FACTIONS, true),
-        regions: read(REGIONS, true),
-        events: read(EVENTS, false),
-        places: read(PLACES, false),
-        control: read(CONTROL, false),
+        factions: read.next().flatten(),
+        regions: read.next().flatten(),
+        events: read.next().flatten(),
+        places: read.next().flatten(),
+        control: read.next().flatten(),
     }
 }
 
@@ -249,7 +258,23 @@ pub fn parse_within(texts: Texts<'_>, limits: DataLimits) -> Result<Loaded, Repo
     parse_into(texts, limits.file_vertices, Report::default())
 }
 
-fn parse_into(texts: Texts<'_>, max_vertices: usize, mut report: Report) -> Result<Loaded, Report> {
+fn parse_into(texts: Texts<'_>, max_vertices: usize, report: Report) -> Result<Loaded, Report> {
+    // Hashing the texts (a serial pass over them all) overlaps the parsing.
+    let (version, parsed) = rayon::join(|| texts.version(), || check(texts, max_vertices, report));
+    let (dataset, warnings) = parsed?;
+    Ok(Loaded {
+        dataset,
+        version,
+        warnings,
+    })
+}
+
+/// Parses and checks `texts`: the data set and its warnings, or every problem.
+fn check(
+    texts: Texts<'_>,
+    max_vertices: usize,
+    mut report: Report,
+) -> Result<(Dataset, Vec<Warning>), Report> {
     let (factions, declared) = match parse::factions(texts.factions, &mut report) {
         Some((factions, declared)) => (Some(factions), declared),
         None => (None, None),
@@ -295,18 +320,15 @@ fn parse_into(texts: Texts<'_>, max_vertices: usize, mut report: Report) -> Resu
                 && areas.complete
                 && report.is_valid() =>
         {
-            Ok(Loaded {
-                version: texts.version(),
-                dataset: Dataset {
-                    format,
-                    factions: factions.items,
-                    regions: regions.items.into(),
-                    areas: areas.items.into(),
-                    events: events.items,
-                    places: places.items,
-                },
-                warnings: report.warnings,
-            })
+            let dataset = Dataset {
+                format,
+                factions: factions.items,
+                regions: regions.items.into(),
+                areas: areas.items.into(),
+                events: events.items,
+                places: places.items,
+            };
+            Ok((dataset, report.warnings))
         }
         _ => Err(report),
     }
