@@ -23,25 +23,15 @@ work=$(mktemp -d)
 pid=""
 trap '[[ -n $pid ]] && kill "$pid" 2>/dev/null; rm -rf "$work"' EXIT
 
-status_kb() { awk -v k="$1:" '$1 == k { print $2 }' "/proc/$2/status"; }
+# shellcheck source=support/server.sh
+source "$(dirname "$0")/support/server.sh"
 mb() { echo "$(($1 / 1024)) MB"; }
 
 tick=$(getconf CLK_TCK)
 for run in $(seq 1 "$runs"); do
-    rm -f "$work"/db*
-    start=$(date +%s%N)
-    "$bin" serve --data "$data" --addr 127.0.0.1:0 --db "$work/db" >"$work/out" 2>"$work/err" &
-    pid=$!
-    addr=""
+    start_server "$bin" "$data" "$work"
     until [[ -n $addr ]]; do
-        if ! kill -0 "$pid" 2>/dev/null; then
-            echo "the server stopped:" >&2
-            cat "$work/err" >&2
-            exit 1
-        fi
-        if (($(wc -l <"$work/out") > 0)); then
-            addr=$(sed -n '1s|^listening on http://||p' "$work/out")
-        fi
+        poll_address "$work"
         sleep 0.01
     done
     listening=$((($(date +%s%N) - start) / 1000000))

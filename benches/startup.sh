@@ -20,27 +20,16 @@ query='/api/query?lon=36.35&lat=35.6'
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-status_kb() { awk -v k="$1:" '$1 == k { print $2 }' "/proc/$2/status"; }
+# shellcheck source=support/server.sh
+source "$(dirname "$0")/support/server.sh"
 
 times=()
 for run in $(seq 1 "$runs"); do
-    rm -f "$work"/db*
-    start=$(date +%s%N)
-    "$bin" serve --data "$data" --addr 127.0.0.1:0 --db "$work/db" >"$work/out" 2>"$work/err" &
-    pid=$!
-    addr=""
+    start_server "$bin" "$data" "$work"
     while :; do
-        # Only a whole line: a port read while the server is still writing it is cut short.
-        if [[ -z $addr ]] && (($(wc -l <"$work/out") > 0)); then
-            addr=$(sed -n '1s|^listening on http://||p' "$work/out")
-        fi
+        poll_address "$work"
         if [[ -n $addr ]] && curl -sf -o /dev/null "http://$addr$query"; then
             break
-        fi
-        if ! kill -0 "$pid" 2>/dev/null; then
-            echo "the server stopped:" >&2
-            cat "$work/err" >&2
-            exit 1
         fi
         sleep 0.002
     done
