@@ -51,7 +51,7 @@ pub enum Geometry<'a> {
     },
 }
 
-/// A `MultiPolygon` as GeoJSON (`coordinates`, then `type`, as the `geojson` crate writes it),
+/// A `MultiPolygon` as GeoJSON (`type`, then `coordinates`, as the `geojson` crate writes it),
 /// serialised from the geometry itself with no intermediate copy.
 #[derive(Debug, Clone, Copy)]
 pub struct MultiPolygonJson<'a>(pub &'a MultiPolygon<f64>);
@@ -78,8 +78,8 @@ impl Serialize for MultiPolygonJson<'_> {
             }
         }
         let mut geometry = serializer.serialize_struct("Geometry", 2)?;
-        geometry.serialize_field("coordinates", &Polygons(self.0))?;
         geometry.serialize_field("type", "MultiPolygon")?;
+        geometry.serialize_field("coordinates", &Polygons(self.0))?;
         geometry.end()
     }
 }
@@ -530,4 +530,43 @@ pub fn event(e: &Event) -> Feature<'_, EventProperties<'_>> {
             sources: &e.sources,
         },
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo::{LineString, MultiPolygon, Polygon};
+
+    #[test]
+    fn a_multipolygon_is_written_as_the_geojson_crate_writes_it() {
+        let ring = |coords: &[(f64, f64)]| LineString::from(coords.to_vec());
+        let shapes = [
+            MultiPolygon::new(vec![]),
+            MultiPolygon::new(vec![
+                Polygon::new(
+                    ring(&[(36.0, 35.5), (36.5, 35.5), (36.5, 36.0), (36.0, 35.5)]),
+                    vec![ring(&[
+                        (36.1, 35.6),
+                        (36.2, 35.6),
+                        (36.2, 35.7),
+                        (36.1, 35.6),
+                    ])],
+                ),
+                Polygon::new(
+                    ring(&[
+                        (-179.999_999_9, -89.5),
+                        (1e-9, 5e-324),
+                        (180.0, 1.234_567_890_123_456_7),
+                        (-179.999_999_9, -89.5),
+                    ]),
+                    vec![],
+                ),
+            ]),
+        ];
+        for shape in &shapes {
+            let ours = serde_json::to_string(&MultiPolygonJson(shape)).unwrap();
+            let theirs = serde_json::to_string(&geojson::Geometry::from(shape)).unwrap();
+            assert_eq!(ours, theirs);
+        }
+    }
 }
