@@ -28,7 +28,8 @@ pub struct Feature<'a, P> {
     properties: P,
 }
 
-/// Either a geometry serialised once at load, or an event's point.
+/// A feature's geometry: a multipolygon written from the model, a computed front line, or an
+/// event's point.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(untagged)]
 pub enum Geometry<'a> {
