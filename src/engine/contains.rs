@@ -144,12 +144,23 @@ impl PreparedPolygon {
             if !in_y {
                 continue;
             }
+            // Half-open rule: an edge counts when exactly one end is strictly above `p`.
+            let straddles = (a.y > p.y) != (c.y > p.y);
+            // Wholly to one side of `p`: `p` is not on it, and where it crosses `p`'s latitude
+            // is known without the orientation test (exact comparisons).
+            if p.x < a.x.min(c.x) {
+                inside ^= straddles;
+                continue;
+            }
+            if p.x > a.x.max(c.x) {
+                continue;
+            }
             let orientation = RobustKernel::orient2d(a, c, p);
-            if orientation == Orientation::Collinear && a.x.min(c.x) <= p.x && p.x <= a.x.max(c.x) {
+            if orientation == Orientation::Collinear {
+                // On the edge's line and within its box: on the edge.
                 return true;
             }
-            // Half-open rule: an edge counts when exactly one end is strictly above `p`.
-            if (a.y > p.y) != (c.y > p.y) {
+            if straddles {
                 let crosses_right = if c.y > a.y {
                     orientation == Orientation::CounterClockwise
                 } else {
@@ -208,6 +219,30 @@ mod tests {
         assert!(p.contains(Coord { x: 7.0, y: 1.0 }), "the hole's edge");
         assert!(!p.contains(Coord { x: 7.0, y: 1.5 }), "inside the hole");
         assert_eq!(p.edges().count(), 8 + 4);
+    }
+
+    #[test]
+    fn points_on_vertices_and_axis_aligned_edges_agree_with_geo() {
+        // A comb (teeth up) with a hole and a slanted edge, and every point of a half-unit
+        // grid over it: many lie exactly on a vertex, on a horizontal or vertical edge, or on
+        // a vertex's latitude left and right of edges.
+        let comb = polygon!(
+            exterior: [(x: 0., y: 0.), (x: 9., y: 0.), (x: 9., y: 6.), (x: 8., y: 6.),
+                       (x: 8., y: 2.), (x: 6., y: 2.), (x: 6., y: 6.), (x: 5., y: 6.),
+                       (x: 3., y: 2.), (x: 2., y: 6.), (x: 0., y: 6.), (x: 0., y: 0.)],
+            interiors: [[(x: 1., y: 0.5), (x: 1., y: 1.5), (x: 4., y: 1.5), (x: 4., y: 0.5),
+                         (x: 1., y: 0.5)]],
+        );
+        let p = PreparedPolygon::new(&comb).unwrap();
+        for i in -2..=20 {
+            for j in -2..=14 {
+                let c = Coord {
+                    x: f64::from(i) / 2.0,
+                    y: f64::from(j) / 2.0,
+                };
+                assert_eq!(p.contains(c), comb.intersects(&Point::from(c)), "{c:?}");
+            }
+        }
     }
 
     #[test]
