@@ -400,7 +400,7 @@ pub fn region<'a>(
     };
     Feature::new(
         region.id.to_string(),
-        Geometry::Shape(MultiPolygonJson(r.geometry)),
+        Geometry::Shape(MultiPolygonJson(&region.geometry)),
         RegionProperties {
             name: &region.name,
             name_ar: region.name_ar.as_deref(),
@@ -431,7 +431,7 @@ pub fn period<'a>(
     let faction = e.holder();
     Feature::new(
         period_id(region, e),
-        Geometry::Shape(MultiPolygonJson(r.geometry)),
+        Geometry::Shape(MultiPolygonJson(&region.geometry)),
         PeriodProperties {
             region: &region.id,
             region_name: &region.name,

@@ -30,8 +30,6 @@ pub struct RegionRef<'a> {
     pub region: &'a Region,
     /// Its geodesic area, km².
     pub area_km2: f64,
-    /// Its geometry.
-    pub geometry: &'a geo::MultiPolygon<f64>,
 }
 
 impl Snapshot {
@@ -65,7 +63,6 @@ impl Snapshot {
             index,
             region: &self.engine.dataset().regions[index],
             area_km2: self.engine.area_km2(index),
-            geometry: &self.engine.dataset().regions[index].geometry,
         }
     }
 

@@ -43,7 +43,10 @@ async fn an_edit_is_served_at_once_and_shares_the_spatial_index() {
     );
     let after = live.snapshot();
     assert!(Arc::ptr_eq(before.engine.spatial(), after.engine.spatial()));
-    assert_eq!(before.region(0).geometry, after.region(0).geometry);
+    assert_eq!(
+        before.region(0).region.geometry,
+        after.region(0).region.geometry
+    );
     assert_eq!((after.last_change, change.id), (1, 1));
     assert_ne!(before.version, after.version);
     let big = after.region_by_id("big").unwrap().region;
