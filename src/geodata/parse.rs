@@ -428,22 +428,22 @@ fn check_same_statements(parsed: &Parsed<AreaStatement>, report: &mut Report) ->
     report.problems.len() == before
 }
 
-/// A hash of a geometry's coordinates, bit for bit, in order (a multiply-rotate hash: fast,
-/// and collisions only cost an exact comparison).
+/// A geometry's coordinates as bits, x then y, in order: what "the same geometry" compares.
+fn coordinate_bits(geometry: &geo::MultiPolygon<f64>) -> impl Iterator<Item = u64> + '_ {
+    geo::CoordsIter::coords_iter(geometry).flat_map(|c| [c.x.to_bits(), c.y.to_bits()])
+}
+
+/// A hash of [`coordinate_bits`] (a multiply-rotate hash: fast, and collisions only cost an
+/// exact comparison).
 fn shape_hash(geometry: &geo::MultiPolygon<f64>) -> u64 {
-    geo::CoordsIter::coords_iter(geometry)
-        .flat_map(|c| [c.x.to_bits(), c.y.to_bits()])
-        .fold(0, |h: u64, bits| {
-            (h.rotate_left(5) ^ bits).wrapping_mul(0x517c_c1b7_2722_0a95)
-        })
+    coordinate_bits(geometry).fold(0, |h: u64, bits| {
+        (h.rotate_left(5) ^ bits).wrapping_mul(0x517c_c1b7_2722_0a95)
+    })
 }
 
 /// Whether two geometries have the same coordinates, bit for bit, in the same order.
 fn same_shape(a: &geo::MultiPolygon<f64>, b: &geo::MultiPolygon<f64>) -> bool {
-    fn bits(g: &geo::MultiPolygon<f64>) -> impl Iterator<Item = u64> + '_ {
-        geo::CoordsIter::coords_iter(g).flat_map(|c| [c.x.to_bits(), c.y.to_bits()])
-    }
-    bits(a).eq(bits(b))
+    coordinate_bits(a).eq(coordinate_bits(b))
 }
 
 /// Reads `places.geojson`: named points for labels and search.
