@@ -462,12 +462,7 @@ async fn concurrent_writers_each_land_exactly_once() {
     let feed = send(app(state.clone()), get("/api/changes?limit=10000"))
         .await
         .json();
-    let stored: Vec<i64> = feed["changes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["id"].as_i64().unwrap())
-        .collect();
+    let stored = common::change_ids(&feed);
     assert_eq!(acknowledged.len(), 400);
     assert_eq!(
         stored, acknowledged,

@@ -195,12 +195,7 @@ fn all_present(servers: &[&Server], acknowledged: &[(i64, String, String)]) {
     for server in servers {
         reached(server, last);
         let log = server.get_json("/api/changes?since=0&limit=10000");
-        let ids: Vec<i64> = log["changes"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| c["id"].as_i64().unwrap())
-            .collect();
+        let ids = common::change_ids(&log);
         assert_eq!(ids, expected, "the log on port {}", server.port);
         assert_eq!(server.get_json("/healthz")["change_id"], last);
         let entries = ghab_entries(server);

@@ -140,12 +140,7 @@ fn sigterm_with_streams_open_and_a_batch_in_flight_exits_cleanly_and_keeps_every
     // The edit acknowledged before the signal is in the log after a restart.
     let restarted = Server::start_editing(&db, &[("FRONTLINE_TOKEN", TOKEN)]);
     let log = restarted.get_json("/api/changes");
-    let ids: Vec<i64> = log["changes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["id"].as_i64().unwrap())
-        .collect();
+    let ids = common::change_ids(&log);
     assert_eq!(ids, [acknowledged]);
     drop(restarted);
     remove_db(&db);

@@ -139,3 +139,13 @@ pub async fn send(app: Router, req: Request<Body>) -> Reply {
         body,
     }
 }
+
+/// The ids of a `GET /api/changes` answer's changes, in the order listed.
+pub fn change_ids(log: &serde_json::Value) -> Vec<i64> {
+    log["changes"]
+        .as_array()
+        .expect("a list of changes")
+        .iter()
+        .map(|c| c["id"].as_i64().expect("a change id"))
+        .collect()
+}
