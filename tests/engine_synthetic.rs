@@ -152,9 +152,14 @@ fn check(spec: Spec, seen: &mut Seen) {
     let extent = engine.extent().unwrap();
     let dates = dates(&data);
     let mut rng = Rng::new(spec.seed() ^ 0x5eed);
-    for p in probes(&data, extent, spec.seed()) {
+    let probes = probes(&data, extent, spec.seed());
+    // The batch, answered in another order on every core, gives each point its own answer.
+    let batch = engine.locate_all(&probes);
+    assert_eq!(batch.len(), probes.len());
+    for (p, located) in probes.into_iter().zip(batch) {
         let point = p.to_point();
         let expected = brute.regions(point);
+        assert_eq!(located, expected, "{spec:?}: locate_all at {p:?}");
         let on = dates[rng.below(dates.len())];
         let answer = engine.query(p, on);
         let found: Vec<usize> = answer.regions.iter().map(|h| h.index).collect();

@@ -16,6 +16,7 @@
 //! [`Spatial`] of their own beside the regions'.
 
 mod area;
+pub mod batch;
 mod contains;
 mod control;
 mod grid;

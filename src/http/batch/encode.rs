@@ -13,8 +13,7 @@ use crate::answer::PointAnswer;
 use crate::answer::{ControlAnswer, Detail};
 use crate::engine::{Answer, Engine};
 #[cfg(test)]
-use crate::model::Date;
-use crate::model::LonLat;
+use crate::model::{Date, LonLat};
 
 /// A batch answer's format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -205,11 +204,10 @@ impl Encoder {
 
     /// Answers `probes` from `engine` and writes them; `first` says whether they start the
     /// answer (a JSON array needs a comma between chunks). The points are answered in
-    /// [`z_order`], so that neighbours meet the engine's indexes in cache, and written in
-    /// input order.
+    /// [`z_order`](crate::engine::batch::z_order), so that neighbours meet the engine's indexes
+    /// in cache, and written in input order.
     pub fn chunk(self, engine: &Engine, probes: &[Probe], first: bool) -> io::Result<Vec<u8>> {
-        let mut order: Vec<usize> = (0..probes.len()).collect();
-        order.sort_by_cached_key(|&i| z_order(probes[i].pos));
+        let order = crate::engine::batch::z_sorted(probes, |p| p.pos);
         let mut answers: Vec<Option<Answer<'_>>> = probes.iter().map(|_| None).collect();
         for i in order {
             answers[i] = Some(self.answer(engine, &probes[i]));
@@ -258,28 +256,6 @@ impl Encoder {
         }
         Ok(out)
     }
-}
-
-/// A key that orders positions along a Z-order (Morton) curve: points near each other mostly
-/// get keys near each other. The longitude and latitude are cut into 2¹⁶ steps each (about
-/// 600 m) and their bits interleaved.
-#[must_use]
-pub fn z_order(pos: LonLat) -> u32 {
-    /// Spreads the 16 bits of `v` to the even bits of the result.
-    fn spread(v: u32) -> u32 {
-        let mut v = v & 0xffff;
-        v = (v | (v << 8)) & 0x00ff_00ff;
-        v = (v | (v << 4)) & 0x0f0f_0f0f;
-        v = (v | (v << 2)) & 0x3333_3333;
-        (v | (v << 1)) & 0x5555_5555
-    }
-    #[allow(
-        clippy::cast_possible_truncation,
-        clippy::cast_sign_loss,
-        reason = "the values are in [0, 65535] by construction"
-    )]
-    let step = |value: f64, min: f64, span: f64| ((value - min) / span * 65535.0).round() as u32;
-    spread(step(pos.lon(), -180.0, 360.0)) | (spread(step(pos.lat(), -90.0, 180.0)) << 1)
 }
 
 /// One CSV row per probe and answer: `id,lon,lat,date,region,status,factions,since,statement`.
@@ -495,19 +471,6 @@ mod tests {
         assert!(json("-1.5").is_feature_id());
         assert!(!json("true").is_feature_id());
         assert!(!json("[1]").is_feature_id());
-    }
-
-    #[test]
-    fn z_order_interleaves_longitude_and_latitude() {
-        let at = |lon, lat| z_order(LonLat::new(lon, lat).unwrap());
-        assert_eq!(at(-180.0, -90.0), 0);
-        assert_eq!(at(180.0, 90.0), u32::MAX);
-        // Longitude takes the even bits, latitude the odd ones.
-        assert_eq!(at(180.0, -90.0), 0x5555_5555);
-        assert_eq!(at(-180.0, 90.0), 0xaaaa_aaaa);
-        // Neighbours are nearer in key than points across the map.
-        let here = at(36.3, 35.6);
-        assert!(here.abs_diff(at(36.31, 35.6)) < here.abs_diff(at(-70.0, -30.0)));
     }
 
     #[test]

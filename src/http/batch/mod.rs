@@ -7,7 +7,7 @@
 //! 2. [`respond`] answers them on every core and writes the answers in the asked format
 //!    ([`encode`]), streaming them out in input order as they are ready, a chunk of
 //!    [`CHUNK_POINTS`] at a time. The engine answers points faster in an order that keeps
-//!    neighbours together ([`encode::z_order`]: twice as fast on 10,000 regions as in a
+//!    neighbours together ([`batch::z_order`]: twice as fast on 10,000 regions as in a
 //!    random order), so a JSON batch, all at hand, is answered in that order as a whole
 //!    before its answers are written; CSV rows, read as the answer goes, are ordered within
 //!    each chunk.
@@ -34,7 +34,7 @@ use tokio_stream::wrappers::ReceiverStream;
 
 pub use encode::{Encoder, Format};
 
-use crate::engine::Answer;
+use crate::engine::batch;
 use crate::live::Snapshot;
 use crate::model::{Date, LonLat};
 
@@ -161,7 +161,7 @@ fn ready(snapshot: Arc<Snapshot>, probes: Vec<Probe>, encoder: Encoder) -> Respo
     stream_out(encoder, ReceiverStream::new(written).boxed())
 }
 
-/// Answers every point on every core in [`encode::z_order`], then writes the answers in input
+/// Answers every point on every core in [`batch::z_order`], then writes the answers in input
 /// order, a chunk per task on every core, and sends the chunks to `out` in order. A worker
 /// hands its chunk over only when `out` takes it, so at most one chunk per worker waits.
 fn answer_all(
@@ -171,30 +171,8 @@ fn answer_all(
     out: &mpsc::Sender<io::Result<Bytes>>,
 ) {
     let workers = workers();
-    let mut order: Vec<usize> = (0..probes.len()).collect();
-    order.sort_by_cached_key(|&i| encode::z_order(probes[i].pos));
-    let part = order.len().div_ceil(workers).max(1);
-    // Put back in input order as the workers finish, without sorting the answers themselves.
-    let mut slots: Vec<Option<Answer<'_>>> = probes.iter().map(|_| None).collect();
-    std::thread::scope(|scope| {
-        let parts: Vec<_> = order
-            .chunks(part)
-            .map(|part| {
-                scope.spawn(move || {
-                    part.iter()
-                        .map(|&i| (i, encoder.answer(engine, &probes[i])))
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        for part in parts {
-            let answered = part.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
-            for (i, answer) in answered {
-                slots[i] = Some(answer);
-            }
-        }
-    });
-    let mut answers = slots.into_iter().flatten();
+    let mut answers =
+        batch::answer_all(probes, |p| p.pos, |p| encoder.answer(engine, p)).into_iter();
     // Chunk c goes to worker c % workers, and comes back through its own rendezvous channel.
     let mut queues: Vec<Vec<_>> = (0..workers).map(|_| Vec::new()).collect();
     let mut handed = Vec::new();
