@@ -18,6 +18,7 @@ use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use frontline::answer::{Detail, PointAnswer};
+use frontline::engine::batch::answer_all;
 use frontline::engine::{Engine, Scope};
 use frontline::geodata;
 use frontline::synth;
@@ -115,8 +116,9 @@ fn load_index(c: &mut Criterion<Clock>) {
 }
 
 /// 100,000 seeded random points over the box of 10,000 regions (inside and outside mixed, as
-/// a real batch is), each on a date drawn from the data's ticks: the engine's answers, then
-/// the answers as the batch endpoint serialises them.
+/// a real batch is), each on a date drawn from the data's ticks: the engine's answers point by
+/// point in input order on one thread, then as a batch (Z-order, every core), then the answers
+/// as the batch endpoint serialises them.
 fn batch(c: &mut Criterion<Clock>) {
     let engine = Engine::new(synthetic(10_000, 50));
     let ticks = engine.dataset().statement_dates();
@@ -136,6 +138,16 @@ fn batch(c: &mut Criterion<Clock>) {
                 .sum::<usize>()
         });
     });
+    let points: Vec<_> = probes.iter().map(|&(p, _)| p).collect();
+    group.bench_function(BenchmarkId::new("10k x 50", "locate_all"), |b| {
+        b.iter(|| engine.locate_all(&points).len());
+    });
+    group.bench_function(
+        BenchmarkId::new("10k x 50", "query, Z-order, every core"),
+        |b| {
+            b.iter(|| answer_all(&probes, |p| p.0, |&(p, at)| engine.query(p, at)).len());
+        },
+    );
     group.bench_function(BenchmarkId::new("10k x 50", "query + JSON"), |b| {
         b.iter(|| {
             let answers: Vec<PointAnswer<'_>> = probes
