@@ -71,6 +71,8 @@ pub struct Hit<'a> {
 /// The region nearest to a point that no region contains.
 #[derive(Debug, Clone, Copy)]
 pub struct Nearest<'a> {
+    /// The region's position in the data set.
+    pub index: usize,
     /// The region.
     pub region: &'a Region,
     /// Geodesic distance from the point to the region's boundary, in km.
@@ -272,8 +274,9 @@ impl Engine {
         nearest::nearest(&self.spatial.sphere_tree, pos.to_point(), |r, p| {
             &self.spatial.shape(r).spheres[p]
         })
-        .map(|(i, distance_km)| Nearest {
-            region: &regions[i],
+        .map(|(index, distance_km)| Nearest {
+            index,
+            region: &regions[index],
             distance_km,
         })
     }

@@ -207,26 +207,117 @@ pub(in crate::http) fn checked(
 }
 
 /// The common case, a valid batch, in one pass: the collection is read straight into points,
-/// without splitting it into features first. `None` when anything is wrong with the body or
-/// any point (or the batch has too many points): [`checked`] then reads it again, slowly, to say
-/// exactly what and where.
+/// without splitting it into features first; a large one in the usual layout is read on every
+/// core ([`split`]). `None` when anything is wrong with the body or any point (or the batch has
+/// too many points): [`checked`] then reads it again, slowly, to say exactly what and where.
 pub(in crate::http) fn valid(
     text: &str,
     default_at: Date,
     geojson_ids: bool,
     max_points: usize,
 ) -> Option<Vec<Probe>> {
+    let feature = ValidFeature {
+        default_at,
+        geojson_ids,
+    };
+    if let Some(probes) = split(text).and_then(|runs| valid_parts(&runs, feature, max_points)) {
+        return Some(probes);
+    }
     let mut de = serde_json::Deserializer::from_str(text);
-    let seed = ValidCollection(
-        ValidFeature {
-            default_at,
-            geojson_ids,
-        },
-        max_points,
-    );
-    let probes = seed.deserialize(&mut de).ok()?;
+    let probes = ValidCollection(feature, max_points)
+        .deserialize(&mut de)
+        .ok()?;
     de.end().ok()?;
     Some(probes)
+}
+
+/// Bodies smaller than this are read on one core: splitting them saves less than it costs.
+const SPLIT_BYTES: usize = 1 << 20;
+
+/// A large body in the layout every client writes, `{"type": "FeatureCollection", "features":
+/// [...]}` (any whitespace), cut into one run of features per core: the text of each run, each
+/// run ending before a comma between two features.
+///
+/// Where a feature ends cannot be known without reading what comes before it, so the cuts are
+/// guesses: the first `}`, `,`, `{` (with any whitespace) after each share of the text. A guess
+/// may fall inside a string or a nested value; then the run before it ends inside a feature and
+/// does not read as a whole array of features, and [`valid_parts`] fails. When every run
+/// reads as an array of features, the body is exactly the prefix, the runs joined by commas,
+/// and the suffix: the collection they make.
+fn split(text: &str) -> Option<Vec<&str>> {
+    let workers = std::thread::available_parallelism().map_or(1, NonZeroUsize::get);
+    if text.len() < SPLIT_BYTES || workers < 2 {
+        return None;
+    }
+    let mut rest = text;
+    for token in [
+        "{",
+        "\"type\"",
+        ":",
+        "\"FeatureCollection\"",
+        ",",
+        "\"features\"",
+        ":",
+        "[",
+    ] {
+        rest = rest.trim_start_matches(JSON_SPACE).strip_prefix(token)?;
+    }
+    let mut body = rest;
+    for token in ["}", "]"] {
+        body = body.trim_end_matches(JSON_SPACE).strip_suffix(token)?;
+    }
+    let bytes = body.as_bytes();
+    let mut runs = Vec::with_capacity(workers);
+    let mut start = 0;
+    for w in 1..workers {
+        let from = (bytes.len() * w / workers).max(start);
+        let Some(comma) = cut_after(bytes, from) else {
+            break;
+        };
+        runs.push(&body[start..comma]);
+        start = comma + 1;
+    }
+    runs.push(&body[start..]);
+    (runs.len() > 1).then_some(runs)
+}
+
+/// JSON's whitespace (RFC 8259): what may stand between tokens.
+const JSON_SPACE: [char; 4] = [' ', '\t', '\n', '\r'];
+
+/// The position of the first comma at or after `from` with a `}` before it and a `{` after
+/// it, whitespace aside.
+fn cut_after(bytes: &[u8], from: usize) -> Option<usize> {
+    let space = |b: &u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r');
+    let mut at = from;
+    loop {
+        at += bytes.get(at..)?.iter().position(|&b| b == b',')?;
+        let before = bytes[..at].iter().rev().find(|b| !space(b));
+        let after = bytes[at + 1..].iter().find(|b| !space(b));
+        if before == Some(&b'}') && after == Some(&b'{') {
+            return Some(at);
+        }
+        at += 1;
+    }
+}
+
+/// Reads each run of features as a JSON array, on every core; `None` unless every run is an
+/// array of valid features and they are at most `max_points` together.
+fn valid_parts(runs: &[&str], feature: ValidFeature, max_points: usize) -> Option<Vec<Probe>> {
+    use rayon::prelude::*;
+    let parts: Vec<Vec<Probe>> = runs
+        .par_iter()
+        .map(|run| {
+            let array = format!("[{run}]");
+            let mut de = serde_json::Deserializer::from_str(&array);
+            let probes = ValidFeatures(feature, max_points)
+                .deserialize(&mut de)
+                .ok()?;
+            de.end().ok()?;
+            Some(probes)
+        })
+        .collect::<Option<_>>()?;
+    let total: usize = parts.iter().map(Vec::len).sum();
+    (total <= max_points).then(|| parts.into_iter().flatten().collect())
 }
 
 /// The error of the one-pass reader: its text is never shown, as the slow reader says why.
@@ -773,5 +864,93 @@ mod tests {
             jiff::civil::date(2016, 1, 2)
         );
         assert_eq!(points(others[0].as_bytes(), at(), true, MAX).unwrap(), []);
+    }
+
+    /// A collection of `n` point features over 1 MB, its ids strings that look like the
+    /// place between two features, pretty-printed with `space` between tokens.
+    fn large_body(n: usize, space: &str) -> String {
+        let features: Vec<String> = (0..n)
+            .map(|i| {
+                format!(
+                    r#"{{{space}"type":"Feature",{space}"id":"p{i} }},{{ }} , {{",{space}"geometry":{space}{{"type":"Point","coordinates":[{}, {}]}},"properties":{{"date":"2016-01-02","pad":"{}"}}}}"#,
+                    (i % 360) as f64 - 179.5,
+                    (i % 170) as f64 - 84.5,
+                    "x".repeat(40),
+                )
+            })
+            .collect();
+        format!(
+            r#"{space}{{{space}"type"{space}:{space}"FeatureCollection",{space}"features"{space}:{space}[{space}{}{space}]{space}}}{space}"#,
+            features.join(&format!("{space},{space}"))
+        )
+    }
+
+    #[test]
+    fn a_large_batch_read_on_every_core_reads_as_it_does_on_one() {
+        for space in ["", "\n  "] {
+            let body = large_body(12_000, space);
+            assert!(body.len() > SPLIT_BYTES);
+            let fast = valid(&body, at(), true, MAX_BATCH_POINTS).expect("a valid batch");
+            assert_eq!(fast.len(), 12_000);
+            assert_eq!(fast, checked(&body, at(), true, MAX_BATCH_POINTS).unwrap());
+            // Read whole on one core, for comparison.
+            let mut de = serde_json::Deserializer::from_str(&body);
+            let feature = ValidFeature {
+                default_at: at(),
+                geojson_ids: true,
+            };
+            let one = ValidCollection(feature, MAX_BATCH_POINTS)
+                .deserialize(&mut de)
+                .unwrap();
+            assert_eq!(fast, one);
+            if let Some(runs) = split(&body) {
+                assert!(runs.len() > 1);
+                // Every cut is a comma; the runs and the cuts are the whole array.
+                let inner = body
+                    .trim()
+                    .trim_end_matches('}')
+                    .trim_end()
+                    .trim_end_matches(']');
+                assert!(inner.ends_with(runs.last().unwrap()));
+            }
+            // Too many points, or a bad point in any run: the fast reader gives up.
+            assert_eq!(valid(&body, at(), true, 11_999), None);
+            let bad = body.replacen("[179.5, ", "[180.5, ", 1);
+            assert_ne!(bad, body);
+            assert_eq!(valid(&bad, at(), true, MAX_BATCH_POINTS), None);
+        }
+    }
+
+    #[test]
+    fn a_cut_is_a_comma_between_a_close_and_an_open_brace() {
+        let text = br#"{"a":[1,2]},"x},{", } ,  {"b":1}"#;
+        // The first candidate after 0 sits in a string: it is a guess, checked later.
+        assert_eq!(cut_after(text, 0), Some(15));
+        assert_eq!(cut_after(text, 16), Some(22));
+        assert_eq!(cut_after(text, 23), None);
+        assert_eq!(cut_after(b"{}", 5), None);
+    }
+
+    #[test]
+    fn a_wrong_guess_falls_back_to_the_one_core_reader() {
+        // A first feature whose id is nothing but what a cut looks for, and a small second
+        // one: every guess lands in the id.
+        let id = "},{".repeat(400_000);
+        let body = format!(
+            r#"{{"type":"FeatureCollection","features":[{{"type":"Feature","id":"{id}","geometry":{{"type":"Point","coordinates":[1,2]}}}},{{"type":"Feature","id":1,"geometry":{{"type":"Point","coordinates":[3,4]}}}}]}}"#
+        );
+        assert!(body.len() > SPLIT_BYTES);
+        let feature = ValidFeature {
+            default_at: at(),
+            geojson_ids: true,
+        };
+        if let Some(runs) = split(&body) {
+            assert!(runs[0].len() < id.len(), "the first cut is in the id");
+            assert_eq!(valid_parts(&runs, feature, MAX_BATCH_POINTS), None);
+        }
+        let probes = valid(&body, at(), true, MAX_BATCH_POINTS).expect("a valid batch");
+        assert_eq!(probes.len(), 2);
+        assert_eq!((probes[1].pos.lon(), probes[1].pos.lat()), (3.0, 4.0));
+        assert_eq!(probes[0].id.as_ref().unwrap().as_text(), id);
     }
 }
