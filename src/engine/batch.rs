@@ -39,16 +39,33 @@ pub fn z_order(pos: LonLat) -> u32 {
     spread(step(pos.lon(), -180.0, 360.0)) | (spread(step(pos.lat(), -90.0, 180.0)) << 1)
 }
 
-/// The positions of `items` in the Z-order of their positions (ties in input order).
-pub fn z_sorted<P>(items: &[P], pos: impl Fn(&P) -> LonLat) -> Vec<usize> {
-    let mut order: Vec<(u32, u32)> = items
-        .iter()
-        .zip(0u32..)
-        .map(|(item, i)| (z_order(pos(item)), i))
+/// The positions of `items` in the Z-order of their positions (ties in input order), sorted
+/// on every core.
+///
+/// # Panics
+/// If there are more than `u32::MAX` items.
+pub fn z_sorted<P: Sync>(items: &[P], pos: impl Fn(&P) -> LonLat + Sync) -> Vec<usize> {
+    assert!(
+        u32::try_from(items.len()).is_ok(),
+        "a batch of {} points is more than one call answers",
+        items.len()
+    );
+    // The key in the high half, the position in the low half: one integer comparison, and
+    // keys are unique, so an unstable sort keeps ties in input order.
+    let mut order: Vec<u64> = items
+        .par_iter()
+        .enumerate()
+        .map(|(i, item)| u64::from(z_order(pos(item))) << 32 | i as u64)
         .collect();
-    // Keys are unique by their second half, so an unstable sort keeps ties in input order.
-    order.sort_unstable();
-    order.into_iter().map(|(_, i)| i as usize).collect()
+    order.par_sort_unstable();
+    #[expect(
+        clippy::cast_possible_truncation,
+        reason = "the low half holds a position, which fits a usize"
+    )]
+    order
+        .into_iter()
+        .map(|key| (key & u64::from(u32::MAX)) as usize)
+        .collect()
 }
 
 /// `answer(item)` for every item, in input order; computed on every core, each core taking
@@ -61,11 +78,6 @@ pub fn answer_all<P: Sync, T: Send>(
     pos: impl Fn(&P) -> LonLat + Sync,
     answer: impl Fn(&P) -> T + Sync,
 ) -> Vec<T> {
-    assert!(
-        u32::try_from(items.len()).is_ok(),
-        "a batch of {} points is more than one call answers",
-        items.len()
-    );
     let order = z_sorted(items, pos);
     let mut answered: Vec<Option<T>> = order
         .par_iter()

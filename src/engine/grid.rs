@@ -51,8 +51,9 @@ pub(crate) struct Grid {
     entries: Vec<u32>,
     /// One bit per cell: crowded, ask the full R-tree.
     crowded: Vec<u64>,
-    /// The polygon in each slot.
-    polygons: Vec<PolygonRef>,
+    /// The polygon in each slot, with its bounding box: a point outside the box is settled
+    /// here, without reading the polygon (a cache miss of its own).
+    polygons: Vec<(PolygonRef, Rect<f64>)>,
     /// The polygons that span too many cells to be listed in each.
     large: RTree<Entry>,
 }
@@ -111,7 +112,7 @@ impl Grid {
             .map(|((r, p), _)| (p.bbox(), *r));
         grid.large = index::build(large);
         grid.fill(placed.iter().flatten().flatten().copied());
-        grid.polygons = polygons.into_iter().map(|(r, _)| r).collect();
+        grid.polygons = polygons.into_iter().map(|(r, p)| (r, p.bbox())).collect();
         grid
     }
 
@@ -295,7 +296,12 @@ impl Grid {
         }
         let listed = &self.entries[self.starts[cell] as usize..self.starts[cell + 1] as usize];
         for &entry in listed {
-            visit(self.polygons[(entry >> 1) as usize], entry & INSIDE != 0);
+            let (polygon, bbox) = &self.polygons[(entry >> 1) as usize];
+            let inside = entry & INSIDE != 0;
+            let (min, max) = (bbox.min(), bbox.max());
+            if inside || (min.x <= p.x && p.x <= max.x && min.y <= p.y && p.y <= max.y) {
+                visit(*polygon, inside);
+            }
         }
         if self.large.size() > 0 {
             let _ = self.large.locate_in_envelope_intersecting_int(

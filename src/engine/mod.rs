@@ -184,10 +184,14 @@ impl Engine {
     }
 
     /// Indices of every region containing `pos` (boundary included), smallest area first
-    /// (ties in data-set order).
+    /// (ties in data-set order). Reads the regions' areas only when there are several.
     #[must_use]
     pub fn locate(&self, pos: LonLat) -> Vec<usize> {
-        self.hits(pos).into_iter().map(|h| h.index).collect()
+        let mut found: Vec<usize> = Vec::new();
+        self.spatial
+            .locate_with(pos.to_point().0, |index| found.push(index));
+        self.smallest_first(&mut found, |&index| index);
+        found
     }
 
     /// Every region containing `pos`, smallest area first (ties in data-set order). Allocates
@@ -201,15 +205,22 @@ impl Engine {
                 area_km2: self.area_km2(index),
             });
         });
-        if hits.len() > 1 {
-            hits.sort_unstable_by(|a, b| {
-                a.area_km2
-                    .total_cmp(&b.area_km2)
-                    .then(a.index.cmp(&b.index))
-            });
-            hits.dedup_by_key(|h| h.index);
-        }
+        self.smallest_first(&mut hits, |hit| hit.index);
         hits
+    }
+
+    /// Sorts regions found at a point (a region with several polygons there may be found more
+    /// than once) smallest area first, ties in data-set order, each once.
+    fn smallest_first<T>(&self, found: &mut Vec<T>, index: impl Fn(&T) -> usize) {
+        if found.len() > 1 {
+            found.sort_unstable_by(|a, b| {
+                let (a, b) = (index(a), index(b));
+                self.area_km2(a)
+                    .total_cmp(&self.area_km2(b))
+                    .then(a.cmp(&b))
+            });
+            found.dedup_by_key(|item| index(item));
+        }
     }
 
     /// Indices of every region whose geometry meets `rect` (boundary included), in data-set
