@@ -13,26 +13,29 @@ const EDGES_PER_BAND: usize = 4;
 /// Upper bound on bands per polygon, so that one huge polygon stays within memory.
 const MAX_BANDS: usize = 1 << 16;
 
-/// A polygon prepared for fast repeated point tests.
+/// A polygon prepared for fast repeated point tests, in two allocations: a point test reads
+/// its band in one and the band's edges' ends in the other.
 #[derive(Debug, Clone)]
 pub(crate) struct PreparedPolygon {
     bbox: Rect<f64>,
+    band_height: f64,
     /// Every ring's vertices, one ring after the other, each closed (its last vertex repeats
     /// its first). Edge `i` runs from vertex `i` to vertex `i + 1`; the step from one ring's
     /// last vertex to the next ring's first is not an edge and is in no band. Keeping vertices
     /// rather than (start, end) pairs halves what the polygon holds.
-    vertices: Vec<Coord<f64>>,
-    /// Where each ring ends in `vertices` (exclusive): the next one starts there.
-    ring_ends: Vec<u32>,
-    /// Band `b` holds the edges `band_edges[band_starts[b]..band_starts[b + 1]]`.
-    band_starts: Vec<u32>,
-    band_edges: Vec<u32>,
-    band_height: f64,
+    vertices: Box<[Coord<f64>]>,
+    /// Three lists one after the other: where each band's edges start in this table
+    /// (`bands + 1` entries: band `b` holds the edges `table[table[b]..table[b + 1]]`), the
+    /// edges of every band, and where each ring ends in `vertices` (exclusive: the next ring
+    /// starts there; the last `rings` entries).
+    table: Box<[u32]>,
+    bands: u32,
+    rings: u32,
 }
 
 impl PreparedPolygon {
     /// Indexes `polygon`'s edges. `None` for a polygon with no extent (no coordinates), or
-    /// with more vertices than an edge number holds.
+    /// with more vertices or edge entries than a `u32` numbers.
     pub(crate) fn new(polygon: &Polygon<f64>) -> Option<Self> {
         let bbox = polygon.bounding_rect()?;
         let rings = || std::iter::once(polygon.exterior()).chain(polygon.interiors());
@@ -42,26 +45,24 @@ impl PreparedPolygon {
             vertices.extend_from_slice(&ring.0);
             ring_ends.push(u32::try_from(vertices.len()).ok()?);
         }
+        let edges = edge_ids(&ring_ends).count();
+        let bands = (edges / EDGES_PER_BAND).clamp(1, MAX_BANDS);
+        let band_height = bbox.height() / bands as f64;
         let mut prepared = Self {
             bbox,
-            vertices,
-            ring_ends,
-            band_starts: Vec::new(),
-            band_edges: Vec::new(),
-            band_height: 0.0,
+            band_height,
+            vertices: vertices.into_boxed_slice(),
+            table: Box::default(),
+            bands: u32::try_from(bands).ok()?,
+            rings: u32::try_from(ring_ends.len()).ok()?,
         };
-        let bands = (prepared.edge_ids().count() / EDGES_PER_BAND).clamp(1, MAX_BANDS);
-        prepared.band_height = bbox.height() / bands as f64;
-        prepared.fill_bands(bands);
+        prepared.table = prepared.fill_bands(&ring_ends)?;
         Some(prepared)
     }
 
-    /// The number of every edge: every vertex but each ring's last.
-    fn edge_ids(&self) -> impl Iterator<Item = u32> + '_ {
-        let starts = std::iter::once(0).chain(self.ring_ends.iter().copied());
-        starts
-            .zip(&self.ring_ends)
-            .flat_map(|(start, &end)| start..end.saturating_sub(1).max(start))
+    /// Where each ring ends in `vertices`.
+    fn ring_ends(&self) -> &[u32] {
+        &self.table[self.table.len() - self.rings as usize..]
     }
 
     /// Edge `id`'s ends.
@@ -70,10 +71,11 @@ impl PreparedPolygon {
         (self.vertices[i], self.vertices[i + 1])
     }
 
-    /// Counting sort of edge ids into bands (compressed rows).
-    fn fill_bands(&mut self, bands: usize) {
-        let spans: Vec<(u32, usize, usize)> = self
-            .edge_ids()
+    /// The table: a counting sort of edge ids into bands (compressed rows), then `ring_ends`.
+    /// `None` if it has more entries than a `u32` numbers.
+    fn fill_bands(&self, ring_ends: &[u32]) -> Option<Box<[u32]>> {
+        let bands = self.bands as usize;
+        let spans: Vec<(u32, usize, usize)> = edge_ids(ring_ends)
             .map(|id| {
                 let (a, b) = self.edge(id);
                 (
@@ -83,25 +85,28 @@ impl PreparedPolygon {
                 )
             })
             .collect();
+        // The band list's entries count from the table's start, after the band starts.
         let mut counts = vec![0u32; bands + 1];
+        counts[0] = u32::try_from(bands + 1).ok()?;
         for &(_, lo, hi) in &spans {
             for c in &mut counts[lo + 1..=hi + 1] {
-                *c += 1;
+                *c = c.checked_add(1)?;
             }
         }
         for b in 0..bands {
-            counts[b + 1] += counts[b];
+            counts[b + 1] = counts[b + 1].checked_add(counts[b])?;
         }
-        let mut next = counts.clone();
-        let mut band_edges = vec![0u32; counts[bands] as usize];
+        let mut table = counts.clone();
+        table.resize(counts[bands] as usize, 0);
+        let mut next = counts;
         for &(edge, lo, hi) in &spans {
             for slot in &mut next[lo..=hi] {
-                band_edges[*slot as usize] = edge;
+                table[*slot as usize] = edge;
                 *slot += 1;
             }
         }
-        self.band_starts = counts;
-        self.band_edges = band_edges;
+        table.extend_from_slice(ring_ends);
+        Some(table.into_boxed_slice())
     }
 
     /// The band holding latitude `y`; monotone in `y`, so an edge spanning `y` is always in it.
@@ -125,7 +130,7 @@ impl PreparedPolygon {
 
     /// Every edge of every ring, as (start, end).
     pub(crate) fn edges(&self) -> impl Iterator<Item = (Coord<f64>, Coord<f64>)> + '_ {
-        self.edge_ids().map(|id| self.edge(id))
+        edge_ids(self.ring_ends()).map(|id| self.edge(id))
     }
 
     /// Whether `p` is inside the polygon or on its boundary (a hole's edge is boundary too).
@@ -134,9 +139,8 @@ impl PreparedPolygon {
         if !(min.x <= p.x && p.x <= max.x && min.y <= p.y && p.y <= max.y) {
             return false;
         }
-        let bands = self.band_starts.len() - 1;
-        let b = self.band(p.y, bands);
-        let ids = &self.band_edges[self.band_starts[b] as usize..self.band_starts[b + 1] as usize];
+        let b = self.band(p.y, self.bands as usize);
+        let ids = &self.table[self.table[b] as usize..self.table[b + 1] as usize];
         let mut inside = false;
         for &id in ids {
             let (a, c) = self.edge(id);
@@ -171,6 +175,14 @@ impl PreparedPolygon {
         }
         inside
     }
+}
+
+/// The number of every edge of rings ending at `ring_ends`: every vertex but each ring's last.
+fn edge_ids(ring_ends: &[u32]) -> impl Iterator<Item = u32> + '_ {
+    let starts = std::iter::once(0).chain(ring_ends.iter().copied());
+    starts
+        .zip(ring_ends)
+        .flat_map(|(start, &end)| start..end.saturating_sub(1).max(start))
 }
 
 #[cfg(test)]
