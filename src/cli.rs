@@ -767,8 +767,9 @@ fn bench_batch(args: &BenchBatchArgs) -> Result<ExitCode, Failure> {
     if let Some(path) = &args.answers {
         let regions = &engine.dataset().regions;
         let mut out = String::from("id,regions\n");
-        for ((id, ..), found) in points.iter().zip(engine.locate_all(&positions)) {
-            let ids: Vec<&str> = found.into_iter().map(|i| regions[i].id.as_str()).collect();
+        let located = engine.locate_all(&positions);
+        for ((id, ..), found) in points.iter().zip(located.iter()) {
+            let ids: Vec<&str> = found.iter().map(|&i| regions[i].id.as_str()).collect();
             out.extend([id.as_str(), ",", &ids.join(";"), "\n"]);
         }
         std::fs::write(path, out)

@@ -156,7 +156,7 @@ fn check(spec: Spec, seen: &mut Seen) {
     // The batch, answered in another order on every core, gives each point its own answer.
     let batch = engine.locate_all(&probes);
     assert_eq!(batch.len(), probes.len());
-    for (p, located) in probes.into_iter().zip(batch) {
+    for (p, located) in probes.into_iter().zip(batch.iter()) {
         let point = p.to_point();
         let expected = brute.regions(point);
         assert_eq!(located, expected, "{spec:?}: locate_all at {p:?}");
