@@ -18,6 +18,11 @@ use crate::model::LonLat;
 /// costs several inside ones).
 const RUN: usize = 512;
 
+/// Fewer items than this are sorted on the calling thread. Handing a sort to rayon's pool
+/// costs more than it saves on a few thousand keys, and waits for the pool: a small batch is
+/// answered on the async runtime's own thread, which must not wait on a large batch's work.
+const PARALLEL_SORT: usize = 1 << 14;
+
 /// A key that orders positions along a Z-order (Morton) curve: points near each other mostly
 /// get keys near each other. The longitude and latitude are cut into 2¹⁶ steps each (about
 /// 600 m) and their bits interleaved.
@@ -40,8 +45,8 @@ pub fn z_order(pos: LonLat) -> u32 {
     spread(step(pos.lon(), -180.0, 360.0)) | (spread(step(pos.lat(), -90.0, 180.0)) << 1)
 }
 
-/// The positions of `items` in the Z-order of their positions (ties in input order), sorted
-/// on every core.
+/// The positions of `items` in the Z-order of their positions (ties in input order); sorted
+/// on every core when there are [`PARALLEL_SORT`] or more.
 ///
 /// # Panics
 /// If there are more than `u32::MAX` items.
@@ -53,12 +58,16 @@ pub fn z_sorted<P: Sync>(items: &[P], pos: impl Fn(&P) -> LonLat + Sync) -> Vec<
     );
     // The key in the high half, the position in the low half: one integer comparison, and
     // keys are unique, so an unstable sort keeps ties in input order.
-    let mut order: Vec<u64> = items
-        .par_iter()
-        .enumerate()
-        .map(|(i, item)| u64::from(z_order(pos(item))) << 32 | i as u64)
-        .collect();
-    order.par_sort_unstable();
+    let key = |(i, item): (usize, &P)| u64::from(z_order(pos(item))) << 32 | i as u64;
+    let order: Vec<u64> = if items.len() < PARALLEL_SORT {
+        let mut order: Vec<u64> = items.iter().enumerate().map(key).collect();
+        order.sort_unstable();
+        order
+    } else {
+        let mut order: Vec<u64> = items.par_iter().enumerate().map(key).collect();
+        order.par_sort_unstable();
+        order
+    };
     #[expect(
         clippy::cast_possible_truncation,
         reason = "the low half holds a position, which fits a usize"
@@ -222,6 +231,15 @@ mod tests {
         ];
         let order = z_sorted(&points, |p| *p);
         assert_eq!(order, [1, 3, 0, 2]);
+        // Enough points to be sorted on every core, many of them on the same spot: the same
+        // order, by key and then by position.
+        let many: Vec<LonLat> = (0..u32::try_from(PARALLEL_SORT).unwrap() + 5_000)
+            .map(|i| at(f64::from(i % 97) - 48.0, f64::from(i % 89) - 44.0))
+            .collect();
+        let order = z_sorted(&many, |p| *p);
+        let keys: Vec<(u32, usize)> = order.iter().map(|&i| (z_order(many[i]), i)).collect();
+        assert!(keys.windows(2).all(|w| w[0] < w[1]));
+        assert_eq!(order.len(), many.len());
     }
 
     #[test]
