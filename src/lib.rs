@@ -33,6 +33,7 @@ pub mod audit;
 pub mod cli;
 pub mod engine;
 pub mod geodata;
+mod hash;
 pub mod http;
 pub mod live;
 pub mod model;

@@ -2,6 +2,7 @@
 //! faction is read on its own, so a broken one is reported and the rest are still checked.
 
 use std::collections::{HashMap, HashSet};
+use std::hash::Hasher as _;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rayon::prelude::*;
@@ -13,6 +14,7 @@ use super::history::{self, WireEntry, WireSource};
 use super::report::{Item, ProblemKind, Report, Sink};
 use super::wire::object_only;
 use super::{CONTROL, EVENTS, FACTIONS, PLACES, REGIONS, geometry};
+use crate::hash::WordHasher;
 use crate::model::{
     AreaStatement, Color, Event, Faction, FactionId, Format, Place, Precision, Region, RegionId,
 };
@@ -433,12 +435,12 @@ fn coordinate_bits(geometry: &geo::MultiPolygon<f64>) -> impl Iterator<Item = u6
     geo::CoordsIter::coords_iter(geometry).flat_map(|c| [c.x.to_bits(), c.y.to_bits()])
 }
 
-/// A hash of [`coordinate_bits`] (a multiply-rotate hash: fast, and collisions only cost an
-/// exact comparison).
+/// A hash of [`coordinate_bits`] ([`WordHasher`]: fast, and collisions only cost an exact
+/// comparison).
 fn shape_hash(geometry: &geo::MultiPolygon<f64>) -> u64 {
-    coordinate_bits(geometry).fold(0, |h: u64, bits| {
-        (h.rotate_left(5) ^ bits).wrapping_mul(0x517c_c1b7_2722_0a95)
-    })
+    let mut hasher = WordHasher::default();
+    coordinate_bits(geometry).for_each(|bits| hasher.write_u64(bits));
+    hasher.finish()
 }
 
 /// Whether two geometries have the same coordinates, bit for bit, in the same order.

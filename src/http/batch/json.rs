@@ -5,7 +5,7 @@
 //! those `serde_json` writes for [`PointAnswer`] (the tests compare the two).
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::BuildHasherDefault;
 use std::io;
 use std::ops::Range;
 
@@ -14,6 +14,7 @@ use super::{PointId, Probe};
 use crate::answer::PointAnswer;
 use crate::answer::{ControlAnswer, Detail, NearestAnswer, RegionAnswer};
 use crate::engine::{Answer, Engine, StatementKey};
+use crate::hash::WordHasher;
 
 /// What a fragment is the JSON of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -34,36 +35,10 @@ enum Key {
 pub struct Fragments {
     /// Every fragment, one after another.
     text: Vec<u8>,
-    /// Where each fragment lies in `text`.
-    at: HashMap<Key, Range<usize>, BuildHasherDefault<KeyHasher>>,
-}
-
-/// Hashes a [`Key`] (a few machine words) with a multiply per word, as rustc's `FxHasher`
-/// does. The keys are positions the server made, so the standard hasher's defence against
-/// chosen keys buys nothing, and it cost a tenth of a batch answer's writing.
-#[derive(Debug, Default)]
-struct KeyHasher(u64);
-
-impl Hasher for KeyHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for word in bytes.chunks(8) {
-            let mut padded = [0; 8];
-            padded[..word.len()].copy_from_slice(word);
-            self.write_u64(u64::from_le_bytes(padded));
-        }
-    }
-
-    fn write_u64(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
-    }
-
-    fn write_usize(&mut self, word: usize) {
-        self.write_u64(word as u64);
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
+    /// Where each fragment lies in `text`. The keys are positions, so they are hashed without
+    /// the standard hasher's defence against chosen keys, which cost a tenth of a batch
+    /// answer's writing.
+    at: HashMap<Key, Range<usize>, BuildHasherDefault<WordHasher>>,
 }
 
 impl Fragments {
