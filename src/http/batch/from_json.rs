@@ -287,7 +287,7 @@ const JSON_SPACE: [char; 4] = [' ', '\t', '\n', '\r'];
 /// The position of the first comma at or after `from` with a `}` before it and a `{` after
 /// it, whitespace aside.
 fn cut_after(bytes: &[u8], from: usize) -> Option<usize> {
-    let space = |b: &u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r');
+    let space = |b: &&u8| JSON_SPACE.contains(&char::from(**b));
     let mut at = from;
     loop {
         at += bytes.get(at..)?.iter().position(|&b| b == b',')?;
