@@ -8,6 +8,8 @@
 use geo::kernels::{Kernel, Orientation, RobustKernel};
 use geo::{BoundingRect, Coord, Polygon, Rect};
 
+use super::index::in_box;
+
 /// Average number of edges per band we aim for.
 const EDGES_PER_BAND: usize = 4;
 /// Upper bound on bands per polygon, so that one huge polygon stays within memory.
@@ -135,8 +137,7 @@ impl PreparedPolygon {
 
     /// Whether `p` is inside the polygon or on its boundary (a hole's edge is boundary too).
     pub(crate) fn contains(&self, p: Coord<f64>) -> bool {
-        let (min, max) = (self.bbox.min(), self.bbox.max());
-        if !(min.x <= p.x && p.x <= max.x && min.y <= p.y && p.y <= max.y) {
+        if !in_box(self.bbox.min(), self.bbox.max(), p) {
             return false;
         }
         let b = self.band(p.y, self.bands as usize);

@@ -286,8 +286,7 @@ impl Grid {
         p: Coord<f64>,
         mut visit: impl FnMut(PolygonRef, bool),
     ) -> Lookup {
-        let (min, max) = (self.min, self.max);
-        if !(min.x <= p.x && p.x <= max.x && min.y <= p.y && p.y <= max.y) {
+        if !index::in_box(self.min, self.max, p) {
             return Lookup::Nowhere;
         }
         let cell = self.row(p.y) * self.cols + self.col(p.x);
@@ -298,8 +297,7 @@ impl Grid {
         for &entry in listed {
             let (polygon, bbox) = &self.polygons[(entry >> 1) as usize];
             let inside = entry & INSIDE != 0;
-            let (min, max) = (bbox.min(), bbox.max());
-            if inside || (min.x <= p.x && p.x <= max.x && min.y <= p.y && p.y <= max.y) {
+            if inside || index::in_box(bbox.min(), bbox.max(), p) {
                 visit(*polygon, inside);
             }
         }

@@ -1,7 +1,7 @@
 //! The R-tree over every polygon's bounding box (one entry per polygon, so the far-apart parts
 //! of a multipolygon don't inflate one another's boxes). Bulk-loaded once.
 
-use geo::Rect;
+use geo::{Coord, Rect};
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{AABB, RTree, RTreeObject};
 
@@ -39,4 +39,10 @@ pub(crate) fn packed<T: RTreeObject + Clone>(entries: Vec<T>) -> RTree<T> {
 /// The envelope of a rectangle, for tree queries.
 pub(crate) fn envelope(rect: Rect<f64>) -> AABB<[f64; 2]> {
     AABB::from_corners([rect.min().x, rect.min().y], [rect.max().x, rect.max().y])
+}
+
+/// Whether `p` lies in the box from `min` to `max`, boundary included (never for a `NaN`).
+#[inline]
+pub(crate) fn in_box(min: Coord<f64>, max: Coord<f64>, p: Coord<f64>) -> bool {
+    min.x <= p.x && p.x <= max.x && min.y <= p.y && p.y <= max.y
 }
