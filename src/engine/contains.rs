@@ -191,6 +191,25 @@ mod tests {
     use super::*;
     use geo::{Intersects, Point, polygon};
 
+    /// Checks the prepared `polygon` against geo on every point `(i / per_unit, j / per_unit)`.
+    fn agrees_with_geo(
+        polygon: &Polygon<f64>,
+        is: std::ops::RangeInclusive<i32>,
+        js: std::ops::RangeInclusive<i32>,
+        per_unit: f64,
+    ) {
+        let p = PreparedPolygon::new(polygon).unwrap();
+        for i in is {
+            for j in js.clone() {
+                let c = Coord {
+                    x: f64::from(i) / per_unit,
+                    y: f64::from(j) / per_unit,
+                };
+                assert_eq!(p.contains(c), polygon.intersects(&Point::from(c)), "{c:?}");
+            }
+        }
+    }
+
     fn square_with_hole() -> Polygon<f64> {
         polygon!(
             exterior: [(x: 0., y: 0.), (x: 10., y: 0.), (x: 10., y: 10.), (x: 0., y: 10.), (x: 0., y: 0.)],
@@ -246,16 +265,7 @@ mod tests {
             interiors: [[(x: 1., y: 0.5), (x: 1., y: 1.5), (x: 4., y: 1.5), (x: 4., y: 0.5),
                          (x: 1., y: 0.5)]],
         );
-        let p = PreparedPolygon::new(&comb).unwrap();
-        for i in -2..=20 {
-            for j in -2..=14 {
-                let c = Coord {
-                    x: f64::from(i) / 2.0,
-                    y: f64::from(j) / 2.0,
-                };
-                assert_eq!(p.contains(c), comb.intersects(&Point::from(c)), "{c:?}");
-            }
-        }
+        agrees_with_geo(&comb, -2..=20, -2..=14, 2.0);
     }
 
     #[test]
@@ -282,15 +292,6 @@ mod tests {
             })
             .collect();
         let poly = Polygon::new(ring.into(), vec![]);
-        let p = PreparedPolygon::new(&poly).unwrap();
-        for i in -50..=50 {
-            for j in -50..=50 {
-                let c = Coord {
-                    x: f64::from(i) / 45.0,
-                    y: f64::from(j) / 45.0,
-                };
-                assert_eq!(p.contains(c), poly.intersects(&Point::from(c)), "{c:?}");
-            }
-        }
+        agrees_with_geo(&poly, -50..=50, -50..=50, 45.0);
     }
 }
