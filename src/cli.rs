@@ -758,7 +758,7 @@ fn bench_batch(args: &BenchBatchArgs) -> Result<ExitCode, Failure> {
             .unzip()
     };
     let locate_one = timed(&|| points.iter().map(|p| engine.locate(p.1).len()).sum());
-    let locate_all = timed(&|| points.par_iter().map(|p| engine.locate(p.1).len()).sum());
+    let locate_cores = timed(&|| points.par_iter().map(|p| engine.locate(p.1).len()).sum());
     let positions: Vec<LonLat> = points.iter().map(|p| p.1).collect();
     let locate_batch = timed(&|| engine.locate_all(&positions).len());
     let query_batch = timed(&|| {
@@ -784,8 +784,8 @@ fn bench_batch(args: &BenchBatchArgs) -> Result<ExitCode, Failure> {
         "threads": rayon::current_num_threads(),
         "locate_one_thread_ms": locate_one.0,
         "locate_one_thread_cpu_ms": locate_one.1,
-        "locate_all_cores_ms": locate_all.0,
-        "locate_all_cores_cpu_ms": locate_all.1,
+        "locate_all_cores_ms": locate_cores.0,
+        "locate_all_cores_cpu_ms": locate_cores.1,
         "locate_batch_ms": locate_batch.0,
         "locate_batch_cpu_ms": locate_batch.1,
         "query_batch_ms": query_batch.0,
