@@ -11,7 +11,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use common::{editable, get, send};
+use common::{editable, get, post, send};
 use frontline::http::{AppState, Tokens, app};
 use frontline::live::Live;
 use frontline::store::SqliteStore;
@@ -559,4 +559,55 @@ async fn control_areas_are_added_replaced_with_their_base_and_reverted() {
     )
     .await
     .expect_problem(StatusCode::NOT_FOUND, "test-area");
+}
+
+/// Batches keep the JSON of the statements they wrote for the next batch on the same data: an
+/// edit must not leave a replaced statement's old text in later answers, whether the batch is
+/// answered inline (a few points) or by the workers (more).
+#[tokio::test]
+async fn batch_answers_follow_a_replaced_statement() {
+    let state = editable().await;
+    let uri = "/api/collections/control-statements/items";
+    let notes = |state: AppState, points: usize| async move {
+        let features: Vec<Value> = (0..points)
+            .map(|i| {
+                json!({"type": "Feature", "id": i, "properties": {},
+                    "geometry": {"type": "Point", "coordinates": [36.33, 35.68]}})
+            })
+            .collect();
+        let body = json!({"type": "FeatureCollection", "features": features}).to_string();
+        let answer = send(
+            app(state),
+            post("/api/query?at=2030-06-01", "application/geo+json", body),
+        )
+        .await
+        .expect(StatusCode::OK)
+        .json();
+        let results = answer["results"].as_array().unwrap();
+        assert_eq!(results.len(), points);
+        let mut notes: Vec<String> = results
+            .iter()
+            .map(|r| r["control"]["note"].as_str().unwrap().to_owned())
+            .collect();
+        notes.dedup();
+        notes
+    };
+    send(
+        app(state.clone()),
+        write(uri, Some("t0ken"), &area("First.")),
+    )
+    .await
+    .expect(StatusCode::CREATED);
+    for points in [1, 200] {
+        assert_eq!(notes(state.clone(), points).await, ["First."], "{points}");
+    }
+    send(
+        app(state.clone()),
+        write(&format!("{uri}?base=1"), Some("t0ken"), &area("Second.")),
+    )
+    .await
+    .expect(StatusCode::CREATED);
+    for points in [1, 200] {
+        assert_eq!(notes(state.clone(), points).await, ["Second."], "{points}");
+    }
 }

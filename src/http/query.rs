@@ -230,9 +230,10 @@ pub async fn batch(
             Points::Streamed(batch::from_csv::chunks(body, state.csv_rows(), default_at).await?)
         }
     };
-    Ok(batch::respond(
-        state.snapshot(),
-        points,
-        Encoder { format, detail },
-    ))
+    let writer = batch::Writer {
+        snapshot: state.snapshot(),
+        encoder: Encoder { format, detail },
+        pool: state.fragments(),
+    };
+    Ok(batch::respond(writer, points))
 }

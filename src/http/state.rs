@@ -6,6 +6,7 @@ use std::sync::Arc;
 use axum::http::HeaderMap;
 
 use super::auth::Tokens;
+use super::batch::FragmentPool;
 use super::limits::Limits;
 use super::problem::ApiError;
 use crate::live::{Live, Snapshot};
@@ -19,6 +20,8 @@ pub struct AppState {
     editors: Option<Arc<Tokens>>,
     /// What requests may send and take.
     limits: Arc<Limits>,
+    /// The JSON that batch answers repeat, kept between batches.
+    fragments: Arc<FragmentPool>,
 }
 
 impl AppState {
@@ -31,6 +34,7 @@ impl AppState {
             live,
             editors,
             limits: Arc::new(Limits::default()),
+            fragments: Arc::default(),
         }
     }
 
@@ -63,6 +67,12 @@ impl AppState {
     #[must_use]
     pub fn snapshot(&self) -> Arc<Snapshot> {
         self.live.snapshot()
+    }
+
+    /// The JSON of statements and regions earlier batches wrote from the data served now.
+    #[must_use]
+    pub fn fragments(&self) -> Arc<FragmentPool> {
+        Arc::clone(&self.fragments)
     }
 
     /// Whether the server takes no edits.

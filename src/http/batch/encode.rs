@@ -205,8 +205,14 @@ impl Encoder {
     /// Answers `probes` from `engine` and writes them; `first` says whether they start the
     /// answer (a JSON array needs a comma between chunks). The points are answered in
     /// [`z_order`](crate::engine::batch::z_order), so that neighbours meet the engine's indexes
-    /// in cache, and written in input order.
-    pub fn chunk(self, engine: &Engine, probes: &[Probe], first: bool) -> io::Result<Vec<u8>> {
+    /// in cache, and written in input order with `fragments` (see [`Encoder::write`]).
+    pub fn chunk(
+        self,
+        engine: &Engine,
+        probes: &[Probe],
+        first: bool,
+        fragments: &mut Fragments,
+    ) -> io::Result<Vec<u8>> {
         let order = crate::engine::batch::z_sorted(probes, |p| p.pos);
         let mut answers: Vec<Option<Answer<'_>>> = probes.iter().map(|_| None).collect();
         for i in order {
@@ -217,7 +223,7 @@ impl Encoder {
             probes,
             answers.into_iter().flatten(),
             first,
-            &mut Fragments::default(),
+            fragments,
         )
     }
 
@@ -492,7 +498,11 @@ mod tests {
             detail: Detail::BATCH,
         };
         let mut out = encoder.head();
-        out.extend(encoder.chunk(&engine, &probes, true).unwrap());
+        out.extend(
+            encoder
+                .chunk(&engine, &probes, true, &mut Fragments::default())
+                .unwrap(),
+        );
         let text = String::from_utf8(out).unwrap();
         let lines: Vec<&str> = text.split("\r\n").collect();
         assert_eq!(

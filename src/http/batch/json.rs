@@ -1,13 +1,15 @@
 //! A batch's JSON point answers, written fast: what many answers repeat (a statement's status,
 //! note and sources, a region's id, name and area, a nearest region's id and name) is
 //! serialised once per batch worker into [`Fragments`] and then copied, so a batch of 100,000
-//! points escapes each statement's note once rather than once per point. The bytes are exactly
-//! those `serde_json` writes for [`PointAnswer`] (the tests compare the two).
+//! points escapes each statement's note once rather than once per point. A [`FragmentPool`]
+//! keeps them from one batch to the next while the served data stays the same. The bytes are
+//! exactly those `serde_json` writes for [`PointAnswer`] (the tests compare the two).
 
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 use std::io;
 use std::ops::Range;
+use std::sync::{Arc, Mutex, PoisonError, Weak};
 
 use super::{PointId, Probe};
 #[cfg(test)]
@@ -15,6 +17,11 @@ use crate::answer::PointAnswer;
 use crate::answer::{ControlAnswer, Detail, NearestAnswer, RegionAnswer};
 use crate::engine::{Answer, Engine, StatementKey};
 use crate::hash::WordHasher;
+use crate::live::Snapshot;
+
+/// Most bytes of JSON text one [`Fragments`] keeps (about 45,000 statements and regions): past
+/// it, new fragments are written straight into the answer, each time they are met.
+const MAX_TEXT: usize = 16 << 20;
 
 /// What a fragment is the JSON of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -31,14 +38,26 @@ enum Key {
 
 /// The JSON text of statements and regions already written by one batch worker, kept for the
 /// next answers that repeat them. Made for one engine: keys are positions in its data set.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Fragments {
     /// Every fragment, one after another.
     text: Vec<u8>,
+    /// How long `text` may grow: [`MAX_TEXT`] but in tests.
+    limit: usize,
     /// Where each fragment lies in `text`. The keys are positions, so they are hashed without
     /// the standard hasher's defence against chosen keys, which cost a tenth of a batch
     /// answer's writing.
     at: HashMap<Key, Range<usize>, BuildHasherDefault<WordHasher>>,
+}
+
+impl Default for Fragments {
+    fn default() -> Self {
+        Self {
+            text: Vec::new(),
+            limit: MAX_TEXT,
+            at: HashMap::default(),
+        }
+    }
 }
 
 impl Fragments {
@@ -51,6 +70,8 @@ impl Fragments {
     ) -> io::Result<()> {
         let range = if let Some(range) = self.at.get(&key) {
             range.clone()
+        } else if self.text.len() >= self.limit {
+            return write(out);
         } else {
             let start = self.text.len();
             write(&mut self.text)?;
@@ -169,6 +190,53 @@ impl Fragments {
     }
 }
 
+/// The [`Fragments`] of finished batches, kept for the next ones on the same snapshot: one per
+/// worker, so a worker takes one for a batch and gives it back after, without sharing it.
+#[derive(Debug, Default)]
+pub struct FragmentPool(Mutex<Kept>);
+
+#[derive(Debug, Default)]
+struct Kept {
+    /// The snapshot the fragments were written from. Held weakly, so the pool never keeps an
+    /// old snapshot's data alive; while it is held, no other snapshot can have its address.
+    snapshot: Weak<Snapshot>,
+    /// Fragments no batch is using.
+    free: Vec<Fragments>,
+}
+
+impl FragmentPool {
+    /// Fragments written from `snapshot` by an earlier batch, or none yet.
+    #[must_use]
+    pub fn take(&self, snapshot: &Arc<Snapshot>) -> Fragments {
+        let mut kept = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if std::ptr::eq(kept.snapshot.as_ptr(), Arc::as_ptr(snapshot)) {
+            kept.free.pop().unwrap_or_default()
+        } else {
+            Fragments::default()
+        }
+    }
+
+    /// Keeps `fragments`, written from `snapshot`, for the next batch; those of an older
+    /// snapshot are dropped. At most one per core is kept.
+    pub fn give(&self, snapshot: &Arc<Snapshot>, fragments: Fragments) {
+        let stale = {
+            let mut kept = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+            let stale = if std::ptr::eq(kept.snapshot.as_ptr(), Arc::as_ptr(snapshot)) {
+                Vec::new()
+            } else {
+                kept.snapshot = Arc::downgrade(snapshot);
+                std::mem::take(&mut kept.free)
+            };
+            if kept.free.len() < super::workers() {
+                kept.free.push(fragments);
+            }
+            stale
+        };
+        // Freed outside the lock: they can be megabytes.
+        drop(stale);
+    }
+}
+
 /// Writes `"id":<id>,` when the point has an id, and nothing otherwise: a JSON id exactly as
 /// sent, a CSV id as a string.
 fn write_id_member(out: &mut Vec<u8>, id: Option<&PointId>) -> io::Result<()> {
@@ -276,6 +344,63 @@ mod tests {
             }
             assert!(outside > 0 && outside < probes.len(), "{outside}");
         }
+    }
+
+    /// Writes `probes`' answers with `fragments`, one JSON result after another.
+    fn written(engine: &Engine, probes: &[Probe], fragments: &mut Fragments) -> Vec<u8> {
+        let mut out = Vec::new();
+        for probe in probes {
+            let answer = engine.query(probe.pos, probe.at);
+            fragments
+                .result(&mut out, engine, probe, &answer, Detail::BATCH)
+                .unwrap();
+        }
+        out
+    }
+
+    #[test]
+    fn past_its_limit_fragments_are_written_each_time_and_not_kept() {
+        let engine = engine();
+        let probes = probes(&engine, 200);
+        let kept = written(&engine, &probes, &mut Fragments::default());
+        let mut full = Fragments {
+            limit: 0,
+            ..Fragments::default()
+        };
+        assert_eq!(written(&engine, &probes, &mut full), kept);
+        assert!(full.text.is_empty() && full.at.is_empty());
+    }
+
+    #[test]
+    fn the_pool_gives_fragments_back_only_for_their_snapshot() {
+        let snapshot = |engine| {
+            Arc::new(Snapshot {
+                engine,
+                version: "v".into(),
+                files_version: "f".into(),
+                last_change: 0,
+            })
+        };
+        let (a, b) = (snapshot(engine()), snapshot(engine()));
+        let pool = FragmentPool::default();
+        let mut fragments = pool.take(&a);
+        assert!(fragments.at.is_empty(), "nothing kept yet");
+        let first = written(&a.engine, &probes(&a.engine, 50), &mut fragments);
+        let kept = fragments.at.len();
+        assert!(kept > 0);
+        pool.give(&a, fragments);
+        assert!(pool.take(&b).at.is_empty(), "kept for another snapshot");
+        let mut again = pool.take(&a);
+        assert_eq!(again.at.len(), kept, "kept for this one");
+        // The kept fragments write the same answers.
+        assert_eq!(
+            written(&a.engine, &probes(&a.engine, 50), &mut again),
+            first
+        );
+        pool.give(&a, again);
+        // Fragments given for a newer snapshot drop the older one's.
+        pool.give(&b, Fragments::default());
+        assert!(pool.take(&a).at.is_empty());
     }
 
     #[test]

@@ -33,6 +33,7 @@ use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 
 pub use encode::{Encoder, Format};
+pub use json::FragmentPool;
 
 use crate::engine::batch;
 use crate::live::Snapshot;
@@ -86,33 +87,55 @@ pub enum Points {
     Streamed(Chunks),
 }
 
-/// Answers `points` from `snapshot` with `encoder`, streaming the body (see the module doc).
+/// What every batch answer is written with: the served data, the format and detail asked
+/// for, and the fragments earlier batches wrote from the same data.
+#[derive(Clone)]
+pub struct Writer {
+    /// The data the points are answered from.
+    pub snapshot: Arc<Snapshot>,
+    /// How the answers are written.
+    pub encoder: Encoder,
+    /// Where the batch's workers take their [`json::Fragments`] from and give them back.
+    pub pool: Arc<FragmentPool>,
+}
+
+impl Writer {
+    /// Answers and writes `probes` as [`Encoder::chunk`] does, with fragments from the pool.
+    fn chunk(&self, probes: &[Probe], first: bool) -> io::Result<Vec<u8>> {
+        let mut fragments = self.pool.take(&self.snapshot);
+        let written = self
+            .encoder
+            .chunk(&self.snapshot.engine, probes, first, &mut fragments);
+        self.pool.give(&self.snapshot, fragments);
+        written
+    }
+}
+
+/// Answers `points` with `writer`, streaming the body (see the module doc).
 #[must_use]
-pub fn respond(snapshot: Arc<Snapshot>, points: Points, encoder: Encoder) -> Response {
+pub fn respond(writer: Writer, points: Points) -> Response {
     match points {
         Points::Ready(probes) => {
             if probes.len() <= INLINE_POINTS {
-                inline(&snapshot, &probes, encoder)
+                inline(&writer, &probes)
             } else {
-                ready(snapshot, probes, encoder)
+                ready(writer, probes)
             }
         }
-        Points::Streamed(chunks) => streamed(snapshot, chunks, encoder),
+        Points::Streamed(chunks) => streamed(writer, chunks),
     }
 }
 
 /// A batch read as the answer goes: each chunk answered and written by a task on the blocking
 /// pool, one per core plus one at a time, in input order.
-fn streamed(snapshot: Arc<Snapshot>, chunks: Chunks, encoder: Encoder) -> Response {
+fn streamed(writer: Writer, chunks: Chunks) -> Response {
+    let encoder = writer.encoder;
     let answers = chunks
         .enumerate()
         .map(move |(i, chunk)| {
-            let snapshot = Arc::clone(&snapshot);
-            let task = chunk.map(|probes| {
-                tokio::task::spawn_blocking(move || {
-                    encoder.chunk(&snapshot.engine, &probes, i == 0)
-                })
-            });
+            let writer = writer.clone();
+            let task = chunk
+                .map(|probes| tokio::task::spawn_blocking(move || writer.chunk(&probes, i == 0)));
             async move {
                 match task?.await {
                     Ok(written) => written.map(Bytes::from),
@@ -142,17 +165,18 @@ fn stream_out(encoder: Encoder, chunks: BoxStream<'static, io::Result<Bytes>>) -
 }
 
 /// Threads a batch works on: one per core.
-fn workers() -> usize {
+pub(crate) fn workers() -> usize {
     std::thread::available_parallelism().map_or(2, NonZeroUsize::get)
 }
 
 /// A batch whose points are all at hand: answered and written on the blocking pool by
 /// [`answer_all`], the written chunks passed to the body as it takes them.
-fn ready(snapshot: Arc<Snapshot>, probes: Vec<Probe>, encoder: Encoder) -> Response {
+fn ready(writer: Writer, probes: Vec<Probe>) -> Response {
+    let encoder = writer.encoder;
     let (chunks, written) = mpsc::channel(1);
     tokio::task::spawn_blocking(move || {
         let answered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            answer_all(&snapshot.engine, &probes, encoder, &chunks);
+            answer_all(&writer, &probes, &chunks);
         }));
         if answered.is_err() {
             let _ = chunks.blocking_send(Err(io::Error::other("a batch worker panicked")));
@@ -164,12 +188,8 @@ fn ready(snapshot: Arc<Snapshot>, probes: Vec<Probe>, encoder: Encoder) -> Respo
 /// Answers every point on every core in [`batch::z_order`], then writes the answers in input
 /// order, a chunk per task on every core, and sends the chunks to `out` in order. A worker
 /// hands its chunk over only when `out` takes it, so at most one chunk per worker waits.
-fn answer_all(
-    engine: &crate::engine::Engine,
-    probes: &[Probe],
-    encoder: Encoder,
-    out: &mpsc::Sender<io::Result<Bytes>>,
-) {
+fn answer_all(writer: &Writer, probes: &[Probe], out: &mpsc::Sender<io::Result<Bytes>>) {
+    let (engine, encoder) = (&writer.snapshot.engine, writer.encoder);
     let workers = workers();
     let mut answers =
         batch::answer_all(probes, |p| p.pos, |p| encoder.answer(engine, p)).into_iter();
@@ -185,15 +205,17 @@ fn answer_all(
     std::thread::scope(|scope| {
         for queue in queues {
             scope.spawn(move || {
-                // What this worker's chunks repeat, written once for all of them.
-                let mut fragments = json::Fragments::default();
+                // What this worker's chunks repeat, written once for all of them (or by an
+                // earlier batch).
+                let mut fragments = writer.pool.take(&writer.snapshot);
                 for (c, chunk, answers, give) in queue {
                     let written = encoder.write(engine, chunk, answers, c == 0, &mut fragments);
                     if give.send(written).is_err() {
                         // The answer stopped: the client went away or a chunk failed.
-                        return;
+                        break;
                     }
                 }
+                writer.pool.give(&writer.snapshot, fragments);
             });
         }
         for take in handed {
@@ -211,9 +233,10 @@ fn answer_all(
 }
 
 /// A small batch answered on the spot, in one body.
-fn inline(snapshot: &Snapshot, probes: &[Probe], encoder: Encoder) -> Response {
+fn inline(writer: &Writer, probes: &[Probe]) -> Response {
+    let encoder = writer.encoder;
     let mut body = encoder.head();
-    match encoder.chunk(&snapshot.engine, probes, true) {
+    match writer.chunk(probes, true) {
         Ok(written) => body.extend(written),
         Err(e) => {
             return super::ApiError::Internal(format!("batch answer: {e}")).into_response();
