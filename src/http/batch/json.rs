@@ -18,6 +18,7 @@ use crate::answer::{ControlAnswer, Detail, NearestAnswer, RegionAnswer};
 use crate::engine::{Answer, Engine, StatementKey};
 use crate::hash::WordHasher;
 use crate::live::Snapshot;
+use crate::model::Date;
 
 /// Most bytes of JSON text one [`Fragments`] keeps (about 45,000 statements and regions): past
 /// it, new fragments are written straight into the answer, each time they are met.
@@ -96,8 +97,11 @@ impl Fragments {
     ) -> io::Result<()> {
         out.push(b'{');
         write_id_member(out, probe.id.as_ref())?;
-        out.extend_from_slice(b"\"point\":");
-        serde_json::to_writer(&mut *out, &probe.pos)?;
+        out.extend_from_slice(b"\"point\":{\"lon\":");
+        serde_json::to_writer(&mut *out, &probe.pos.lon())?;
+        out.extend_from_slice(b",\"lat\":");
+        serde_json::to_writer(&mut *out, &probe.pos.lat())?;
+        out.push(b'}');
         self.answer_fields(out, engine, probe, answer, detail)?;
         out.push(b'}');
         Ok(())
@@ -137,7 +141,7 @@ impl Fragments {
         detail: Detail,
     ) -> io::Result<()> {
         out.extend_from_slice(b",\"at\":");
-        serde_json::to_writer(&mut *out, &probe.at)?;
+        write_date(out, probe.at)?;
         out.extend_from_slice(b",\"control\":");
         let statement = answer.control.as_ref();
         let key = statement.map_or(Key::Unknown, |s| Key::Statement(s.key));
@@ -235,6 +239,37 @@ impl FragmentPool {
         // Freed outside the lock: they can be megabytes.
         drop(stale);
     }
+}
+
+/// Writes `date` as a JSON string, as `serde_json` does (`"2015-08-15"`), without going
+/// through `Display` for the four-digit years every real date has.
+fn write_date(out: &mut Vec<u8>, date: Date) -> io::Result<()> {
+    let (Ok(year), Ok(month), Ok(day)) = (
+        u16::try_from(date.year()),
+        u8::try_from(date.month()),
+        u8::try_from(date.day()),
+    ) else {
+        return serde_json::to_writer(out, &date).map_err(io::Error::from);
+    };
+    if year > 9999 {
+        return serde_json::to_writer(out, &date).map_err(io::Error::from);
+    }
+    let digit = |n: u16| b'0' + u8::try_from(n % 10).unwrap_or(0);
+    out.extend_from_slice(&[
+        b'"',
+        digit(year / 1000),
+        digit(year / 100),
+        digit(year / 10),
+        digit(year),
+        b'-',
+        digit(u16::from(month) / 10),
+        digit(u16::from(month)),
+        b'-',
+        digit(u16::from(day) / 10),
+        digit(u16::from(day)),
+        b'"',
+    ]);
+    Ok(())
 }
 
 /// Writes `"id":<id>,` when the point has an id, and nothing otherwise: a JSON id exactly as
@@ -356,6 +391,19 @@ mod tests {
                 .unwrap();
         }
         out
+    }
+
+    #[test]
+    fn dates_are_written_as_serde_writes_them() {
+        let days = [(1, 1), (2, 28), (12, 31), (9, 5), (10, 10)];
+        for year in [-9999, -1, 0, 7, 99, 999, 1000, 2015, 9999] {
+            for (month, day) in days {
+                let date = jiff::civil::date(year, month, day);
+                let mut out = Vec::new();
+                write_date(&mut out, date).unwrap();
+                assert_eq!(out, serde_json::to_vec(&date).unwrap(), "{date}");
+            }
+        }
     }
 
     #[test]
