@@ -69,6 +69,14 @@ fn bench_queries(c: &mut Criterion<Clock>, label: &str, engine: &Engine) {
             });
         });
     }
+    // What an outside point's answer spends on the nearest-region search alone.
+    group.bench_function(BenchmarkId::new(label, "outside, nearest alone"), |b| {
+        let mut next = probes.outside.iter().cycle();
+        b.iter(|| {
+            let &(p, _) = next.next().unwrap();
+            black_box(engine.nearest(black_box(p)))
+        });
+    });
     group.finish();
 }
 
