@@ -220,7 +220,11 @@ pub(in crate::http) fn valid(
         default_at,
         geojson_ids,
     };
-    if let Some(probes) = split(text).and_then(|runs| valid_parts(&runs, feature, max_points)) {
+    let read = match split(text) {
+        Some(runs) => valid_parts(&runs, feature, max_points),
+        None => array_text(text).and_then(|run| valid_run(run, feature, max_points)),
+    };
+    if let Some(probes) = read {
         return Some(probes);
     }
     let mut de = serde_json::Deserializer::from_str(text);
@@ -249,23 +253,7 @@ fn split(text: &str) -> Option<Vec<&str>> {
     if text.len() < SPLIT_BYTES || workers < 2 {
         return None;
     }
-    let mut rest = text;
-    for token in [
-        "{",
-        "\"type\"",
-        ":",
-        "\"FeatureCollection\"",
-        ",",
-        "\"features\"",
-        ":",
-        "[",
-    ] {
-        rest = rest.trim_start_matches(JSON_SPACE).strip_prefix(token)?;
-    }
-    let mut body = rest;
-    for token in ["}", "]"] {
-        body = body.trim_end_matches(JSON_SPACE).strip_suffix(token)?;
-    }
+    let body = array_text(text)?;
     let bytes = body.as_bytes();
     let mut runs = Vec::with_capacity(workers);
     let mut start = 0;
@@ -279,6 +267,29 @@ fn split(text: &str) -> Option<Vec<&str>> {
     }
     runs.push(&body[start..]);
     (runs.len() > 1).then_some(runs)
+}
+
+/// The text between the brackets of the `features` array of a body in the layout every client
+/// writes, `{"type": "FeatureCollection", "features": [...]}` (any whitespace); `None` for
+/// any other layout.
+fn array_text(text: &str) -> Option<&str> {
+    let mut rest = text;
+    for token in [
+        "{",
+        "\"type\"",
+        ":",
+        "\"FeatureCollection\"",
+        ",",
+        "\"features\"",
+        ":",
+        "[",
+    ] {
+        rest = rest.trim_start_matches(JSON_SPACE).strip_prefix(token)?;
+    }
+    for token in ["}", "]"] {
+        rest = rest.trim_end_matches(JSON_SPACE).strip_suffix(token)?;
+    }
+    Some(rest)
 }
 
 /// JSON's whitespace (RFC 8259): what may stand between tokens.
@@ -300,24 +311,37 @@ fn cut_after(bytes: &[u8], from: usize) -> Option<usize> {
     }
 }
 
-/// Reads each run of features as a JSON array, on every core; `None` unless every run is an
-/// array of valid features and they are at most `max_points` together.
+/// Reads each run of features on every core ([`valid_run`]); `None` unless every run is an array of valid features and they are at
+/// most `max_points` together.
 fn valid_parts(runs: &[&str], feature: ValidFeature, max_points: usize) -> Option<Vec<Probe>> {
     use rayon::prelude::*;
     let parts: Vec<Vec<Probe>> = runs
         .par_iter()
-        .map(|run| {
-            let array = format!("[{run}]");
-            let mut de = serde_json::Deserializer::from_str(&array);
-            let probes = ValidFeatures(feature, max_points)
-                .deserialize(&mut de)
-                .ok()?;
-            de.end().ok()?;
-            Some(probes)
-        })
+        .map(|run| valid_run(run, feature, max_points))
         .collect::<Option<_>>()?;
     let total: usize = parts.iter().map(Vec::len).sum();
     (total <= max_points).then(|| parts.into_iter().flatten().collect())
+}
+
+/// Reads a run of features (the text between a `features` array's brackets, or part of it):
+/// at most `max_points` valid features, or `None`. The [`scan`](super::scan) reader reads the
+/// plain features every client sends; serde reads the rest.
+fn valid_run(run: &str, feature: ValidFeature, max_points: usize) -> Option<Vec<Probe>> {
+    if let Some(probes) = super::scan::features(run, feature.default_at, max_points) {
+        return Some(probes);
+    }
+    serde_run(run, feature, max_points)
+}
+
+/// [`valid_run`] with serde alone.
+fn serde_run(run: &str, feature: ValidFeature, max_points: usize) -> Option<Vec<Probe>> {
+    let array = format!("[{run}]");
+    let mut de = serde_json::Deserializer::from_str(&array);
+    let probes = ValidFeatures(feature, max_points)
+        .deserialize(&mut de)
+        .ok()?;
+    de.end().ok()?;
+    Some(probes)
 }
 
 /// The error of the one-pass reader: its text is never shown, as the slow reader says why.
@@ -952,5 +976,228 @@ mod tests {
         assert_eq!(probes.len(), 2);
         assert_eq!((probes[1].pos.lon(), probes[1].pos.lat()), (3.0, 4.0));
         assert_eq!(probes[0].id.as_ref().unwrap().as_text(), id);
+    }
+
+    /// Picks among written forms, seeded.
+    struct Forms(crate::synth::Rng);
+
+    impl Forms {
+        fn pick(&mut self, options: &[&str]) -> String {
+            options[self.0.below(options.len())].to_owned()
+        }
+
+        /// Whitespace, often none.
+        fn space(&mut self) -> String {
+            self.pick(&[" ", "", "", "\n  ", "\t", "\r\n"])
+        }
+
+        fn coin(&mut self) -> bool {
+            self.0.below(2) == 0
+        }
+    }
+
+    /// Seeded features in every form the scanner reads, each written its own way: members in
+    /// any order, whitespace anywhere, ids and numbers of every kind.
+    fn generated_run(seed: u64, n: usize) -> String {
+        let lats = [
+            "36.33",
+            "-0",
+            "-0.0",
+            "0",
+            "35",
+            "1e-3",
+            "12.50",
+            "35.684820000000001",
+            "1.5e+1",
+            "-89.5",
+            "0.1e1",
+            "9e-400",
+        ];
+        let lons = ["1E2", "-179.99999999999997", "180", "36.339999999999996"];
+        let heights = ["123456789012345678", "1e300", "-5"];
+        let ids = [
+            "\"p1\"",
+            "\"\"",
+            "\"Ḥamā 🌍\"",
+            "7",
+            "-12.50",
+            "1e3",
+            "null",
+            "\"a/b\u{7f}\"",
+        ];
+        let dates = ["\"2015-08-20\"", "\"2011-01-01\"", "null"];
+        let mut f = Forms(crate::synth::Rng::new(seed));
+        let mut features = Vec::new();
+        for _ in 0..n {
+            let extra = if f.coin() {
+                format!(",{}{}", f.space(), f.pick(&heights))
+            } else {
+                String::new()
+            };
+            let lon = if f.coin() {
+                f.pick(&lons)
+            } else {
+                f.pick(&lats)
+            };
+            let coordinates = format!(
+                "[{}{lon}{},{}{}{extra}{}]",
+                f.space(),
+                f.space(),
+                f.space(),
+                f.pick(&lats),
+                f.space()
+            );
+            let mut geometry = [
+                format!("\"type\"{}:{}\"Point\"", f.space(), f.space()),
+                format!("\"coordinates\"{}:{}{coordinates}", f.space(), f.space()),
+            ];
+            if f.coin() {
+                geometry.reverse();
+            }
+            let mut members = vec![
+                format!("\"type\":{}\"Feature\"", f.space()),
+                format!(
+                    "\"geometry\":{}{{{}{}}}",
+                    f.space(),
+                    f.space(),
+                    geometry.join(",")
+                ),
+            ];
+            if f.coin() {
+                let (a, b, c, id) = (f.space(), f.space(), f.space(), f.pick(&ids));
+                members.push(format!("{a}\"id\"{b}:{c}{id}"));
+            }
+            match f.0.below(4) {
+                0 => members.push("\"properties\":null".into()),
+                1 => members.push(format!("\"properties\":{{{}}}", f.space())),
+                2 => {
+                    let (a, b, c, date) = (f.space(), f.space(), f.space(), f.pick(&dates));
+                    members.push(format!("\"properties\":{{{a}\"date\"{b}:{c}{date}}}"));
+                }
+                _ => {}
+            }
+            for k in (1..members.len()).rev() {
+                let j = f.0.below(k + 1);
+                members.swap(k, j);
+            }
+            let (a, b) = (f.space(), f.space());
+            features.push(format!("{a}{{{}}}{b}", members.join(",")));
+        }
+        features.join(",")
+    }
+
+    /// The same probes, positions compared bit for bit (`-0.0` is not `0.0`).
+    fn same(a: &[Probe], b: &[Probe]) -> bool {
+        a.len() == b.len()
+            && a.iter().zip(b).all(|(a, b)| {
+                a.id == b.id
+                    && a.at == b.at
+                    && a.pos.lon().to_bits() == b.pos.lon().to_bits()
+                    && a.pos.lat().to_bits() == b.pos.lat().to_bits()
+            })
+    }
+
+    /// The serde reader the scanner is compared with; any JSON id (the scanner reads only
+    /// those `geojson_ids` allows).
+    fn reader() -> ValidFeature {
+        ValidFeature {
+            default_at: at(),
+            geojson_ids: false,
+        }
+    }
+
+    #[test]
+    fn the_scanner_reads_what_serde_reads() {
+        let mut scanned = 0;
+        for seed in 0..300 {
+            let run = generated_run(seed, 5);
+            let by_serde = serde_run(&run, reader(), MAX.get());
+            let by_serde = by_serde.unwrap_or_else(|| {
+                let json = serde_json::from_str::<serde_json::Value>(&format!("[{run}]"));
+                panic!("serde reads {run}: {json:?}")
+            });
+            if let Some(probes) = super::super::scan::features(&run, at(), MAX.get()) {
+                assert!(same(&probes, &by_serde), "{run}");
+                scanned += 1;
+            }
+        }
+        // Only an integer of more than 18 digits is left to serde.
+        assert!(scanned > 200, "{scanned}");
+    }
+
+    #[test]
+    fn the_scanner_accepts_nothing_that_serde_refuses() {
+        let marks = b"{}[]:,\" \\0-.eE+nul1x";
+        let mut refused = 0;
+        for seed in 0..200 {
+            let run = generated_run(seed, 3);
+            let mut rng = crate::synth::Rng::new(seed + 1000);
+            for _ in 0..40 {
+                let mut bytes = run.clone().into_bytes();
+                let k = rng.below(bytes.len());
+                match rng.below(3) {
+                    0 => {
+                        bytes.remove(k);
+                    }
+                    1 => bytes.insert(k, marks[rng.below(marks.len())]),
+                    _ => bytes[k] = marks[rng.below(marks.len())],
+                }
+                let Ok(text) = String::from_utf8(bytes) else {
+                    continue;
+                };
+                let by_serde = serde_run(&text, reader(), MAX.get());
+                refused += usize::from(by_serde.is_none());
+                if let Some(probes) = super::super::scan::features(&text, at(), MAX.get()) {
+                    let by_serde = by_serde
+                        .unwrap_or_else(|| panic!("serde refuses what was scanned: {text}"));
+                    assert!(same(&probes, &by_serde), "{text}");
+                }
+            }
+        }
+        assert!(refused > 1000, "{refused}");
+    }
+
+    #[test]
+    fn the_scanner_leaves_what_it_does_not_know_to_serde() {
+        let point = r#""type":"Feature","geometry":{"type":"Point","coordinates":[1,2]}"#;
+        for run in [
+            format!(r#"{{{point},"bbox":[1,2,1,2]}}"#),
+            format!(r#"{{{point},"id":"a\"b"}}"#),
+            format!(r#"{{{point},"id":{{"k":1}}}}"#),
+            format!(r#"{{{point},"properties":{{"name":"x"}}}}"#),
+            format!(r#"{{{point},"id":12345678901234567890}}"#),
+        ] {
+            assert!(serde_run(&run, reader(), MAX.get()).is_some(), "{run}");
+            assert!(
+                super::super::scan::features(&run, at(), MAX.get()).is_none(),
+                "{run}"
+            );
+        }
+        // Refused by both: a number beyond an f64, a leading zero, a bare minus, a control
+        // character in a string.
+        for run in [
+            r#"{"type":"Feature","geometry":{"type":"Point","coordinates":[1,2,1e400]}}"#
+                .to_owned(),
+            r#"{"type":"Feature","geometry":{"type":"Point","coordinates":[01,2]}}"#.to_owned(),
+            r#"{"type":"Feature","geometry":{"type":"Point","coordinates":[-,2]}}"#.to_owned(),
+            format!("{{{point},\"id\":\"a\tb\"}}"),
+        ] {
+            assert!(serde_run(&run, reader(), MAX.get()).is_none(), "{run}");
+            assert!(
+                super::super::scan::features(&run, at(), MAX.get()).is_none(),
+                "{run}"
+            );
+        }
+        // More points than allowed.
+        let two = format!("{{{point}}},{{{point}}}");
+        assert!(super::super::scan::features(&two, at(), 1).is_none());
+        assert_eq!(
+            super::super::scan::features(&two, at(), 2).map(|p| p.len()),
+            Some(2)
+        );
+        assert_eq!(
+            super::super::scan::features(" \n", at(), 2).map(|p| p.len()),
+            Some(0)
+        );
     }
 }

@@ -19,6 +19,7 @@ pub mod encode;
 pub mod from_csv;
 pub mod from_json;
 pub mod json;
+mod scan;
 
 use std::io;
 use std::num::NonZeroUsize;
