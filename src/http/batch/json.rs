@@ -5,10 +5,7 @@
 //! keeps them from one batch to the next while the served data stays the same. The bytes are
 //! exactly those `serde_json` writes for [`PointAnswer`] (the tests compare the two).
 
-use std::collections::HashMap;
-use std::hash::BuildHasherDefault;
 use std::io;
-use std::ops::Range;
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 
 use super::{PointId, Probe};
@@ -16,7 +13,6 @@ use super::{PointId, Probe};
 use crate::answer::PointAnswer;
 use crate::answer::{ControlAnswer, Detail, NearestAnswer, RegionAnswer};
 use crate::engine::{Answer, Engine, StatementKey};
-use crate::hash::WordHasher;
 use crate::live::Snapshot;
 use crate::model::Date;
 
@@ -25,7 +21,7 @@ use crate::model::Date;
 const MAX_TEXT: usize = 16 << 20;
 
 /// What a fragment is the JSON of.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Key {
     /// `unknown` control: no statement covers the point.
     Unknown,
@@ -45,10 +41,8 @@ pub struct Fragments {
     text: Vec<u8>,
     /// How long `text` may grow: [`MAX_TEXT`] but in tests.
     limit: usize,
-    /// Where each fragment lies in `text`. The keys are positions, so they are hashed without
-    /// the standard hasher's defence against chosen keys, which cost a tenth of a batch
-    /// answer's writing.
-    at: HashMap<Key, Range<usize>, BuildHasherDefault<WordHasher>>,
+    /// Where each fragment lies in `text`; laid out on first use, for the engine answered.
+    slots: Option<Slots>,
 }
 
 impl Default for Fragments {
@@ -56,7 +50,69 @@ impl Default for Fragments {
         Self {
             text: Vec::new(),
             limit: MAX_TEXT,
-            at: HashMap::default(),
+            slots: None,
+        }
+    }
+}
+
+/// Where a fragment lies in [`Fragments::text`]; [`Span::NONE`] until it is written.
+#[derive(Debug, Clone, Copy)]
+struct Span {
+    start: u32,
+    end: u32,
+}
+
+impl Span {
+    const NONE: Self = Self {
+        start: u32::MAX,
+        end: 0,
+    };
+}
+
+/// A slot for every fragment an engine's answers can repeat, one after another: `unknown`,
+/// each control area's statement, each region's history entries, each region, each nearest
+/// region. A slot is found by arithmetic on positions, no hashing: at 10,000 regions a hash
+/// map's lookups were the largest part of writing a batch once its fragments were kept.
+#[derive(Debug)]
+struct Slots {
+    spans: Vec<Span>,
+    /// Where each region's history entries start among the slots.
+    entries: Vec<usize>,
+    /// Where the regions' and the nearest regions' slots start.
+    regions: usize,
+    nearest: usize,
+}
+
+impl Slots {
+    fn new(engine: &Engine) -> Self {
+        let data = engine.dataset();
+        let mut next = 1 + data.areas.len();
+        let entries = data
+            .regions
+            .iter()
+            .map(|r| {
+                let start = next;
+                next += r.history.len();
+                start
+            })
+            .collect();
+        let regions = next;
+        let nearest = regions + data.regions.len();
+        Self {
+            spans: vec![Span::NONE; nearest + data.regions.len()],
+            entries,
+            regions,
+            nearest,
+        }
+    }
+
+    fn index(&self, key: Key) -> usize {
+        match key {
+            Key::Unknown => 0,
+            Key::Statement(StatementKey::Area(i)) => 1 + i,
+            Key::Statement(StatementKey::Region { region, entry }) => self.entries[region] + entry,
+            Key::Region(i) => self.regions + i,
+            Key::Nearest(i) => self.nearest + i,
         }
     }
 }
@@ -65,23 +121,37 @@ impl Fragments {
     /// Appends the fragment of `key` to `out`, writing it with `write` the first time.
     fn copy(
         &mut self,
+        engine: &Engine,
         key: Key,
         out: &mut Vec<u8>,
         write: impl FnOnce(&mut Vec<u8>) -> io::Result<()>,
     ) -> io::Result<()> {
-        let range = if let Some(range) = self.at.get(&key) {
-            range.clone()
-        } else if self.text.len() >= self.limit {
+        let slots = self.slots.get_or_insert_with(|| Slots::new(engine));
+        let slot = slots.index(key);
+        let Span { start, end } = slots.spans[slot];
+        if start != u32::MAX {
+            out.extend_from_slice(&self.text[start as usize..end as usize]);
+            return Ok(());
+        }
+        if self.text.len() >= self.limit {
             return write(out);
-        } else {
-            let start = self.text.len();
-            write(&mut self.text)?;
-            let range = start..self.text.len();
-            self.at.insert(key, range.clone());
-            range
-        };
-        out.extend_from_slice(&self.text[range]);
+        }
+        let start = self.text.len();
+        write(&mut self.text)?;
+        let end = self.text.len();
+        if let (Ok(start), Ok(end)) = (u32::try_from(start), u32::try_from(end)) {
+            slots.spans[slot] = Span { start, end };
+        }
+        out.extend_from_slice(&self.text[start..end]);
         Ok(())
+    }
+
+    /// How many fragments are kept.
+    #[cfg(test)]
+    fn kept(&self) -> usize {
+        self.slots.as_ref().map_or(0, |s| {
+            s.spans.iter().filter(|s| s.start != u32::MAX).count()
+        })
     }
 
     /// Writes one point's answer as a JSON object: `{"id":…,"point":…,"at":…,"control":…,
@@ -145,7 +215,7 @@ impl Fragments {
         out.extend_from_slice(b",\"control\":");
         let statement = answer.control.as_ref();
         let key = statement.map_or(Key::Unknown, |s| Key::Statement(s.key));
-        self.copy(key, out, |text| {
+        self.copy(engine, key, out, |text| {
             serde_json::to_writer(text, &ControlAnswer::of(statement)).map_err(io::Error::from)
         })?;
         out.extend_from_slice(b",\"regions\":[");
@@ -158,7 +228,7 @@ impl Fragments {
                 let region = RegionAnswer::new(engine, hit, probe.at, true);
                 serde_json::to_writer(&mut *out, &region)?;
             } else {
-                self.copy(Key::Region(hit.index), out, |text| {
+                self.copy(engine, Key::Region(hit.index), out, |text| {
                     let region = RegionAnswer::new(engine, hit, probe.at, false);
                     serde_json::to_writer(text, &region).map_err(io::Error::from)
                 })?;
@@ -169,7 +239,7 @@ impl Fragments {
             None => out.extend_from_slice(b"null"),
             Some(nearest) => {
                 let answer = NearestAnswer::new(nearest);
-                self.copy(Key::Nearest(nearest.index), out, |text| {
+                self.copy(engine, Key::Nearest(nearest.index), out, |text| {
                     text.extend_from_slice(b"{\"id\":");
                     serde_json::to_writer(&mut *text, answer.id)?;
                     text.extend_from_slice(b",\"name\":");
@@ -416,7 +486,7 @@ mod tests {
             ..Fragments::default()
         };
         assert_eq!(written(&engine, &probes, &mut full), kept);
-        assert!(full.text.is_empty() && full.at.is_empty());
+        assert!(full.text.is_empty() && full.kept() == 0);
     }
 
     #[test]
@@ -432,14 +502,14 @@ mod tests {
         let (a, b) = (snapshot(engine()), snapshot(engine()));
         let pool = FragmentPool::default();
         let mut fragments = pool.take(&a);
-        assert!(fragments.at.is_empty(), "nothing kept yet");
+        assert_eq!(fragments.kept(), 0, "nothing kept yet");
         let first = written(&a.engine, &probes(&a.engine, 50), &mut fragments);
-        let kept = fragments.at.len();
+        let kept = fragments.kept();
         assert!(kept > 0);
         pool.give(&a, fragments);
-        assert!(pool.take(&b).at.is_empty(), "kept for another snapshot");
+        assert_eq!(pool.take(&b).kept(), 0, "kept for another snapshot");
         let mut again = pool.take(&a);
-        assert_eq!(again.at.len(), kept, "kept for this one");
+        assert_eq!(again.kept(), kept, "kept for this one");
         // The kept fragments write the same answers.
         assert_eq!(
             written(&a.engine, &probes(&a.engine, 50), &mut again),
@@ -448,7 +518,7 @@ mod tests {
         pool.give(&a, again);
         // Fragments given for a newer snapshot drop the older one's.
         pool.give(&b, Fragments::default());
-        assert!(pool.take(&a).at.is_empty());
+        assert_eq!(pool.take(&a).kept(), 0);
     }
 
     #[test]
