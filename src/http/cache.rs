@@ -51,10 +51,11 @@ pub async fn etag(State(state): State<AppState>, req: Request, next: Next) -> Re
         // in for the default `at`, which changes at UTC midnight.
         (
             state.snapshot().version.as_str(),
-            req.uri().to_string(),
+            req.uri().path(),
+            req.uri().query(),
             header(header::HOST),
             header(header::HeaderName::from_static("x-forwarded-proto")),
-            today_utc().to_string(),
+            today_utc(),
         )
             .hash(&mut hasher);
         format!("W/\"{:016x}\"", hasher.finish())
