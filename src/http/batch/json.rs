@@ -55,19 +55,11 @@ impl Default for Fragments {
     }
 }
 
-/// Where a fragment lies in [`Fragments::text`]; [`Span::NONE`] until it is written.
-#[derive(Debug, Clone, Copy)]
-struct Span {
-    start: u32,
-    end: u32,
-}
-
-impl Span {
-    const NONE: Self = Self {
-        start: u32::MAX,
-        end: 0,
-    };
-}
+/// Where a fragment lies in [`Fragments::text`], as `start << 32 | end`; 0 until it is
+/// written (a written fragment ends after its first byte). Zero for none lets a large table of
+/// slots come from the allocator as untouched zeroed pages, so a small batch on a large data
+/// set does not pay for filling it.
+type Span = u64;
 
 /// A slot for every fragment an engine's answers can repeat, one after another: `unknown`,
 /// each control area's statement, each region's history entries, each region, each nearest
@@ -99,7 +91,7 @@ impl Slots {
         let regions = next;
         let nearest = regions + data.regions.len();
         Self {
-            spans: vec![Span::NONE; nearest + data.regions.len()],
+            spans: vec![0; nearest + data.regions.len()],
             entries,
             regions,
             nearest,
@@ -128,8 +120,10 @@ impl Fragments {
     ) -> io::Result<()> {
         let slots = self.slots.get_or_insert_with(|| Slots::new(engine));
         let slot = slots.index(key);
-        let Span { start, end } = slots.spans[slot];
-        if start != u32::MAX {
+        let span = slots.spans[slot];
+        if span != 0 {
+            let (start, end) = (span >> 32, span & u64::from(u32::MAX));
+            #[expect(clippy::cast_possible_truncation, reason = "they came from usizes")]
             out.extend_from_slice(&self.text[start as usize..end as usize]);
             return Ok(());
         }
@@ -139,8 +133,10 @@ impl Fragments {
         let start = self.text.len();
         write(&mut self.text)?;
         let end = self.text.len();
-        if let (Ok(start), Ok(end)) = (u32::try_from(start), u32::try_from(end)) {
-            slots.spans[slot] = Span { start, end };
+        if let (Ok(from), Ok(to)) = (u32::try_from(start), u32::try_from(end))
+            && to > from
+        {
+            slots.spans[slot] = u64::from(from) << 32 | u64::from(to);
         }
         out.extend_from_slice(&self.text[start..end]);
         Ok(())
@@ -149,9 +145,9 @@ impl Fragments {
     /// How many fragments are kept.
     #[cfg(test)]
     fn kept(&self) -> usize {
-        self.slots.as_ref().map_or(0, |s| {
-            s.spans.iter().filter(|s| s.start != u32::MAX).count()
-        })
+        self.slots
+            .as_ref()
+            .map_or(0, |s| s.spans.iter().filter(|&&s| s != 0).count())
     }
 
     /// Writes one point's answer as a JSON object: `{"id":…,"point":…,"at":…,"control":…,
