@@ -15,6 +15,7 @@
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::fmt;
+use std::hash::BuildHasherDefault;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use geo::{
@@ -29,6 +30,7 @@ pub use audit::{Audit, Masking, NeverInForce};
 use super::Engine;
 use super::area::{area_km2, polygon_km2};
 use super::index::PolygonRef;
+use crate::hash::WordHasher;
 use crate::model::{ControlEntry, Date, FactionId, Format, LonLat, RegionId};
 
 mod periods;
@@ -192,8 +194,9 @@ pub struct ControlMap {
     /// In the rule's order, winner first.
     pub pieces: Vec<Piece>,
     /// Per region (by position), the km² each piece has of it: clipped once per map, not once
-    /// per request that asks for the region's shares.
-    overlaps: Mutex<HashMap<usize, Overlaps>>,
+    /// per request that asks for the region's shares. Positions are hashed without the
+    /// standard hasher's defence against chosen keys.
+    overlaps: Mutex<HashMap<usize, Overlaps, BuildHasherDefault<WordHasher>>>,
     /// How many vertices the pieces have: what the map costs the cache.
     vertices: usize,
     /// The pieces' bounding boxes, by position in `pieces`: built on the first request for a
@@ -616,16 +619,21 @@ impl Engine {
     pub fn shares(&self, region: usize, date: Date) -> Vec<Share<'_>> {
         let map = self.control_map(date);
         let total = self.area_km2(region);
-        let mut by_holder: HashMap<Holder<'_>, f64> = HashMap::new();
+        // A region has a handful of holders: a list searched in order beats hashing them.
+        let mut shares: Vec<(Holder<'_>, f64)> = Vec::new();
         for &(key, km2) in self.overlaps(&map, region).iter() {
-            *by_holder.entry(self.statement(key).holder()).or_default() += km2;
+            let holder = self.statement(key).holder();
+            match shares.iter_mut().find(|(h, _)| *h == holder) {
+                Some((_, sum)) => *sum += km2,
+                None => shares.push((holder, km2)),
+            }
         }
-        let known: f64 = by_holder.values().sum();
-        by_holder.insert(Holder::Unknown, (total - known).max(0.0));
+        let known: f64 = shares.iter().map(|s| s.1).sum();
+        shares.retain(|(h, _)| *h != Holder::Unknown);
+        shares.push((Holder::Unknown, (total - known).max(0.0)));
         // Below 0.01 % of the region a share is a sliver left by clipping along a shared
         // boundary, not land anyone holds.
-        by_holder.retain(|_, km2| *km2 > total * SLIVER);
-        let mut shares: Vec<(Holder<'_>, f64)> = by_holder.into_iter().collect();
+        shares.retain(|(_, km2)| *km2 > total * SLIVER);
         shares.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         let percents = tenths(&shares.iter().map(|s| s.1).collect::<Vec<_>>());
         shares
