@@ -628,8 +628,8 @@ impl Engine {
                 None => shares.push((holder, km2)),
             }
         }
+        // A statement's holder is a faction or `contested`, never `unknown`.
         let known: f64 = shares.iter().map(|s| s.1).sum();
-        shares.retain(|(h, _)| *h != Holder::Unknown);
         shares.push((Holder::Unknown, (total - known).max(0.0)));
         // Below 0.01 % of the region a share is a sliver left by clipping along a shared
         // boundary, not land anyone holds.
