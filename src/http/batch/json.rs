@@ -274,12 +274,19 @@ struct Kept {
     free: Vec<Fragments>,
 }
 
+impl Kept {
+    /// Whether the kept fragments were written from `snapshot`.
+    fn are_of(&self, snapshot: &Arc<Snapshot>) -> bool {
+        std::ptr::eq(self.snapshot.as_ptr(), Arc::as_ptr(snapshot))
+    }
+}
+
 impl FragmentPool {
     /// Fragments written from `snapshot` by an earlier batch, or none yet.
     #[must_use]
     pub fn take(&self, snapshot: &Arc<Snapshot>) -> Fragments {
         let mut kept = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        if std::ptr::eq(kept.snapshot.as_ptr(), Arc::as_ptr(snapshot)) {
+        if kept.are_of(snapshot) {
             kept.free.pop().unwrap_or_default()
         } else {
             Fragments::default()
@@ -291,7 +298,7 @@ impl FragmentPool {
     pub fn give(&self, snapshot: &Arc<Snapshot>, fragments: Fragments) {
         let stale = {
             let mut kept = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-            let stale = if std::ptr::eq(kept.snapshot.as_ptr(), Arc::as_ptr(snapshot)) {
+            let stale = if kept.are_of(snapshot) {
                 Vec::new()
             } else {
                 kept.snapshot = Arc::downgrade(snapshot);
@@ -310,16 +317,13 @@ impl FragmentPool {
 /// Writes `date` as a JSON string, as `serde_json` does (`"2015-08-15"`), without going
 /// through `Display` for the four-digit years every real date has.
 fn write_date(out: &mut Vec<u8>, date: Date) -> io::Result<()> {
-    let (Ok(year), Ok(month), Ok(day)) = (
-        u16::try_from(date.year()),
+    let (Some(year), Ok(month), Ok(day)) = (
+        u16::try_from(date.year()).ok().filter(|&y| y <= 9999),
         u8::try_from(date.month()),
         u8::try_from(date.day()),
     ) else {
         return serde_json::to_writer(out, &date).map_err(io::Error::from);
     };
-    if year > 9999 {
-        return serde_json::to_writer(out, &date).map_err(io::Error::from);
-    }
     let digit = |n: u16| b'0' + u8::try_from(n % 10).unwrap_or(0);
     out.extend_from_slice(&[
         b'"',
