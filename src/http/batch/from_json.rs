@@ -207,9 +207,11 @@ pub(in crate::http) fn checked(
 }
 
 /// The common case, a valid batch, in one pass: the collection is read straight into points,
-/// without splitting it into features first; a large one in the usual layout is read on every
-/// core ([`split`]). `None` when anything is wrong with the body or any point (or the batch has
-/// too many points): [`checked`] then reads it again, slowly, to say exactly what and where.
+/// without splitting it into features first. A body in the usual layout is read as its
+/// features' text ([`array_text`]), a large one on every core ([`split`]); any other layout,
+/// or a split whose cut fell inside a feature, as a whole collection. `None` when anything is
+/// wrong with the body or any point (or the batch has too many points): [`checked`] then
+/// reads it again, slowly, to say exactly what and where.
 pub(in crate::http) fn valid(
     text: &str,
     default_at: Date,
@@ -220,12 +222,13 @@ pub(in crate::http) fn valid(
         default_at,
         geojson_ids,
     };
-    let read = match split(text) {
-        Some(runs) => valid_parts(&runs, feature, max_points),
-        None => array_text(text).and_then(|run| valid_run(run, feature, max_points)),
-    };
-    if let Some(probes) = read {
-        return Some(probes);
+    if let Some(runs) = split(text) {
+        if let Some(probes) = valid_parts(&runs, feature, max_points) {
+            return Some(probes);
+        }
+    } else if let Some(run) = array_text(text) {
+        // The collection is exactly these features: reading it whole would say the same.
+        return valid_run(run, feature, max_points);
     }
     let mut de = serde_json::Deserializer::from_str(text);
     let probes = ValidCollection(feature, max_points)
