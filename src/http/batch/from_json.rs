@@ -296,7 +296,7 @@ fn array_text(text: &str) -> Option<&str> {
 }
 
 /// JSON's whitespace (RFC 8259): what may stand between tokens.
-const JSON_SPACE: [char; 4] = [' ', '\t', '\n', '\r'];
+pub(super) const JSON_SPACE: [char; 4] = [' ', '\t', '\n', '\r'];
 
 /// The position of the first comma at or after `from` with a `}` before it and a `{` after
 /// it, whitespace aside.

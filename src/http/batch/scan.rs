@@ -12,6 +12,7 @@
 
 use serde_json::value::RawValue;
 
+use super::from_json::JSON_SPACE;
 use super::{PointId, Probe};
 use crate::model::{Date, LonLat, parse_date};
 
@@ -70,7 +71,7 @@ impl<'a> Scan<'a> {
     fn peek(&mut self) -> Option<u8> {
         let bytes = self.bytes();
         while let Some(&b) = bytes.get(self.at) {
-            if !matches!(b, b' ' | b'\t' | b'\n' | b'\r') {
+            if !JSON_SPACE.contains(&char::from(b)) {
                 return Some(b);
             }
             self.at += 1;
@@ -102,7 +103,7 @@ impl<'a> Scan<'a> {
 
     /// A JSON number (RFC 8259 §6): its text and its value as `serde_json` reads it into an
     /// `f64` (an integer through `i64`). Integers of more than 18 characters, which serde reads
-    /// another way, and numbers beyond an `f64`'s range, which it refuses,, are left to it.
+    /// another way, and numbers beyond an `f64`'s range, which it refuses, are left to it.
     fn number(&mut self) -> Option<(&'a str, f64)> {
         self.peek()?;
         let bytes = self.bytes();
