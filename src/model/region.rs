@@ -95,8 +95,12 @@ impl Regions {
         for (i, r) in regions.iter().enumerate() {
             by_id.entry(r.id.clone()).or_insert(i);
         }
+        let mut list: Vec<Arc<Region>> = regions.into_iter().map(Arc::new).collect();
+        // Collected in place, the list keeps the allocation the `Region`s had, 20 times what
+        // their `Arc`s need (17 MB at 100,000 regions).
+        list.shrink_to_fit();
         Self {
-            list: regions.into_iter().map(Arc::new).collect(),
+            list,
             by_id: Arc::new(by_id),
         }
     }
