@@ -35,6 +35,7 @@ pub mod engine;
 pub mod geodata;
 mod hash;
 pub mod http;
+mod json_runs;
 pub mod live;
 pub mod model;
 pub mod store;

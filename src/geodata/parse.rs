@@ -15,6 +15,7 @@ use super::report::{Item, ProblemKind, Report, Sink};
 use super::wire::object_only;
 use super::{CONTROL, EVENTS, FACTIONS, PLACES, REGIONS, geometry};
 use crate::hash::WordHasher;
+use crate::json_runs;
 use crate::model::{
     AreaStatement, Color, Event, Faction, FactionId, Format, Place, Precision, Region, RegionId,
 };
@@ -44,7 +45,8 @@ struct WireFaction {
 struct WireCollection<'a> {
     #[serde(rename = "type")]
     kind: Option<String>,
-    version: Option<&'a RawValue>,
+    /// Owned, so that [`read_split`] can read it from an outline of the text.
+    version: Option<Box<RawValue>>,
     #[serde(borrow)]
     features: Option<Vec<&'a RawValue>>,
 }
@@ -619,11 +621,12 @@ fn features<P: DeserializeOwned, T: Send>(
     let format = rules.format;
     let before = report.problems.len();
     let mut sink = Sink::new(file, Item::File, report);
-    let collection: WireCollection = read_top_level(text, &mut sink)?;
+    let collection: WireCollection =
+        read_split(text).or_else(|| read_top_level(text, &mut sink))?;
     if !has_type(collection.kind.as_deref(), "FeatureCollection", &mut sink) {
         return None;
     }
-    if let Some(v) = collection.version {
+    if let Some(v) = collection.version.as_deref() {
         match version(v) {
             None => sink.problem(ProblemKind::Version(v.get().to_owned())),
             Some(found) if found != format => sink.problem(ProblemKind::VersionMismatch {
@@ -840,6 +843,63 @@ fn is_object(raw: &RawValue) -> bool {
     raw.get().trim_start().starts_with('{')
 }
 
+/// A large `FeatureCollection` whose `features` comes last (as every writer puts it), its
+/// features found on every core ([`json_runs`]); `None` for a small text, one core, any other
+/// layout or a text with a problem, which [`read_top_level`] then reads on one core and
+/// reports. What it gives is what [`read_top_level`] would.
+fn read_split(text: &str) -> Option<WireCollection<'_>> {
+    let parts = json_runs::parts(text.len());
+    if parts < 2 {
+        return None;
+    }
+    split_collection(text, parts)
+}
+
+/// [`read_split`] in `parts` runs. The text is read as an outline, itself with `features`
+/// empty (which checks every member but the features and that `features` is the member cut
+/// out), and the features' text as runs of whole values.
+fn split_collection(text: &str, parts: usize) -> Option<WireCollection<'_>> {
+    use json_runs::SPACE;
+    // The first `"features"` cannot be inside a string (a quote there is escaped): it is a
+    // key, of the collection when the outline reads.
+    let key = text.find(r#""features""#)?;
+    let after_key = &text[key + r#""features""#.len()..];
+    let array = after_key
+        .trim_start_matches(SPACE)
+        .strip_prefix(':')?
+        .trim_start_matches(SPACE)
+        .strip_prefix('[')?;
+    let open = text.len() - array.len();
+    let close = text
+        .trim_end_matches(SPACE)
+        .strip_suffix('}')?
+        .trim_end_matches(SPACE)
+        .strip_suffix(']')?
+        .len();
+    if close < open || !text.trim_start().starts_with('{') {
+        return None;
+    }
+    let outline = format!("{}{}", &text[..open], &text[close..]);
+    let WireCollection {
+        kind,
+        version,
+        features,
+    } = read_quietly(&outline)?;
+    if !features.is_some_and(|f| f.is_empty()) {
+        return None;
+    }
+    let runs = json_runs::cut(&text[open..close], parts);
+    let features: Vec<Vec<&RawValue>> = runs
+        .par_iter()
+        .map(|run| json_runs::raw_values(run))
+        .collect::<Option<_>>()?;
+    Some(WireCollection {
+        kind,
+        version,
+        features: Some(features.concat()),
+    })
+}
+
 /// Parses a whole file, which must hold one JSON object, into `T`.
 fn read_top_level<'de, T: Deserialize<'de>>(text: &'de str, sink: &mut Sink<'_>) -> Option<T> {
     // The happy path reads the text once; anything else is read again to be reported.
@@ -1015,4 +1075,133 @@ fn valid_id(id: &str) -> bool {
         && id
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::synth::Rng;
+
+    /// What a collection reads as: its type, its version's text and its features' texts.
+    type Outline = (Option<String>, Option<String>, Option<Vec<String>>);
+
+    fn outline(c: &WireCollection<'_>) -> Outline {
+        (
+            c.kind.clone(),
+            c.version.as_ref().map(|v| v.get().to_owned()),
+            c.features
+                .as_ref()
+                .map(|f| f.iter().map(|v| v.get().to_owned()).collect()),
+        )
+    }
+
+    /// A seeded collection of `n` features written in one of many forms: whitespace, the
+    /// members before `features` in any order, other members, strings holding what a cut or
+    /// the key looks for.
+    fn collection(rng: &mut Rng, n: usize) -> String {
+        let mut pick = |options: &[&'static str]| options[rng.below(options.len())];
+        let s = pick(&["", " ", "\n  ", "\t", "\r\n    "]);
+        let features: Vec<String> = (0..n)
+            .map(|i| {
+                let note = pick(&[
+                    "plain",
+                    "},{",
+                    "} , {",
+                    r#"\"features\": ["#,
+                    r"a \\ b \u00e9",
+                ]);
+                format!(
+                    r#"{{{s}"type":{s}"Feature",{s}"id":{s}"f{i}",{s}"properties":{s}{{"note":"{note}","n":[{i},{{"x":[]}}]}},{s}"geometry":{s}{{"type":"Point","coordinates":[{i}.5,{s}-1e2]}}{s}}}"#
+                )
+            })
+            .collect();
+        let mut head = vec![
+            format!(r#""type":{s}"FeatureCollection""#),
+            format!(r#""version":{s}2"#),
+        ];
+        if rng.below(2) == 0 {
+            head.push(format!(r#""name":{s}{{"a":[1,{{"b":"]}}"}}]}}"#));
+        }
+        if rng.below(2) == 0 {
+            head.swap(0, 1);
+        }
+        head.push(format!(
+            r#""features"{s}:{s}[{s}{}{s}]"#,
+            features.join(&format!("{s},{s}"))
+        ));
+        format!("{s}{{{s}{}{s}}}{s}", head.join(&format!(",{s}")))
+    }
+
+    #[test]
+    fn a_collection_read_in_runs_reads_as_it_does_whole() {
+        let mut rng = Rng::new(7);
+        let mut split_read = 0;
+        for round in 0..200 {
+            let text = collection(&mut rng, 1 + round % 40);
+            let whole: WireCollection = read_quietly(&text).expect("a valid collection");
+            for parts in 2..6 {
+                // A cut that falls in a string (a note holding `},{`) is not read.
+                if let Some(split) = split_collection(&text, parts) {
+                    split_read += 1;
+                    assert_eq!(outline(&split), outline(&whole), "{text}");
+                }
+            }
+        }
+        assert!(split_read > 400, "{split_read} of 800 read in runs");
+    }
+
+    #[test]
+    fn a_collection_in_runs_accepts_nothing_serde_refuses() {
+        let mut rng = Rng::new(11);
+        let marks = r#"{ } [ ] , : " \ 1 e "features" },{"#.split(' ').chain([" "]);
+        let marks: Vec<&str> = marks.collect();
+        let mut split_read = 0;
+        for _ in 0..4_000 {
+            let n = 1 + rng.below(12);
+            let mut text = collection(&mut rng, n).into_bytes();
+            for _ in 0..=rng.below(3) {
+                let at = rng.below(text.len());
+                match rng.below(3) {
+                    0 => {
+                        text.remove(at);
+                    }
+                    1 => text
+                        .splice(at..at, marks[rng.below(marks.len())].bytes())
+                        .for_each(drop),
+                    _ => text[at] = marks[rng.below(marks.len())].as_bytes()[0],
+                }
+            }
+            let Ok(text) = String::from_utf8(text) else {
+                continue;
+            };
+            let whole = read_quietly::<WireCollection>(&text)
+                .filter(|_| text.trim_start().starts_with('{'));
+            if let Some(split) = split_collection(&text, 2 + rng.below(4)) {
+                split_read += 1;
+                let whole = whole.unwrap_or_else(|| panic!("serde refuses {text}"));
+                assert_eq!(outline(&split), outline(&whole), "{text}");
+            }
+        }
+        assert!(
+            split_read > 400,
+            "the corruptions left {split_read} texts to split"
+        );
+    }
+
+    #[test]
+    fn other_layouts_are_not_split() {
+        for text in [
+            // `features` not last, or not the collection's, or not an array.
+            r#"{"features": [{"a": 1}, {"b": 2}], "type": "FeatureCollection"}"#,
+            r#"{"type": "FeatureCollection", "x": {"features": [{"a": 1}, {"b": 2}]}}"#,
+            r#"{"type": "FeatureCollection", "features": {"a": [{"b": 2}]}}"#,
+            // Two `features`, an empty array, a trailing comma, an array at the top.
+            r#"{"features": [], "type": "FeatureCollection", "features": [{"a": 1}, {"b": 2}]}"#,
+            r#"{"type": "FeatureCollection", "features": [ ]}"#,
+            r#"{"type": "FeatureCollection", "features": [{"a": 1}, {"b": 2},]}"#,
+            r#"[{"type": "FeatureCollection", "features": [{"a": 1}, {"b": 2}]}]"#,
+        ] {
+            assert!(split_collection(text, 2).is_none(), "{text}");
+        }
+    }
 }

@@ -14,6 +14,7 @@ use super::{CHUNK_POINTS, PointId, Probe};
 use crate::geodata::BodyProblem;
 use crate::http::extract::{json_problem, plain};
 use crate::http::problem::{ApiError, body_problem};
+use crate::json_runs;
 use crate::model::{Date, LonLat, parse_date};
 
 /// Most points one JSON batch may hold by default (`--batch-points`).
@@ -238,37 +239,16 @@ pub(in crate::http) fn valid(
     Some(probes)
 }
 
-/// Bodies smaller than this are read on one core: splitting them saves less than it costs.
-const SPLIT_BYTES: usize = 1 << 20;
-
 /// A large body in the layout every client writes, `{"type": "FeatureCollection", "features":
-/// [...]}` (any whitespace), cut into one run of features per core: the text of each run, each
-/// run ending before a comma between two features.
-///
-/// Where a feature ends cannot be known without reading what comes before it, so the cuts are
-/// guesses: the first `}`, `,`, `{` (with any whitespace) after each share of the text. A guess
-/// may fall inside a string or a nested value; then the run before it ends inside a feature and
-/// does not read as a whole array of features, and [`valid_parts`] fails. When every run
-/// reads as an array of features, the body is exactly the prefix, the runs joined by commas,
-/// and the suffix: the collection they make.
+/// [...]}` (any whitespace), cut into one run of features per core ([`json_runs`]): `None`
+/// for a small body, another layout, or one core. A run may end inside a feature, and then
+/// [`valid_parts`] fails.
 fn split(text: &str) -> Option<Vec<&str>> {
-    let workers = std::thread::available_parallelism().map_or(1, NonZeroUsize::get);
-    if text.len() < SPLIT_BYTES || workers < 2 {
+    let parts = json_runs::parts(text.len());
+    if parts < 2 {
         return None;
     }
-    let body = array_text(text)?;
-    let bytes = body.as_bytes();
-    let mut runs = Vec::with_capacity(workers);
-    let mut start = 0;
-    for w in 1..workers {
-        let from = (bytes.len() * w / workers).max(start);
-        let Some(comma) = cut_after(bytes, from) else {
-            break;
-        };
-        runs.push(&body[start..comma]);
-        start = comma + 1;
-    }
-    runs.push(&body[start..]);
+    let runs = json_runs::cut(array_text(text)?, parts);
     (runs.len() > 1).then_some(runs)
 }
 
@@ -287,31 +267,16 @@ fn array_text(text: &str) -> Option<&str> {
         ":",
         "[",
     ] {
-        rest = rest.trim_start_matches(JSON_SPACE).strip_prefix(token)?;
+        rest = rest
+            .trim_start_matches(json_runs::SPACE)
+            .strip_prefix(token)?;
     }
     for token in ["}", "]"] {
-        rest = rest.trim_end_matches(JSON_SPACE).strip_suffix(token)?;
+        rest = rest
+            .trim_end_matches(json_runs::SPACE)
+            .strip_suffix(token)?;
     }
     Some(rest)
-}
-
-/// JSON's whitespace (RFC 8259): what may stand between tokens.
-pub(super) const JSON_SPACE: [char; 4] = [' ', '\t', '\n', '\r'];
-
-/// The position of the first comma at or after `from` with a `}` before it and a `{` after
-/// it, whitespace aside.
-fn cut_after(bytes: &[u8], from: usize) -> Option<usize> {
-    let space = |b: &&u8| JSON_SPACE.contains(&char::from(**b));
-    let mut at = from;
-    loop {
-        at += bytes.get(at..)?.iter().position(|&b| b == b',')?;
-        let before = bytes[..at].iter().rev().find(|b| !space(b));
-        let after = bytes[at + 1..].iter().find(|b| !space(b));
-        if before == Some(&b'}') && after == Some(&b'{') {
-            return Some(at);
-        }
-        at += 1;
-    }
 }
 
 /// Reads each run of features on every core ([`valid_run`]); `None` unless every run is an array of valid features and they are at
@@ -916,7 +881,7 @@ mod tests {
     fn a_large_batch_read_on_every_core_reads_as_it_does_on_one() {
         for space in ["", "\n  "] {
             let body = large_body(12_000, space);
-            assert!(body.len() > SPLIT_BYTES);
+            assert!(body.len() > json_runs::MIN_BYTES);
             let fast = valid(&body, at(), true, MAX_BATCH_POINTS).expect("a valid batch");
             assert_eq!(fast.len(), 12_000);
             assert_eq!(fast, checked(&body, at(), true, MAX_BATCH_POINTS).unwrap());
@@ -949,16 +914,6 @@ mod tests {
     }
 
     #[test]
-    fn a_cut_is_a_comma_between_a_close_and_an_open_brace() {
-        let text = br#"{"a":[1,2]},"x},{", } ,  {"b":1}"#;
-        // The first candidate after 0 sits in a string: it is a guess, checked later.
-        assert_eq!(cut_after(text, 0), Some(15));
-        assert_eq!(cut_after(text, 16), Some(22));
-        assert_eq!(cut_after(text, 23), None);
-        assert_eq!(cut_after(b"{}", 5), None);
-    }
-
-    #[test]
     fn a_wrong_guess_falls_back_to_the_one_core_reader() {
         // A first feature whose id is nothing but what a cut looks for, and a small second
         // one: every guess lands in the id.
@@ -966,7 +921,7 @@ mod tests {
         let body = format!(
             r#"{{"type":"FeatureCollection","features":[{{"type":"Feature","id":"{id}","geometry":{{"type":"Point","coordinates":[1,2]}}}},{{"type":"Feature","id":1,"geometry":{{"type":"Point","coordinates":[3,4]}}}}]}}"#
         );
-        assert!(body.len() > SPLIT_BYTES);
+        assert!(body.len() > json_runs::MIN_BYTES);
         let feature = ValidFeature {
             default_at: at(),
             geojson_ids: true,

@@ -12,8 +12,8 @@
 
 use serde_json::value::RawValue;
 
-use super::from_json::JSON_SPACE;
 use super::{PointId, Probe};
+use crate::json_runs::SPACE;
 use crate::model::{Date, LonLat, parse_date};
 
 /// Reads `run`, features separated by commas (the text between a `features` array's
@@ -71,7 +71,7 @@ impl<'a> Scan<'a> {
     fn peek(&mut self) -> Option<u8> {
         let bytes = self.bytes();
         while let Some(&b) = bytes.get(self.at) {
-            if !JSON_SPACE.contains(&char::from(b)) {
+            if !SPACE.contains(&char::from(b)) {
                 return Some(b);
             }
             self.at += 1;
